@@ -1,0 +1,141 @@
+#include "client/helperclient.h"
+
+#include <QDBusPendingCallWatcher>
+#include <QDBusPendingReply>
+
+#include "helper1proxy.h"
+#include "interface/busnames.h"
+
+namespace weir {
+
+namespace {
+constexpr int kReadTimeoutMs = 10'000;
+// Enable/Disable may wait for a Polkit password dialog; the D-Bus default (25 s) is too short.
+constexpr int kChangeTimeoutMs = 180'000;
+} // namespace
+
+HelperClient::HelperClient(const QDBusConnection& bus, QObject* parent)
+    : QObject(parent)
+    , bus_(bus)
+    , proxy_(new HelperProxy(bus::serviceName, bus::objectPath, bus, this)) {
+    registerBusTypes();
+    proxy_->setTimeout(kReadTimeoutMs);
+    connect(&pollTimer_, &QTimer::timeout, this, &HelperClient::refresh);
+    bus_.connect(bus::serviceName, bus::objectPath, QStringLiteral("org.freedesktop.DBus.Properties"),
+                 QStringLiteral("PropertiesChanged"), this,
+                 SLOT(onPropertiesChanged(QString, QVariantMap, QStringList)));
+}
+
+HelperClient::~HelperClient() = default;
+
+void HelperClient::setPollInterval(int intervalMs) {
+    if (intervalMs <= 0) {
+        pollTimer_.stop();
+        return;
+    }
+    pollTimer_.start(intervalMs);
+    refresh();
+}
+
+void HelperClient::refresh() {
+    // One request of each kind in flight at most: a slow helper must not pile up calls.
+    if (!statusPending_) {
+        statusPending_ = true;
+        auto* w = new QDBusPendingCallWatcher(proxy_->GetStatus(), this);
+        connect(w, &QDBusPendingCallWatcher::finished, this, [this](QDBusPendingCallWatcher* w) {
+            w->deleteLater();
+            statusPending_ = false;
+            QDBusPendingReply<QVariantMap> reply = *w;
+            if (reply.isError()) {
+                handleFailure(reply.error());
+                return;
+            }
+            setAvailability(Availability::Available);
+            const HelperStatus s = HelperStatus::fromVariantMap(reply.value());
+            if (s != status_) {
+                status_ = s;
+                Q_EMIT statusChanged(status_);
+            }
+        });
+    }
+    if (!connectionsPending_) {
+        connectionsPending_ = true;
+        auto* w = new QDBusPendingCallWatcher(proxy_->ListConnections(), this);
+        connect(w, &QDBusPendingCallWatcher::finished, this, [this](QDBusPendingCallWatcher* w) {
+            w->deleteLater();
+            connectionsPending_ = false;
+            QDBusPendingReply<QList<QVariantMap>> reply = *w;
+            if (reply.isError()) {
+                handleFailure(reply.error());
+                return;
+            }
+            Q_EMIT connectionsReceived(connectionsFromVariantMaps(reply.value()));
+        });
+    }
+}
+
+void HelperClient::setEnabled(bool enabled) {
+    const QString method = enabled ? QStringLiteral("Enable") : QStringLiteral("Disable");
+    QDBusMessage call =
+        QDBusMessage::createMethodCall(bus::serviceName, bus::objectPath, bus::interfaceName, method);
+    call.setInteractiveAuthorizationAllowed(true);
+    auto* w = new QDBusPendingCallWatcher(bus_.asyncCall(call, kChangeTimeoutMs), this);
+    connect(w, &QDBusPendingCallWatcher::finished, this, [this, enabled](QDBusPendingCallWatcher* w) {
+        w->deleteLater();
+        QDBusPendingReply<> reply = *w;
+        if (reply.isError()) {
+            const QString message = describe(reply.error());
+            if (classify(reply.error()) == CallFailure::HelperUnavailable)
+                setAvailability(Availability::Unavailable, message);
+            Q_EMIT enableFinished(enabled, false, message);
+            return;
+        }
+        setAvailability(Availability::Available);
+        Q_EMIT enableFinished(enabled, true, {});
+        refresh();
+    });
+}
+
+void HelperClient::onPropertiesChanged(const QString& interface, const QVariantMap& changed,
+                                       const QStringList&) {
+    if (interface != bus::interfaceName)
+        return;
+    bool any = false;
+    HelperStatus s = status_;
+    if (changed.contains(QStringLiteral("Enabled"))) {
+        s.enabled = changed.value(QStringLiteral("Enabled")).toBool();
+        any = true;
+    }
+    if (changed.contains(QStringLiteral("Mode"))) {
+        s.mode = changed.value(QStringLiteral("Mode")).toString();
+        any = true;
+    }
+    if (any && s != status_) {
+        status_ = s;
+        Q_EMIT statusChanged(status_);
+    }
+}
+
+void HelperClient::handleFailure(const QDBusError& error) {
+    switch (classify(error)) {
+    case CallFailure::HelperUnavailable:
+        setAvailability(Availability::Unavailable, describe(error));
+        break;
+    case CallFailure::NotAuthorized:
+        setAvailability(Availability::NotAuthorized, describe(error));
+        break;
+    default:
+        lastError_ = describe(error);
+        break;
+    }
+}
+
+void HelperClient::setAvailability(Availability a, const QString& error) {
+    lastError_ = error;
+    if (a == availability_)
+        return;
+    availability_ = a;
+    Q_EMIT availabilityChanged(a);
+}
+
+} // namespace weir

@@ -1,0 +1,187 @@
+#include "weirctl/commands.h"
+
+#include <QDBusMessage>
+#include <QDBusReply>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+#include "client/errors.h"
+#include "helper1proxy.h"
+#include "interface/busnames.h"
+
+namespace weir::ctl {
+
+namespace {
+
+constexpr int kReadTimeoutMs = 10'000;
+constexpr int kChangeTimeoutMs = 180'000; // Polkit may ask for a password
+
+const char usageText[] =
+    "Usage: weirctl [--help] COMMAND\n"
+    "\n"
+    "Commands:\n"
+    "  status [--json]       show whether interception is on, its mode and the proxy port\n"
+    "  enable                turn interception on (Polkit action io.github.weir.control)\n"
+    "  disable               turn interception off (Polkit action io.github.weir.control)\n"
+    "  connections [--json]  list intercepted connections, open and recently closed\n"
+    "\n"
+    "Exit status: 0 success, 1 the helper reported an error, 2 usage error,\n"
+    "3 the helper is not available on the system bus, 4 not authorized.\n";
+
+int failWith(const QDBusError& error, QTextStream& err) {
+    err << "weirctl: " << describe(error) << Qt::endl;
+    switch (classify(error)) {
+    case CallFailure::HelperUnavailable:
+        return HelperUnavailable;
+    case CallFailure::NotAuthorized:
+        return NotAuthorized;
+    default:
+        return Failed;
+    }
+}
+
+QString column(const QString& text, int width) {
+    return text.leftJustified(width, QLatin1Char(' '), false);
+}
+
+QString formatAge(qint64 ms) {
+    if (ms < 0)
+        ms = 0;
+    const qint64 s = ms / 1000;
+    if (s < 60)
+        return QStringLiteral("%1s").arg(s);
+    if (s < 3600)
+        return QStringLiteral("%1m%2s").arg(s / 60).arg(s % 60, 2, 10, QLatin1Char('0'));
+    return QStringLiteral("%1h%2m").arg(s / 3600).arg((s % 3600) / 60, 2, 10, QLatin1Char('0'));
+}
+
+} // namespace
+
+QString formatBytes(quint64 bytes) {
+    static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    double value = static_cast<double>(bytes);
+    int unit = 0;
+    while (value >= 1024.0 && unit < 4) {
+        value /= 1024.0;
+        ++unit;
+    }
+    return unit == 0 ? QStringLiteral("%1 B").arg(bytes)
+                     : QStringLiteral("%1 %2").arg(value, 0, 'f', 1).arg(QLatin1String(units[unit]));
+}
+
+QString formatStatus(const HelperStatus& s) {
+    QString text;
+    QTextStream t(&text);
+    t << "Interception: " << (s.enabled ? "on" : "off") << '\n';
+    t << "Mode:         " << s.mode << '\n';
+    t << "Proxy port:   " << s.proxyPort << '\n';
+    t << "Backend:      " << s.backend << '\n';
+    t << "Connections:  " << s.activeConnections << " open, " << s.totalConnections << " listed\n";
+    if (!s.lastError.isEmpty())
+        t << "Last error:   " << s.lastError << '\n';
+    t << "Helper:       " << s.version << '\n';
+    return text;
+}
+
+QString formatConnections(const ConnectionInfoList& connections, qint64 nowMs) {
+    QString text;
+    QTextStream t(&text);
+    t << column(QStringLiteral("ID"), 6) << column(QStringLiteral("STATE"), 12)
+      << column(QStringLiteral("PROTO"), 6) << column(QStringLiteral("MODE"), 9)
+      << column(QStringLiteral("SOURCE"), 24) << column(QStringLiteral("DESTINATION"), 24)
+      << column(QStringLiteral("SENT"), 11) << column(QStringLiteral("RECEIVED"), 11)
+      << column(QStringLiteral("AGE"), 8) << "REASON\n";
+    for (const ConnectionInfo& c : connections) {
+        const qint64 end = c.closedMs > 0 ? c.closedMs : nowMs;
+        t << column(QString::number(c.id), 6) << column(c.state, 12) << column(c.protocol, 6)
+          << column(c.mode, 9) << column(c.source, 24) << column(c.destination, 24)
+          << column(formatBytes(c.bytesSent), 11) << column(formatBytes(c.bytesReceived), 11)
+          << column(formatAge(end - c.startedMs), 8) << c.closeReason << '\n';
+    }
+    if (connections.isEmpty())
+        t << "(no connections)\n";
+    return text;
+}
+
+QByteArray statusJson(const HelperStatus& status) {
+    return QJsonDocument(QJsonObject::fromVariantMap(status.toJsonMap())).toJson(QJsonDocument::Indented);
+}
+
+QByteArray connectionsJson(const ConnectionInfoList& connections) {
+    QJsonArray array;
+    for (const ConnectionInfo& c : connections)
+        array.append(QJsonObject::fromVariantMap(c.toJsonMap()));
+    return QJsonDocument(array).toJson(QJsonDocument::Indented);
+}
+
+int run(const QStringList& args, QDBusConnection bus, QTextStream& out, QTextStream& err) {
+    if (args.isEmpty() || args.contains(QStringLiteral("--help")) || args.contains(QStringLiteral("-h"))) {
+        (args.isEmpty() ? err : out) << usageText;
+        return args.isEmpty() ? Usage : Ok;
+    }
+    const QString command = args.first();
+    const QStringList options = args.mid(1);
+    const bool json = options.contains(QStringLiteral("--json"));
+    const bool acceptsJson = command == QLatin1String("status") || command == QLatin1String("connections");
+    const bool known =
+        acceptsJson || command == QLatin1String("enable") || command == QLatin1String("disable");
+    if (!known) {
+        err << "weirctl: unknown command '" << command << "'\n" << usageText;
+        return Usage;
+    }
+    for (const QString& o : options) {
+        if (!(acceptsJson && o == QLatin1String("--json"))) {
+            err << "weirctl: unexpected argument '" << o << "' for '" << command << "'\n" << usageText;
+            return Usage;
+        }
+    }
+    if (!bus.isConnected()) {
+        err << "weirctl: cannot connect to the system bus: " << bus.lastError().message() << Qt::endl;
+        return HelperUnavailable;
+    }
+
+    registerBusTypes();
+    HelperProxy helper(bus::serviceName, bus::objectPath, bus);
+    helper.setTimeout(kReadTimeoutMs);
+
+    if (command == QLatin1String("status")) {
+        QDBusReply<QVariantMap> reply = helper.GetStatus();
+        if (!reply.isValid())
+            return failWith(reply.error(), err);
+        const HelperStatus status = HelperStatus::fromVariantMap(reply.value());
+        if (json)
+            out << statusJson(status);
+        else
+            out << formatStatus(status);
+        return Ok;
+    }
+    if (command == QLatin1String("connections")) {
+        QDBusReply<QList<QVariantMap>> reply = helper.ListConnections();
+        if (!reply.isValid())
+            return failWith(reply.error(), err);
+        const ConnectionInfoList list = connectionsFromVariantMaps(reply.value());
+        if (json)
+            out << connectionsJson(list);
+        else
+            out << formatConnections(list, QDateTime::currentMSecsSinceEpoch());
+        return Ok;
+    }
+    if (command == QLatin1String("enable") || command == QLatin1String("disable")) {
+        const bool enable = command == QLatin1String("enable");
+        QDBusMessage call =
+            QDBusMessage::createMethodCall(bus::serviceName, bus::objectPath, bus::interfaceName,
+                                           enable ? QStringLiteral("Enable") : QStringLiteral("Disable"));
+        call.setInteractiveAuthorizationAllowed(true);
+        const QDBusMessage reply = bus.call(call, QDBus::Block, kChangeTimeoutMs);
+        if (reply.type() == QDBusMessage::ErrorMessage)
+            return failWith(QDBusError(reply), err);
+        out << "Interception " << (enable ? "enabled" : "disabled") << ".\n";
+        return Ok;
+    }
+    Q_UNREACHABLE();
+    return Usage;
+}
+
+} // namespace weir::ctl

@@ -1,0 +1,39 @@
+// Plain data describing one intercepted connection. Shared by the core and the service layer;
+// no Qt here on purpose (the data path must not depend on it).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/socketaddress.h"
+
+namespace weir::core {
+
+enum class Protocol { Tcp, Udp };
+enum class InterceptMode { Redirect, Tproxy };
+// Connecting: the original destination is known, the outgoing connect is in progress.
+// Established: relaying both ways. Closing: one direction has finished (EOF passed on), the other
+// still relays. Closed: ended after it was established: cleanly ("eof"), by a reset ("reset by
+// client" / "reset by destination"), an I/O error, or "core stopped". Failed: never reached the
+// destination (original destination unknown, loop refused, connect refused or timed out).
+enum class ConnectionState { Connecting, Established, Closing, Closed, Failed };
+
+const char* toString(Protocol p);
+const char* toString(InterceptMode m);
+const char* toString(ConnectionState s);
+
+struct ConnectionRecord {
+    std::uint64_t id = 0;
+    Protocol protocol = Protocol::Tcp;
+    InterceptMode mode = InterceptMode::Redirect;
+    SocketAddress source;            // the intercepted client
+    SocketAddress destination;       // the original destination recovered from the kernel
+    std::int64_t startedMs = 0;      // Unix time, milliseconds
+    std::int64_t closedMs = 0;       // 0 while open
+    std::uint64_t bytesSent = 0;     // client -> destination
+    std::uint64_t bytesReceived = 0; // destination -> client
+    ConnectionState state = ConnectionState::Connecting;
+    std::string closeReason; // empty while open; "eof", "reset by client", "connect: Connection refused", ...
+};
+
+} // namespace weir::core

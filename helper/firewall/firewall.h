@@ -1,0 +1,40 @@
+// Interception rules as data (a plan), and the backend that applies a plan to the kernel.
+// Planning is pure and golden-file tested; applying is behind FirewallBackend (libiptc first).
+// No Qt here.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace weir::firewall {
+
+enum class Mode { Redirect, Tproxy };
+
+struct InterceptSettings {
+    Mode mode = Mode::Redirect;
+    std::uint16_t proxyPort = 41080;
+    // The SO_MARK the proxy core puts on its own outgoing sockets; such packets RETURN (no loop).
+    std::uint32_t bypassMark = 0x5745;
+};
+
+// The chains and rules to install, as plain data so a plan can be rendered, compared and undone.
+// Defined in firewall/ruleplan.h, with planRules() that makes one from InterceptSettings.
+struct RulePlan;
+
+class FirewallBackend {
+public:
+    virtual ~FirewallBackend() = default;
+    virtual std::string name() const = 0; // e.g. "iptables-legacy"
+    // Installs the plan all-or-nothing: on failure nothing of it stays installed and *error says why.
+    virtual bool apply(const RulePlan& plan, std::string* error) = 0;
+    // Removes exactly what apply(plan) installed. Removing rules that are not there is not an error.
+    virtual bool remove(const RulePlan& plan, std::string* error) = 0;
+    // Removes every WEIR_ chain and every rule jumping to one or tagged "weir", whatever plan made it.
+    // *removed (if given) gets how many chains and rules outside them were deleted (0: nothing found).
+    virtual bool removeAll(std::string* error, std::size_t* removed = nullptr) = 0;
+};
+
+} // namespace weir::firewall

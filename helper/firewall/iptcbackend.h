@@ -1,0 +1,40 @@
+// FirewallBackend on the legacy xtables kernel interface, through libiptc (IPv4) and libip6tc (IPv6).
+// Rules written here are seen by iptables-legacy-save, not by iptables-nft.
+#pragma once
+
+#include "firewall/firewall.h"
+
+#include <string>
+
+namespace weir::firewall {
+
+class IptcBackend final : public FirewallBackend {
+public:
+    struct Options {
+        // Empty: $XTABLES_LOCKFILE if set, else /run/xtables.lock (what iptables -w uses).
+        std::string lockFile;
+        int lockTimeoutMs = 10000;
+        // iptc_commit gives EAGAIN when another writer changed the table since iptc_init;
+        // the whole init/mutate/commit is then repeated up to this many times in all.
+        int commitAttempts = 5;
+    };
+
+    IptcBackend();
+    explicit IptcBackend(Options options);
+
+    std::string name() const override { return "iptables-legacy"; }
+
+    // One commit per table, each removing Weir's leftovers and installing the plan's chains and rules
+    // together, so a rejected table stays exactly as it was. If a later table fails, the tables
+    // already committed are cleaned again, so nothing of the plan stays installed.
+    bool apply(const RulePlan& plan, std::string* error) override;
+    bool remove(const RulePlan& plan, std::string* error) override;
+    // Only looks at tables that already exist (/proc/net/ip{,6}_tables_names), so it never
+    // instantiates legacy tables on a host that does not use them.
+    bool removeAll(std::string* error, std::size_t* removed = nullptr) override;
+
+private:
+    Options m_options;
+};
+
+} // namespace weir::firewall

@@ -1,0 +1,19 @@
+// Names of Weir's D-Bus API, fixed by DESIGN.md. Shared by the helper, the GUI and weirctl.
+#pragma once
+
+#include <QString>
+
+namespace weir::bus {
+
+inline const QString serviceName = QStringLiteral("io.github.weir.Helper1");
+inline const QString objectPath = QStringLiteral("/io/github/weir/Helper1");
+inline const QString interfaceName = QStringLiteral("io.github.weir.Helper1");
+
+inline const QString monitorAction = QStringLiteral("io.github.weir.monitor");
+inline const QString controlAction = QStringLiteral("io.github.weir.control");
+
+// Errors the helper replies with besides the standard org.freedesktop.DBus.Error.* ones.
+inline const QString errorFailed = QStringLiteral("io.github.weir.Error.Failed");
+inline const QString errorBusy = QStringLiteral("io.github.weir.Error.Busy");
+
+} // namespace weir::bus

@@ -1,0 +1,26 @@
+// GetStatus() as a struct: the a{sv} on the bus, the JSON of `weirctl status --json`.
+#pragma once
+
+#include <QString>
+#include <QVariantMap>
+
+namespace weir {
+
+struct HelperStatus {
+    bool enabled = false;
+    QString mode = QStringLiteral("redirect");
+    quint16 proxyPort = 0;
+    QString backend;
+    quint32 activeConnections = 0;
+    quint64 totalConnections = 0;
+    QString version;
+    QString lastError;
+
+    QVariantMap toVariantMap() const;
+    static HelperStatus fromVariantMap(const QVariantMap& map);
+    QVariantMap toJsonMap() const;
+
+    friend bool operator==(const HelperStatus&, const HelperStatus&) = default;
+};
+
+} // namespace weir

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Installs everything Weir needs to build, run and test on Debian 12 (bookworm), with apt.
+# Run as root: sudo scripts/install-deps.sh. Repeated runs return at once when nothing is missing.
+set -euo pipefail
+
+packages=(
+    # toolchain
+    cmake g++ make pkg-config git ca-certificates
+    # Qt 6 (qt6-base-dev already depends on libgl-dev, libvulkan-dev etc. that Qt6Gui's CMake config
+    # looks for); lupdate/lrelease; the SVG plugins for the icons
+    qt6-base-dev qt6-base-dev-tools qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools libqt6svg6
+    # silences CMake's harmless "Could NOT find XKB"
+    libxkbcommon-dev
+    # netfilter and rtnetlink
+    libiptc-dev libxtables-dev libmnl-dev
+    # the helper's run-time world: system bus, Polkit, iptables-legacy-save for checks,
+    # ip/ip netns for the namespace tests, setpriv and flock, pgrep/pkill
+    dbus polkitd pkexec iptables iproute2 util-linux procps
+    # tests and demos: traffic, screenshots on a virtual X server with a tray host
+    curl python3 xvfb xauth imagemagick trayer xdotool fonts-dejavu-core
+    # packaging checks: xmllint, desktop-file-validate, appstreamcli, systemd-analyze verify
+    libxml2-utils desktop-file-utils appstream systemd
+)
+
+if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps.sh: must be run as root (try: sudo $0)" >&2
+    exit 1
+fi
+if ! command -v apt-get >/dev/null; then
+    echo "install-deps.sh: needs apt-get (Debian 12 or a close relative)" >&2
+    exit 1
+fi
+
+missing=()
+for pkg in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null || true)
+    [[ $status == ii* ]] || missing+=("$pkg")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+    echo "install-deps.sh: all ${#packages[@]} packages are already installed"
+    exit 0
+fi
+
+echo "install-deps.sh: missing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# Waits for a concurrent apt/dpkg instead of failing on its lock.
+apt_opts=(-o DPkg::Lock::Timeout=600)
+echo "+ apt-get update"
+apt-get "${apt_opts[@]}" update
+# Only what is missing: naming an installed package would also upgrade it, on a machine others use.
+echo "+ apt-get install -y --no-install-recommends ${missing[*]}"
+apt-get "${apt_opts[@]}" install -y --no-install-recommends "${missing[@]}"
+echo "install-deps.sh: done"

@@ -1,0 +1,96 @@
+// The types that cross the bus: a{sv} round trips, defaults for missing keys, D-Bus marshalling.
+#include <QDBusArgument>
+#include <QDBusMetaType>
+#include <QTest>
+
+#include "client/errors.h"
+#include "interface/connectioninfo.h"
+#include "interface/helperstatus.h"
+
+using weir::ConnectionInfo;
+using weir::HelperStatus;
+
+class TestBusTypes : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { weir::registerBusTypes(); }
+
+    void connectionRoundTrip() {
+        ConnectionInfo c;
+        c.id = 42;
+        c.protocol = QStringLiteral("tcp");
+        c.mode = QStringLiteral("redirect");
+        c.source = QStringLiteral("198.51.100.1:40000");
+        c.destination = QStringLiteral("[2001:db8::1]:443");
+        c.bytesSent = 1ull << 40;
+        c.bytesReceived = 7;
+        c.state = QStringLiteral("closed");
+        c.startedMs = 1'700'000'000'000;
+        c.closedMs = 1'700'000'000'500;
+        c.closeReason = QStringLiteral("eof");
+        ConnectionInfo back;
+        QVERIFY(ConnectionInfo::fromVariantMap(c.toVariantMap(), &back));
+        QCOMPARE(back, c);
+    }
+
+    void connectionNeedsId() {
+        ConnectionInfo out;
+        QVERIFY(!ConnectionInfo::fromVariantMap({{QStringLiteral("source"), QStringLiteral("x")}}, &out));
+        QVERIFY(!ConnectionInfo::fromVariantMap({{QStringLiteral("id"), QStringLiteral("nope")}}, &out));
+        const auto list = weir::connectionsFromVariantMaps(
+            {{{QStringLiteral("id"), 3ull}}, {{QStringLiteral("protocol"), QStringLiteral("tcp")}}});
+        QCOMPARE(list.size(), 1);
+        QCOMPARE(list.first().id, 3ull);
+    }
+
+    // The JSON keys of `weirctl connections --json` are a promise to scripts.
+    void stableKeys() {
+        const QStringList keys = ConnectionInfo{}.toJsonMap().keys();
+        for (const char* k :
+             {"id", "protocol", "mode", "source", "destination", "bytes_sent", "bytes_received", "state"})
+            QVERIFY2(keys.contains(QLatin1String(k)), k);
+        const QStringList skeys = HelperStatus{}.toJsonMap().keys();
+        QVERIFY(skeys.contains(QStringLiteral("enabled")));
+        QVERIFY(skeys.contains(QStringLiteral("mode")));
+    }
+
+    void statusRoundTrip() {
+        HelperStatus s;
+        s.enabled = true;
+        s.mode = QStringLiteral("redirect");
+        s.proxyPort = 41080;
+        s.backend = QStringLiteral("iptables-legacy");
+        s.activeConnections = 3;
+        s.totalConnections = 9;
+        s.version = QStringLiteral("0.1.0");
+        s.lastError = QStringLiteral("boom");
+        QCOMPARE(HelperStatus::fromVariantMap(s.toVariantMap()), s);
+        QCOMPARE(HelperStatus::fromVariantMap({}).mode, QStringLiteral("redirect"));
+    }
+
+    // aa{sv} survives QtDBus marshalling with the registered type.
+    void marshalling() {
+        ConnectionInfo a, b;
+        a.id = 1;
+        b.id = 2;
+        const QList<QVariantMap> maps{a.toVariantMap(), b.toVariantMap()};
+        QDBusArgument arg;
+        arg << maps;
+        QCOMPARE(arg.currentSignature(), QStringLiteral("aa{sv}"));
+    }
+
+    void errorClassification() {
+        using weir::CallFailure;
+        QCOMPARE(weir::classify(QDBusError()), CallFailure::None);
+        QCOMPARE(weir::classify(QDBusError(QDBusError::ServiceUnknown, QStringLiteral("x"))),
+                 CallFailure::HelperUnavailable);
+        QCOMPARE(weir::classify(QDBusError(QDBusError::AccessDenied, QStringLiteral("x"))),
+                 CallFailure::NotAuthorized);
+        QCOMPARE(weir::classify(QDBusError(QDBusError::Failed, QStringLiteral("x"))), CallFailure::Failed);
+        QVERIFY(weir::describe(QDBusError(QDBusError::AccessDenied, QStringLiteral("polkit says no")))
+                    .contains(QStringLiteral("polkit says no")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBusTypes)
+#include "tst_bustypes.moc"

@@ -1,0 +1,189 @@
+#!/bin/bash
+# End-to-end test of the proxy core behind a real nat OUTPUT REDIRECT rule, in throw-away network
+# namespaces (root). Nothing is installed in the caller's own namespace.
+#
+#   client ns (weir-test-core-PID)            server ns (weir-test-core-srv-PID)
+#   curl -> 203.0.113.5:8080                  python3 http.server on 203.0.113.5:8080
+#     nat OUTPUT: mark 0x5745 -> RETURN
+#                 203.0.113.0/24 -> REDIRECT to the core
+#   weir-core-testdriver (SO_MARK 0x5745)
+#   wc0 198.51.100.1/24  <----- veth ----->  wc1 198.51.100.2/24, lo 203.0.113.5/32
+#
+# Usage: netns_redirect.sh /path/to/weir-core-testdriver
+set -euo pipefail
+
+DRIVER=${1:-}
+MARK=0x5745
+SERVER_IP=203.0.113.5
+SERVER_PORT=8080
+NS=weir-test-core-$$
+SRV=weir-test-core-srv-$$
+WORK=$(mktemp -d /tmp/weir-test-core.XXXXXX)
+DRIVER_PID=
+SERVER_PID=
+
+fail() {
+    echo "FAIL: $*" >&2
+    for f in "$WORK"/driver*.out "$WORK"/driver*.err "$WORK"/server.err; do
+        [ -s "$f" ] && { echo "--- $f"; cat "$f"; } >&2
+    done
+    exit 1
+}
+
+cleanup() {
+    local rc=$?
+    set +e # best effort from here on; a killed child's status must not end the cleanup early
+    [ -n "$DRIVER_PID" ] && kill "$DRIVER_PID" 2>/dev/null && wait "$DRIVER_PID" 2>/dev/null
+    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    # Anything still running inside our namespaces was started by this script.
+    for ns in "$NS" "$SRV"; do
+        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+    done
+    ip netns del "$NS" 2>/dev/null || true
+    ip netns del "$SRV" 2>/dev/null || true
+    rm -rf "$WORK"
+    exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+# Missing pieces are failures, not skips.
+[ "$(id -u)" = 0 ] || fail "needs root (network namespaces, iptables)"
+[ -x "$DRIVER" ] || fail "test driver not found: '$DRIVER'"
+for tool in ip iptables-legacy curl python3 cmp; do
+    command -v "$tool" >/dev/null || fail "missing tool: $tool"
+done
+
+in_ns() { ip netns exec "$NS" "$@"; }
+in_srv() { ip netns exec "$SRV" "$@"; }
+
+ip netns add "$NS" || fail "ip netns add $NS"
+ip netns add "$SRV" || fail "ip netns add $SRV"
+ip -n "$NS" link set lo up
+ip -n "$SRV" link set lo up
+ip link add wc0 netns "$NS" type veth peer name wc1 netns "$SRV" || fail "cannot create veth pair"
+ip -n "$NS" addr add 198.51.100.1/24 dev wc0
+ip -n "$SRV" addr add 198.51.100.2/24 dev wc1
+ip -n "$SRV" addr add "$SERVER_IP"/32 dev lo
+ip -n "$NS" link set wc0 up
+ip -n "$SRV" link set wc1 up
+ip -n "$NS" route add 203.0.113.0/24 via 198.51.100.2
+
+# The server and its content.
+mkdir "$WORK/www"
+head -c 200000 /dev/urandom >"$WORK/www/blob"
+# Background processes are started with ip netns exec directly (it execs), so $! is their pid.
+ip netns exec "$SRV" python3 -m http.server "$SERVER_PORT" --bind "$SERVER_IP" --directory "$WORK/www" \
+    >/dev/null 2>"$WORK/server.err" &
+SERVER_PID=$!
+for _ in $(seq 100); do
+    in_srv python3 -c "import socket; socket.create_connection(('$SERVER_IP', $SERVER_PORT), 1).close()" \
+        2>/dev/null && break
+    kill -0 "$SERVER_PID" 2>/dev/null || fail "http server exited"
+    sleep 0.1
+done
+in_ns curl -sS --max-time 5 -o /dev/null "http://$SERVER_IP:$SERVER_PORT/blob" \
+    || fail "server not reachable from the client namespace without interception"
+
+# Starts the core in the client namespace; sets DRIVER_PID and PORT.
+start_driver() { # name mark
+    local out="$WORK/driver-$1.out"
+    ip netns exec "$NS" "$DRIVER" --listen 127.0.0.1 --port 0 --mark "$2" >"$out" 2>"$WORK/driver-$1.err" &
+    DRIVER_PID=$!
+    SNAPSHOT_SEQ=0
+    for _ in $(seq 100); do
+        grep -q '^listening ' "$out" && break
+        kill -0 "$DRIVER_PID" 2>/dev/null || fail "driver exited"
+        sleep 0.05
+    done
+    PORT=$(sed -n 's/^listening 127\.0\.0\.1:\([0-9]*\)$/\1/p' "$out")
+    [ -n "$PORT" ] || fail "driver did not report its port"
+}
+
+stop_driver() {
+    kill "$DRIVER_PID"
+    wait "$DRIVER_PID" || fail "driver exited with an error"
+    DRIVER_PID=
+}
+
+SNAPSHOT_SEQ=0
+# Asks the driver writing to $1 for a snapshot; leaves its records in $WORK/records.
+# (No command substitution: fail must end the script, not a subshell.)
+snapshot() {
+    local out=$1
+    SNAPSHOT_SEQ=$((SNAPSHOT_SEQ + 1))
+    kill -USR1 "$DRIVER_PID" || fail "driver is gone"
+    for _ in $(seq 100); do
+        grep -q "^snapshot-end $SNAPSHOT_SEQ\$" "$out" && break
+        sleep 0.05
+    done
+    grep -q "^snapshot-end $SNAPSHOT_SEQ\$" "$out" || fail "no snapshot $SNAPSHOT_SEQ"
+    sed -n "/^snapshot-begin $SNAPSHOT_SEQ\$/,/^snapshot-end $SNAPSHOT_SEQ\$/p" "$out" | grep '^id=' \
+        >"$WORK/records" || true
+}
+
+# Waits until there are records and none is open any more; leaves them in $WORK/records.
+settled_snapshot() {
+    for _ in $(seq 50); do
+        snapshot "$1"
+        if [ -s "$WORK/records" ] && ! grep -Eq 'state=(connecting|established|closing)' "$WORK/records"; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    fail "connections did not settle: $(cat "$WORK/records")"
+}
+
+rule_packets() { # target
+    in_ns iptables-legacy -t nat -L OUTPUT -v -n -x | awk -v t="$1" '$3 == t { print $1 }'
+}
+
+install_rules() {
+    in_ns iptables-legacy -t nat -F OUTPUT
+    in_ns iptables-legacy -t nat -A OUTPUT -p tcp -d 203.0.113.0/24 -m mark --mark "$MARK" -j RETURN
+    in_ns iptables-legacy -t nat -A OUTPUT -p tcp -d 203.0.113.0/24 -j REDIRECT --to-ports "$PORT"
+}
+
+# --- 1. One intercepted connection, relayed with the mark --------------------------------------
+start_driver marked "$MARK"
+install_rules
+in_ns curl -sS --max-time 10 -o "$WORK/got" "http://$SERVER_IP:$SERVER_PORT/blob" || fail "curl through the core failed"
+cmp -s "$WORK/got" "$WORK/www/blob" || fail "downloaded content differs"
+
+settled_snapshot "$WORK/driver-marked.out"
+records=$(cat "$WORK/records")
+echo "$records"
+[ "$(wc -l <<<"$records")" = 1 ] || fail "expected exactly one record, got: $records"
+grep -q " dst=$SERVER_IP:$SERVER_PORT " <<<"$records" || fail "wrong original destination: $records"
+grep -q " src=198\.51\.100\.1:[0-9]* " <<<"$records" || fail "wrong source: $records"
+grep -q " mode=redirect " <<<"$records" || fail "wrong mode: $records"
+grep -q " state=closed " <<<"$records" || fail "not closed: $records"
+grep -q " reason=eof$" <<<"$records" || fail "not a clean close: $records"
+sent=$(sed -n 's/.* sent=\([0-9]*\) .*/\1/p' <<<"$records")
+received=$(sed -n 's/.* received=\([0-9]*\) .*/\1/p' <<<"$records")
+[ "$sent" -gt 0 ] || fail "no bytes sent: $records"
+[ "$received" -gt 200000 ] || fail "fewer bytes received than the body: $records"
+
+returned=$(rule_packets RETURN)
+redirected=$(rule_packets REDIRECT)
+echo "nat OUTPUT packets: RETURN=$returned REDIRECT=$redirected"
+[ "$returned" -gt 0 ] || fail "the core's outgoing connection did not match the mark RETURN rule"
+[ "$redirected" = 1 ] || fail "expected exactly one redirected connection, got $redirected"
+stop_driver
+
+# --- 2. Without the mark the core's own connection is intercepted again: refused, not looped -----
+start_driver unmarked 0
+install_rules
+in_ns curl -sS --max-time 10 -o /dev/null "http://$SERVER_IP:$SERVER_PORT/blob" 2>/dev/null \
+    && fail "curl succeeded although the core's connection was looped back"
+settled_snapshot "$WORK/driver-unmarked.out"
+records=$(cat "$WORK/records")
+echo "$records"
+[ "$(wc -l <<<"$records")" = 2 ] || fail "expected two records (client, looped own connection), got: $records"
+grep -q "^id=2 .* state=failed .* reason=loop: connection from the proxy itself$" <<<"$records" \
+    || fail "looped connection not refused: $records"
+grep -q "^id=1 .* dst=$SERVER_IP:$SERVER_PORT state=failed .* reason=loop: own connection intercepted again$" \
+    <<<"$records" || fail "client connection not refused: $records"
+stop_driver
+
+echo "PASS"

@@ -1,0 +1,760 @@
+// The relay, the connection table and the core's life cycle, on loopback without NAT. The original
+// destination comes from CoreConfig::originalDestinationOverride (the kernel lookup is tested in
+// tst_originaldst and, with real REDIRECT rules, in netns_redirect.sh).
+#include <QTest>
+
+#include <dirent.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <set>
+
+#include "core/proxycore.h"
+#include "printers.h"
+#include "testutil.h"
+
+using namespace std::chrono_literals;
+using weir::core::ConnectionRecord;
+using weir::core::ConnectionState;
+using weir::core::CoreConfig;
+using weir::core::InterceptMode;
+using weir::core::Protocol;
+using weir::core::ProxyCore;
+using weir::core::SocketAddress;
+using namespace weir::test;
+
+namespace {
+
+CoreConfig configTo(const SocketAddress& target) {
+    CoreConfig config;
+    config.listenAddress = "127.0.0.1";
+    config.listenPort = 0;
+    config.originalDestinationOverride = [target](int, std::string*) { return std::optional(target); };
+    return config;
+}
+
+void echo(int fd) {
+    char buf[16384];
+    for (;;) {
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0 || !writeAll(fd, buf, static_cast<std::size_t>(n)))
+            break;
+    }
+    ::close(fd);
+}
+
+// A client of the core. IPv4 clients come from 127.0.0.2: the override reports the same destination
+// for every client, and a client sharing source address and port with one of the core's own outgoing
+// sockets (Linux shares ephemeral ports across destinations) would then look exactly like that socket
+// intercepted again, i.e. a loop. With real NAT the (source, original destination) pair is unique.
+int clientOf(const ProxyCore& core) {
+    const SocketAddress at = core.listenAddress();
+    return connectTo(at, at.family() == AF_INET ? *SocketAddress::parse("127.0.0.2:0") : SocketAddress());
+}
+
+std::optional<ConnectionRecord> findRecord(const ProxyCore& core, std::uint64_t id) {
+    for (const auto& r : core.snapshot())
+        if (r.id == id)
+            return r;
+    return std::nullopt;
+}
+
+bool isFinal(ConnectionState s) {
+    return s == ConnectionState::Closed || s == ConnectionState::Failed;
+}
+
+bool allFinal(const ProxyCore& core, std::size_t expected) {
+    const auto records = core.snapshot();
+    if (records.size() != expected)
+        return false;
+    for (const auto& r : records)
+        if (!isFinal(r.state))
+            return false;
+    return true;
+}
+
+std::int64_t unixNowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+// A port on 127.0.0.1 where nothing listens (bound, so nobody else takes it meanwhile).
+struct ClosedPort {
+    int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    SocketAddress address;
+    ClosedPort() {
+        const auto any = SocketAddress::parse("127.0.0.1:0");
+        ::bind(fd, any->sockaddrPtr(), any->sockaddrLen());
+        address = localAddress(fd);
+    }
+    ~ClosedPort() { ::close(fd); }
+};
+
+} // namespace
+
+class TestProxyCore : public QObject {
+    Q_OBJECT
+
+private slots:
+    void startErrors() {
+        ClosedPort port;
+        ProxyCore core;
+        QVERIFY(!core.isRunning());
+        QVERIFY(!core.isAccepting());
+        std::string error;
+        QVERIFY2(core.start(configTo(port.address), &error), error.c_str());
+        QVERIFY(core.isRunning());
+        QVERIFY(core.isAccepting());
+        QCOMPARE(core.listenAddress().ip(), std::string("127.0.0.1"));
+        QVERIFY(core.listenAddress().port() != 0);
+
+        QVERIFY(!core.start(configTo(port.address), &error));
+        QCOMPARE(error, std::string("the proxy core is already running"));
+
+        ProxyCore second;
+        auto config = configTo(port.address);
+        config.listenPort = core.listenAddress().port();
+        QVERIFY(!second.start(config, &error));
+        QCOMPARE(error, "bind " + core.listenAddress().toString() + ": Address already in use");
+        QVERIFY(!second.isRunning());
+
+        config.listenAddress = "not-an-address";
+        QVERIFY(!second.start(config, &error));
+        QCOMPARE(error, std::string("invalid listen address: not-an-address"));
+
+        core.stop();
+        QVERIFY(!core.isRunning());
+        core.stop(); // idempotent
+    }
+
+    void ipv6Listener() {
+        TestServer server(echo);
+        ProxyCore core;
+        auto config = configTo(server.address());
+        config.listenAddress = "::1";
+        std::string error;
+        QVERIFY2(core.start(config, &error), error.c_str());
+        QCOMPARE(core.listenAddress().toString(), "[::1]:" + std::to_string(core.listenAddress().port()));
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        QVERIFY(writeAll(c, "v6"));
+        ::shutdown(c, SHUT_WR);
+        std::string got;
+        QVERIFY(readToEnd(c, &got));
+        QCOMPARE(got, std::string("v6"));
+        const auto source = localAddress(c);
+        ::close(c);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        QCOMPARE(core.snapshot().front().source, source);
+    }
+
+    void bulkBothWays() {
+        constexpr std::size_t kSize = 5 * 1024 * 1024;
+        const std::string toServer = randomBytes(kSize, 1);
+        const std::string toClient = randomBytes(kSize, 2);
+        std::promise<std::string> serverGot;
+        TestServer server([&](int fd) {
+            std::thread writer([&] {
+                writeAll(fd, toClient);
+                ::shutdown(fd, SHUT_WR);
+            });
+            std::string got;
+            readToEnd(fd, &got);
+            writer.join();
+            ::close(fd);
+            serverGot.set_value(std::move(got));
+        });
+
+        ProxyCore core;
+        std::string error;
+        const std::int64_t before = unixNowMs();
+        QVERIFY2(core.start(configTo(server.address()), &error), error.c_str());
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        const SocketAddress clientAddress = localAddress(c);
+        std::thread writer([&] {
+            writeAll(c, toServer);
+            ::shutdown(c, SHUT_WR);
+        });
+        std::string got;
+        const bool readOk = readToEnd(c, &got);
+        writer.join();
+        ::close(c);
+        QVERIFY(readOk);
+        QCOMPARE(got.size(), kSize);
+        QVERIFY(got == toClient);
+        auto future = serverGot.get_future();
+        QVERIFY(future.wait_for(10s) == std::future_status::ready);
+        const std::string received = future.get();
+        QCOMPARE(received.size(), kSize);
+        QVERIFY(received == toServer);
+
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        const ConnectionRecord r = core.snapshot().front();
+        QCOMPARE(r.id, std::uint64_t(1));
+        WEIR_COMPARE_ENUM(r.protocol, Protocol::Tcp);
+        WEIR_COMPARE_ENUM(r.mode, InterceptMode::Redirect);
+        QCOMPARE(r.source, clientAddress);
+        QCOMPARE(r.destination, server.address());
+        WEIR_COMPARE_ENUM(r.state, ConnectionState::Closed);
+        QCOMPARE(r.closeReason, std::string("eof"));
+        QCOMPARE(r.bytesSent, std::uint64_t(kSize));
+        QCOMPARE(r.bytesReceived, std::uint64_t(kSize));
+        QVERIFY(r.startedMs >= before && r.startedMs <= unixNowMs());
+        QVERIFY(r.closedMs >= r.startedMs);
+    }
+
+    void countersWhileOpen() {
+        TestServer server(echo);
+        ProxyCore core;
+        std::string error;
+        QVERIFY2(core.start(configTo(server.address()), &error), error.c_str());
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        char buf[16];
+        QVERIFY(writeAll(c, "hello"));
+        setReceiveTimeout(c, 5000);
+        QCOMPARE(::recv(c, buf, 5, MSG_WAITALL), ssize_t(5));
+        QTRY_VERIFY_WITH_TIMEOUT(findRecord(core, 1) && findRecord(core, 1)->bytesReceived == 5, 2000);
+        auto r = *findRecord(core, 1);
+        WEIR_COMPARE_ENUM(r.state, ConnectionState::Established);
+        QCOMPARE(r.bytesSent, std::uint64_t(5));
+        QCOMPARE(r.closedMs, std::int64_t(0));
+        QVERIFY(r.closeReason.empty());
+        ::close(c);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        QCOMPARE(findRecord(core, 1)->closeReason, std::string("eof"));
+    }
+
+    void halfClose() {
+        std::promise<std::string> serverSawEof;
+        std::promise<void> replyNow;
+        auto replyNowFuture = replyNow.get_future();
+        const std::string reply = "reply sent after the client's FIN";
+        TestServer server([&](int fd) {
+            std::string request;
+            readToEnd(fd, &request);
+            serverSawEof.set_value(request);
+            replyNowFuture.wait();
+            writeAll(fd, reply);
+            ::close(fd);
+        });
+        ProxyCore core;
+        std::string error;
+        QVERIFY2(core.start(configTo(server.address()), &error), error.c_str());
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        QVERIFY(writeAll(c, "request"));
+        QCOMPARE(::shutdown(c, SHUT_WR), 0);
+
+        auto eof = serverSawEof.get_future();
+        QVERIFY(eof.wait_for(5s) == std::future_status::ready);
+        QCOMPARE(eof.get(), std::string("request"));
+        // One direction finished, the other still open.
+        QTRY_VERIFY_WITH_TIMEOUT(findRecord(core, 1)->state == ConnectionState::Closing, 2000);
+
+        replyNow.set_value();
+        std::string got;
+        setReceiveTimeout(c, 5000);
+        QVERIFY(readToEnd(c, &got));
+        ::close(c);
+        QCOMPARE(got, reply);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        const auto r = *findRecord(core, 1);
+        WEIR_COMPARE_ENUM(r.state, ConnectionState::Closed);
+        QCOMPARE(r.closeReason, std::string("eof"));
+        QCOMPARE(r.bytesSent, std::uint64_t(7));
+        QCOMPARE(r.bytesReceived, std::uint64_t(reply.size()));
+    }
+
+    void resetByDestination() {
+        TestServer server([](int fd) {
+            char ch;
+            ::recv(fd, &ch, 1, 0);
+            const linger lg{1, 0};
+            ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+            ::close(fd);
+        });
+        ProxyCore core;
+        std::string error;
+        QVERIFY2(core.start(configTo(server.address()), &error), error.c_str());
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        setReceiveTimeout(c, 5000);
+        QVERIFY(writeAll(c, "x"));
+        std::string got;
+        int err = 0;
+        QVERIFY(!readToEnd(c, &got, &err));
+        QCOMPARE(err, ECONNRESET); // passed on as a reset, not as a clean end
+        ::close(c);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        WEIR_COMPARE_ENUM(findRecord(core, 1)->state, ConnectionState::Closed);
+        QCOMPARE(findRecord(core, 1)->closeReason, std::string("reset by destination"));
+    }
+
+    void resetByClient() {
+        std::promise<void> gotHello;
+        std::promise<int> serverError;
+        TestServer server([&](int fd) {
+            char buf[5];
+            ::recv(fd, buf, sizeof buf, MSG_WAITALL);
+            gotHello.set_value();
+            std::string rest;
+            int err = 0;
+            setReceiveTimeout(fd, 5000);
+            readToEnd(fd, &rest, &err);
+            serverError.set_value(err);
+            ::close(fd);
+        });
+        ProxyCore core;
+        std::string error;
+        QVERIFY2(core.start(configTo(server.address()), &error), error.c_str());
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        QVERIFY(writeAll(c, "hello"));
+        QVERIFY(gotHello.get_future().wait_for(5s) == std::future_status::ready);
+        const linger lg{1, 0};
+        ::setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        ::close(c);
+        auto err = serverError.get_future();
+        QVERIFY(err.wait_for(6s) == std::future_status::ready);
+        QCOMPARE(err.get(), ECONNRESET);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        QCOMPARE(findRecord(core, 1)->closeReason, std::string("reset by client"));
+        QCOMPARE(findRecord(core, 1)->bytesSent, std::uint64_t(5));
+    }
+
+    void retainedThenPruned() {
+        TestServer server(echo);
+        ProxyCore core;
+        auto config = configTo(server.address());
+        config.closedRetention = 300ms;
+        std::string error;
+        QVERIFY2(core.start(config, &error), error.c_str());
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        ::shutdown(c, SHUT_WR);
+        std::string got;
+        QVERIFY(readToEnd(c, &got));
+        ::close(c);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        const auto closedMs = findRecord(core, 1)->closedMs;
+        QVERIFY(closedMs > 0);
+        // Still listed for the retention time, then gone.
+        QTRY_VERIFY_WITH_TIMEOUT(core.snapshot().empty(), 3000);
+        QVERIFY2(unixNowMs() - closedMs >= 290, qPrintable(QString::number(unixNowMs() - closedMs)));
+    }
+
+    void connectRefused() {
+        ClosedPort port;
+        ProxyCore core;
+        std::string error;
+        QVERIFY2(core.start(configTo(port.address), &error), error.c_str());
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        setReceiveTimeout(c, 5000);
+        std::string got;
+        int err = 0;
+        QVERIFY(!readToEnd(c, &got, &err));
+        QCOMPARE(err, ECONNRESET);
+        ::close(c);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        const auto r = *findRecord(core, 1);
+        WEIR_COMPARE_ENUM(r.state, ConnectionState::Failed);
+        QCOMPARE(r.closeReason, std::string("connect: Connection refused"));
+        QCOMPARE(r.destination, port.address);
+        QCOMPARE(r.bytesSent + r.bytesReceived, std::uint64_t(0));
+    }
+
+    void connectTimeout() {
+        // A listener whose accept queue is full drops further SYNs: the connect hangs.
+        const int listener = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        const auto any = SocketAddress::parse("127.0.0.1:0");
+        QCOMPARE(::bind(listener, any->sockaddrPtr(), any->sockaddrLen()), 0);
+        QCOMPARE(::listen(listener, 0), 0);
+        const SocketAddress target = localAddress(listener);
+        std::vector<int> fillers;
+        for (int i = 0; i < 3; ++i) {
+            const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+            ::connect(fd, target.sockaddrPtr(), target.sockaddrLen());
+            fillers.push_back(fd);
+        }
+        QTest::qWait(100);
+
+        ProxyCore core;
+        auto config = configTo(target);
+        config.connectTimeout = 300ms;
+        std::string error;
+        QVERIFY2(core.start(config, &error), error.c_str());
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        QTest::qWait(100);
+        WEIR_COMPARE_ENUM(findRecord(core, 1)->state, ConnectionState::Connecting);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 3000);
+        const auto r = *findRecord(core, 1);
+        WEIR_COMPARE_ENUM(r.state, ConnectionState::Failed);
+        QCOMPARE(r.closeReason, std::string("connect: timed out"));
+        QVERIFY(r.closedMs - r.startedMs >= 290);
+        ::close(c);
+        for (int fd : fillers)
+            ::close(fd);
+        ::close(listener);
+    }
+
+    void loopGuard() {
+        // Destination = the listener itself (what conntrack reports for a direct connection).
+        ProxyCore core;
+        auto self = std::make_shared<std::promise<SocketAddress>>();
+        auto selfFuture = self->get_future().share();
+        CoreConfig config = configTo(SocketAddress());
+        config.originalDestinationOverride = [selfFuture](int, std::string*) {
+            return std::optional(selfFuture.get());
+        };
+        std::string error;
+        QVERIFY2(core.start(config, &error), error.c_str());
+        self->set_value(core.listenAddress());
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        std::string got;
+        setReceiveTimeout(c, 5000);
+        readToEnd(c, &got);
+        ::close(c);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        QTest::qWait(100);
+        QCOMPARE(core.snapshot().size(), std::size_t(1)); // refused, not relayed to itself
+        const auto r = core.snapshot().front();
+        WEIR_COMPARE_ENUM(r.state, ConnectionState::Failed);
+        QCOMPARE(r.closeReason, std::string("loop: destination is the proxy itself"));
+        QCOMPARE(r.destination, core.listenAddress());
+    }
+
+    // The real Tproxy lookup (getsockname) on a direct connection finds the listener: a loop.
+    void loopGuardTproxy() {
+        ProxyCore core;
+        CoreConfig config;
+        config.listenAddress = "127.0.0.1";
+        config.listenPort = 0;
+        config.mode = InterceptMode::Tproxy; // IP_TRANSPARENT: needs CAP_NET_ADMIN
+        std::string error;
+        QVERIFY2(core.start(config, &error), error.c_str());
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        ::close(c);
+        const auto r = core.snapshot().front();
+        WEIR_COMPARE_ENUM(r.mode, InterceptMode::Tproxy);
+        WEIR_COMPARE_ENUM(r.state, ConnectionState::Failed);
+        QCOMPARE(r.closeReason, std::string("loop: destination is the proxy itself"));
+    }
+
+    // Our own outgoing connection intercepted again (as with REDIRECT rules but no mark): a
+    // Connector that "connects" back to the listener stands in for the NAT rule.
+    void loopThroughOwnConnection() {
+        struct BackToListener : weir::core::Connector {
+            std::promise<SocketAddress> listener;
+            std::shared_future<SocketAddress> at = listener.get_future().share();
+            int startConnect(const SocketAddress&, std::string* error) override {
+                weir::core::DirectConnector direct(0);
+                return direct.startConnect(at.get(), error);
+            }
+        };
+        auto connector = std::make_shared<BackToListener>();
+        ProxyCore core;
+        CoreConfig config = configTo(*SocketAddress::parse("192.0.2.1:80"));
+        config.connector = connector;
+        std::string error;
+        QVERIFY2(core.start(config, &error), error.c_str());
+        connector->listener.set_value(core.listenAddress());
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        setReceiveTimeout(c, 5000);
+        std::string got;
+        int err = 0;
+        QVERIFY(!readToEnd(c, &got, &err));
+        QCOMPARE(err, ECONNRESET);
+        ::close(c);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 2), 5000);
+        QTest::qWait(100);
+        const auto records = core.snapshot();
+        QCOMPARE(records.size(), std::size_t(2)); // no third hop
+        QCOMPARE(records[0].destination.toString(), std::string("192.0.2.1:80"));
+        WEIR_COMPARE_ENUM(records[0].state, ConnectionState::Failed);
+        QCOMPARE(records[0].closeReason, std::string("loop: own connection intercepted again"));
+        WEIR_COMPARE_ENUM(records[1].state, ConnectionState::Failed);
+        QCOMPARE(records[1].closeReason, std::string("loop: connection from the proxy itself"));
+    }
+
+    void originalDestinationUnknown() {
+        ProxyCore core;
+        CoreConfig config = configTo(SocketAddress());
+        config.originalDestinationOverride = [](int, std::string* error) -> std::optional<SocketAddress> {
+            *error = "SO_ORIGINAL_DST: No such file or directory";
+            return std::nullopt;
+        };
+        std::string error;
+        QVERIFY2(core.start(config, &error), error.c_str());
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        ::close(c);
+        const auto r = core.snapshot().front();
+        WEIR_COMPARE_ENUM(r.state, ConnectionState::Failed);
+        QCOMPARE(r.closeReason, std::string("SO_ORIGINAL_DST: No such file or directory"));
+        QVERIFY(!r.destination.isValid());
+    }
+
+    // The real Redirect lookup on a connection that was never NATed: conntrack either has no
+    // entry or reports the listener itself. Both must fail, neither may be relayed.
+    void redirectWithoutNat() {
+        ProxyCore core;
+        CoreConfig config;
+        config.listenAddress = "127.0.0.1";
+        config.listenPort = 0;
+        std::string error;
+        QVERIFY2(core.start(config, &error), error.c_str());
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        ::close(c);
+        const auto r = core.snapshot().front();
+        WEIR_COMPARE_ENUM(r.state, ConnectionState::Failed);
+        QVERIFY2(r.closeReason == "SO_ORIGINAL_DST: No such file or directory" ||
+                     r.closeReason == "loop: destination is the proxy itself",
+                 r.closeReason.c_str());
+    }
+
+    void stopClosesConnections() {
+        TestServer server(echo);
+        ProxyCore core;
+        std::string error;
+        QVERIFY2(core.start(configTo(server.address()), &error), error.c_str());
+        std::vector<int> clients;
+        for (int i = 0; i < 5; ++i) {
+            const int c = clientOf(core);
+            QVERIFY(c >= 0);
+            char buf[2];
+            QVERIFY(writeAll(c, "hi"));
+            QCOMPARE(::recv(c, buf, 2, MSG_WAITALL), ssize_t(2));
+            clients.push_back(c);
+        }
+        const auto started = std::chrono::steady_clock::now();
+        core.stop();
+        QVERIFY(std::chrono::steady_clock::now() - started < 2s);
+        QVERIFY(!core.isRunning());
+        QVERIFY(!core.isAccepting());
+        for (int c : clients) {
+            setReceiveTimeout(c, 2000);
+            std::string got;
+            int err = 0;
+            if (!readToEnd(c, &got, &err))
+                QCOMPARE(err, ECONNRESET); // not EAGAIN: the connection must really be gone
+            ::close(c);
+        }
+        // The table survives stop(): the last state stays visible.
+        const auto records = core.snapshot();
+        QCOMPARE(records.size(), std::size_t(5));
+        for (const auto& r : records) {
+            WEIR_COMPARE_ENUM(r.state, ConnectionState::Closed);
+            QCOMPARE(r.closeReason, std::string("core stopped"));
+            QCOMPARE(r.bytesSent, std::uint64_t(2));
+            QCOMPARE(r.bytesReceived, std::uint64_t(2));
+        }
+        // A fresh connection after a restart keeps counting ids.
+        QVERIFY2(core.start(configTo(server.address()), &error), error.c_str());
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        QTRY_VERIFY_WITH_TIMEOUT(findRecord(core, 6).has_value(), 2000);
+        ::close(c);
+    }
+
+    void stopAcceptingKeepsConnections() {
+        TestServer server(echo);
+        ProxyCore core;
+        std::string error;
+        QVERIFY2(core.start(configTo(server.address()), &error), error.c_str());
+        const SocketAddress listenAt = core.listenAddress();
+        const int c = connectTo(listenAt);
+        QVERIFY(c >= 0);
+        char buf[5];
+        QVERIFY(writeAll(c, "one"));
+        QCOMPARE(::recv(c, buf, 3, MSG_WAITALL), ssize_t(3));
+
+        core.stopAccepting();
+        QVERIFY(!core.isAccepting());
+        QVERIFY(core.isRunning());
+        QCOMPARE(connectTo(listenAt), -1); // nothing listens any more
+        // The port is free again right away.
+        const int rebind = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        const int one = 1;
+        ::setsockopt(rebind, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+        QCOMPARE(::bind(rebind, listenAt.sockaddrPtr(), listenAt.sockaddrLen()), 0);
+        ::close(rebind);
+
+        QVERIFY(writeAll(c, "two"));
+        QCOMPARE(::recv(c, buf, 3, MSG_WAITALL), ssize_t(3));
+        QCOMPARE(std::string(buf, 3), std::string("two"));
+        ::shutdown(c, SHUT_WR);
+        std::string rest;
+        QVERIFY(readToEnd(c, &rest));
+        ::close(c);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        QCOMPARE(findRecord(core, 1)->closeReason, std::string("eof"));
+        QCOMPARE(findRecord(core, 1)->bytesSent, std::uint64_t(6));
+        core.stopAccepting(); // twice is harmless
+    }
+
+    void manyConcurrent() {
+        constexpr int kConnections = 200;
+        constexpr std::size_t kSize = 16 * 1024;
+        TestServer server(echo);
+        ProxyCore core;
+        std::string error;
+        QVERIFY2(core.start(configTo(server.address()), &error), error.c_str());
+
+        std::vector<int> clients;
+        std::vector<std::string> payloads;
+        std::set<std::string> sources;
+        for (int i = 0; i < kConnections; ++i) {
+            const int c = clientOf(core);
+            QVERIFY(c >= 0);
+            clients.push_back(c);
+            sources.insert(localAddress(c).toString());
+            payloads.push_back(randomBytes(kSize, 100 + i));
+        }
+        // All open at once before any is finished.
+        for (int i = 0; i < kConnections; ++i) {
+            if (!writeAll(clients[i], payloads[i])) {
+                const int err = errno;
+                std::string states;
+                for (const auto& r : core.snapshot())
+                    if (r.state != ConnectionState::Established)
+                        states += " id=" + std::to_string(r.id) + " " + weir::core::toString(r.state) + " " +
+                                  r.closeReason + ";";
+                QFAIL(qPrintable(QStringLiteral("write %1: errno %2;%3")
+                                     .arg(i)
+                                     .arg(err)
+                                     .arg(QString::fromStdString(states))));
+            }
+            ::shutdown(clients[i], SHUT_WR);
+        }
+        for (int i = 0; i < kConnections; ++i) {
+            std::string got;
+            setReceiveTimeout(clients[i], 5000);
+            QVERIFY(readToEnd(clients[i], &got));
+            QVERIFY2(got == payloads[i], qPrintable(QString::number(i)));
+            ::close(clients[i]);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, kConnections), 10000);
+        const auto records = core.snapshot();
+        std::uint64_t expectedId = 1;
+        std::set<std::string> recordedSources;
+        for (const auto& r : records) {
+            QCOMPARE(r.id, expectedId++);
+            WEIR_COMPARE_ENUM(r.state, ConnectionState::Closed);
+            QCOMPARE(r.closeReason, std::string("eof"));
+            QCOMPARE(r.bytesSent, std::uint64_t(kSize));
+            QCOMPARE(r.bytesReceived, std::uint64_t(kSize));
+            recordedSources.insert(r.source.toString());
+        }
+        QVERIFY(recordedSources == sources);
+    }
+
+    // Out of descriptors: accept fails with EMFILE while the connection stays queued. The core must
+    // back off instead of spinning, and pick the connection up once descriptors are free again.
+    void acceptWithoutDescriptors() {
+        TestServer server(echo);
+        ProxyCore core;
+        std::string error;
+        QVERIFY2(core.start(configTo(server.address()), &error), error.c_str());
+        const int c = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        QVERIFY(c >= 0);
+
+        // Lower the soft limit to just above the highest open descriptor and fill the holes below it.
+        int highest = 0;
+        if (DIR* dir = ::opendir("/proc/self/fd")) {
+            while (const dirent* e = ::readdir(dir))
+                highest = std::max(highest, std::atoi(e->d_name));
+            ::closedir(dir);
+        }
+        rlimit saved{};
+        QCOMPARE(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+        rlimit low = saved;
+        low.rlim_cur = static_cast<rlim_t>(highest + 1);
+        QCOMPARE(::setrlimit(RLIMIT_NOFILE, &low), 0);
+        std::vector<int> fillers;
+        for (int fd; (fd = ::dup(c)) >= 0;)
+            fillers.push_back(fd);
+
+        rusage before{};
+        ::getrusage(RUSAGE_SELF, &before);
+        const bool connected =
+            ::connect(c, core.listenAddress().sockaddrPtr(), core.listenAddress().sockaddrLen()) == 0;
+        std::this_thread::sleep_for(500ms);
+        rusage after{};
+        ::getrusage(RUSAGE_SELF, &after);
+        const auto cpuUs = [](const rusage& r) {
+            return (r.ru_utime.tv_sec + r.ru_stime.tv_sec) * 1'000'000LL + r.ru_utime.tv_usec +
+                   r.ru_stime.tv_usec;
+        };
+        const long long usedUs = cpuUs(after) - cpuUs(before);
+        const bool nothingAccepted = core.snapshot().empty();
+
+        // Limit first: the core may accept the moment a filler is closed, and the echo server must
+        // be able to accept too.
+        ::setrlimit(RLIMIT_NOFILE, &saved);
+        for (int fd : fillers)
+            ::close(fd);
+
+        QVERIFY(connected); // the kernel completes the handshake; only accept() fails
+        QVERIFY(nothingAccepted);
+        QVERIFY2(usedUs < 150'000, qPrintable(QStringLiteral("%1 us CPU in 500 ms").arg(usedUs)));
+        // Served once descriptors are available again.
+        setReceiveTimeout(c, 5000);
+        QVERIFY(writeAll(c, "late"));
+        ::shutdown(c, SHUT_WR);
+        std::string got;
+        int err = 0;
+        const bool readOk = readToEnd(c, &got, &err);
+        const auto records = core.snapshot();
+        std::string state = std::to_string(records.size()) + " record(s)";
+        for (const auto& r : records)
+            state += std::string(", ") + weir::core::toString(r.state) +
+                     " sent=" + std::to_string(r.bytesSent) + " received=" + std::to_string(r.bytesReceived) +
+                     " server accepted=" + std::to_string(server.accepted()) + " reason=" + r.closeReason;
+        QVERIFY2(readOk,
+                 qPrintable(QStringLiteral("errno %1; %2").arg(err).arg(QString::fromStdString(state))));
+        QCOMPARE(got, std::string("late"));
+        ::close(c);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        QCOMPARE(core.snapshot().front().closeReason, std::string("eof"));
+    }
+
+    void destructorStops() {
+        TestServer server(echo);
+        int c = -1;
+        {
+            ProxyCore core;
+            std::string error;
+            QVERIFY2(core.start(configTo(server.address()), &error), error.c_str());
+            c = clientOf(core);
+            QVERIFY(c >= 0);
+            char buf[2];
+            QVERIFY(writeAll(c, "hi"));
+            QCOMPARE(::recv(c, buf, 2, MSG_WAITALL), ssize_t(2));
+        }
+        setReceiveTimeout(c, 2000);
+        std::string got;
+        int err = 0;
+        if (!readToEnd(c, &got, &err))
+            QCOMPARE(err, ECONNRESET);
+        ::close(c);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProxyCore)
+#include "tst_proxycore.moc"

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# End to end, REDIRECT: weirctl enable in a network namespace, a real curl to a real HTTP server in a
+# second namespace is intercepted, relayed and listed with its recovered destination; weirctl disable
+# restores the nat table byte for byte; a killed helper's rules are removed at the next start.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh" "$@"
+trap weir_it_cleanup EXIT
+
+weir_it_make_netns
+weir_it_start_server
+weir_it_start_bus
+
+# No helper yet: a clear message and exit code 3.
+ctl_as "" status && true
+[ "$CTL_RC" = 3 ] || fail "weirctl status without a helper exited $CTL_RC, expected 3"
+grep -q "helper is not available" "$WEIR_IT_DIR/ctl.err" || fail "unclear message: $(cat "$WEIR_IT_DIR/ctl.err")"
+pass "weirctl without a helper: exit 3, '$(head -c 80 "$WEIR_IT_DIR/ctl.err")...'"
+
+before=$(nat_rules)
+weir_it_start_helper
+status=$("$WEIRCTL" status --json)
+[ "$(echo "$status" | json_get 'd["enabled"]')" = False ] || fail "interception is on at start: $status"
+[ "$(echo "$status" | json_get 'd["mode"]')" = redirect ] || fail "mode: $status"
+pass "helper up, interception off at start"
+
+"$WEIRCTL" enable
+[ "$("$WEIRCTL" status --json | json_get 'd["enabled"]')" = True ] || fail "status does not say enabled"
+nat_rules | grep -q -- '-A OUTPUT -p tcp -m comment --comment weir -j WEIR_OUTPUT' || fail "no jump rule: $(nat_rules)"
+nat_rules | grep -q -- '-j REDIRECT --to-ports 41080' || fail "no REDIRECT rule: $(nat_rules)"
+pass "enable installed the WEIR_OUTPUT chain"
+
+# A real client through the interception.
+ip netns exec "$NS_CLIENT" curl -sS --max-time 10 -o "$WEIR_IT_DIR/got" "http://$SERVER_IP:8080/blob"
+cmp -s "$WEIR_IT_DIR/got" "$WEIR_IT_DIR/www/blob" || fail "the body relayed through Weir differs"
+pass "curl through the interception got all 262144 bytes intact"
+
+conns=
+for _ in $(seq 50); do
+    conns=$("$WEIRCTL" connections --json)
+    [ "$(echo "$conns" | json_get '[c["state"] for c in d]')" = "['closed']" ] && break
+    sleep 0.1
+done
+echo "$conns"
+[ "$(echo "$conns" | json_get 'len(d)')" = 1 ] || fail "expected exactly one connection (a second one means the core's own connection was intercepted again)"
+[ "$(echo "$conns" | json_get 'd[0]["destination"]')" = "$SERVER_IP:8080" ] || fail "wrong recovered destination"
+[ "$(echo "$conns" | json_get 'd[0]["source"].split(":")[0]')" = "$CLIENT_IP" ] || fail "wrong source"
+[ "$(echo "$conns" | json_get 'd[0]["protocol"]')" = tcp ] || fail "wrong protocol"
+[ "$(echo "$conns" | json_get 'd[0]["mode"]')" = redirect ] || fail "wrong mode"
+[ "$(echo "$conns" | json_get 'd[0]["state"]')" = closed ] || fail "the connection is not closed after curl ended"
+[ "$(echo "$conns" | json_get 'd[0]["bytes_received"] > 262144')" = True ] || fail "bytes_received too small"
+[ "$(echo "$conns" | json_get 'd[0]["bytes_sent"] > 50')" = True ] || fail "bytes_sent too small"
+pass "connection listed: destination $SERVER_IP:8080, bytes counted, state closed"
+
+# The core's own upstream connection went out marked and hit the RETURN rule, not the REDIRECT.
+counters=$(ip netns exec "$NS_CLIENT" iptables-legacy -t nat -L WEIR_OUTPUT -v -n -x)
+echo "$counters"
+mark_hits=$(echo "$counters" | awk '/RETURN/ && /mark match/ {print $1}')
+redirect_hits=$(echo "$counters" | awk '/REDIRECT/ {print $1}')
+[ "${mark_hits:-0}" -ge 1 ] || fail "the core's own connection did not hit the mark RETURN rule"
+[ "${redirect_hits:-0}" -eq 1 ] || fail "REDIRECT matched $redirect_hits packets, expected exactly the one SYN of curl"
+grep -q "^$CLIENT_IP .*GET /blob" "$WEIR_IT_DIR/server.log" || fail "the server did not see the request from $CLIENT_IP"
+pass "no loop: mark RETURN hit $mark_hits time(s), REDIRECT exactly once"
+
+"$WEIRCTL" disable
+[ "$(nat_rules)" = "$before" ] || fail "disable did not restore the nat table: $(diff <(echo "$before") <(nat_rules))"
+! ip netns exec "$NS_CLIENT" iptables-legacy-save | grep -q WEIR_ || fail "WEIR_ left after disable"
+ip netns exec "$NS_CLIENT" curl -sS --max-time 10 -o /dev/null "http://$SERVER_IP:8080/blob"
+[ "$("$WEIRCTL" connections --json | json_get 'len(d)')" = 1 ] || fail "traffic was intercepted after disable"
+pass "disable restored the nat table byte for byte; traffic goes direct"
+
+# A killed helper leaves its rules; the next start removes them before serving.
+"$WEIRCTL" enable
+kill -9 "$HELPER_PID"
+wait "$HELPER_PID" 2>/dev/null || true
+HELPER_PID=
+nat_rules | grep -q WEIR_OUTPUT || fail "expected leftover rules after kill -9"
+weir_it_start_helper
+[ "$(nat_rules)" = "$before" ] || fail "the restarted helper did not remove the leftovers"
+grep -q "removed .* leftover" "$WEIR_IT_DIR/helper.log" || fail "the helper did not say it removed leftovers"
+pass "kill -9 leftovers removed at the next start"
+
+# And weir-helper --cleanup on its own.
+"$WEIRCTL" enable
+weir_it_stop_helper
+[ "$(nat_rules)" = "$before" ] || fail "SIGTERM did not remove the rules"
+ip netns exec "$NS_CLIENT" iptables-legacy -t nat -N WEIR_STRAY
+ip netns exec "$NS_CLIENT" iptables-legacy -t nat -A OUTPUT -p tcp -j WEIR_STRAY
+out=$(ip netns exec "$NS_CLIENT" "$WEIR_HELPER" --cleanup)
+echo "$out"
+[ "$(nat_rules)" = "$before" ] || fail "--cleanup left rules: $(nat_rules)"
+pass "SIGTERM removes the rules; --cleanup removes stray WEIR_ chains"
+echo "e2e_redirect: all checks passed"

@@ -1,0 +1,69 @@
+#!/bin/sh
+# weir_routing against the kernel, in a network namespace created here and deleted on every exit.
+# usage: netns_policyrouting.sh /path/to/weir-routing-driver
+set -u
+DRIVER=$1
+NS=weir-test-rt-$$
+FAILED=0
+
+# Namespaces of earlier runs that were killed.
+for old in $(ip netns list | sed -n 's/^\(weir-test-rt-\([0-9]*\)\).*/\1 \2/p' | while read -r n p; do
+    [ -d /proc/$p ] || echo "$n"; done); do
+    ip netns del "$old"
+done
+
+ip netns add "$NS" || exit 1
+trap 'ip netns del "$NS" 2>/dev/null' EXIT
+trap 'exit 130' INT TERM HUP
+
+in_ns() { ip netns exec "$NS" "$@"; }
+fail() { echo "FAIL: $*"; FAILED=1; }
+expect_ok() { out=$(in_ns "$DRIVER" "$@" 2>&1) || fail "$* -> $out"; }
+check() { # check DESCRIPTION EXPECTED ACTUAL
+    if [ "$2" = "$3" ]; then echo "ok: $1"; else fail "$1"; echo "  expected: [$2]"; echo "  actual:   [$3]"; fi
+}
+rules() { in_ns ip "$@" rule show | grep -v -E 'lookup (local|main|default)$'; }
+routes() { in_ns ip "$@" route show table 100 2>/dev/null | sed 's/ *$//'; }
+
+# lo is down in a fresh namespace: the kernel refuses the IPv6 route and says why in the extended ACK.
+out=$(in_ns "$DRIVER" add 6 0x1 100 100 2>&1) && fail "add with lo down succeeded"
+case $out in
+    *"failed: Network is down (Nexthop device is not up)"*) echo "ok: error carries the kernel's text: $out" ;;
+    *) fail "error without the kernel's text: $out" ;;
+esac
+check "nothing left behind by the failed add" "" "$(rules -6; routes -6)"
+
+# The host's own tables are never used.
+out=$(in_ns "$DRIVER" add 4 0x1 254 100 2>&1) && fail "add to the main table succeeded"
+case $out in *reserved*) echo "ok: main table refused" ;; *) fail "main table: $out" ;; esac
+
+in_ns ip link set lo up || exit 1
+for fam in 4 6; do
+    expect_ok add $fam 0x1 100 100
+    check "v$fam rule" "100:	from all fwmark 0x1/0x1 lookup 100" "$(rules -$fam)"
+    case $fam in
+        4) want="local default dev lo scope host" ;;
+        6) want="local default dev lo metric 1024 pref medium" ;;
+    esac
+    check "v$fam route" "$want" "$(routes -$fam)"
+
+    expect_ok add $fam 0x1 100 100
+    check "v$fam add again: still one rule" "100:	from all fwmark 0x1/0x1 lookup 100" "$(rules -$fam)"
+    check "v$fam add again: still one route" "$want" "$(routes -$fam)"
+
+    # A table above 255 only fits the 32-bit attribute.
+    expect_ok add $fam 0x80 1000 101
+    check "v$fam big table" "101:	from all fwmark 0x80/0x80 lookup 1000" "$(rules -$fam | grep 0x80)"
+    expect_ok remove $fam 0x80 1000 101
+
+    expect_ok remove $fam 0x1 100 100
+    check "v$fam removed" "" "$(rules -$fam; routes -$fam)"
+    expect_ok remove $fam 0x1 100 100
+    check "v$fam remove again" "" "$(rules -$fam; routes -$fam)"
+done
+
+# The host namespace was not touched.
+check "host has no fwmark rule of ours" "" "$(ip rule show | grep -E 'lookup (100|1000)$')"
+
+[ $FAILED = 0 ] && echo "PASS" || echo "FAILED"
+exit $FAILED

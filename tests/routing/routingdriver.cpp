@@ -1,0 +1,41 @@
+// Runs policy routing operations in the current network namespace, for netns_policyrouting.sh
+// (which starts it under `ip netns exec`). Never run it in the host namespace.
+//   weir-routing-driver add|remove|add-route|add-rule 4|6 MARK TABLE PREF
+#include "routing/policyrouting.h"
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+using namespace weir::routing;
+
+int main(int argc, char** argv) {
+    if (argc != 6) {
+        std::cerr << "usage: weir-routing-driver add|remove|add-route|add-rule 4|6 MARK TABLE PREF\n";
+        return 2;
+    }
+    const std::string cmd = argv[1];
+    const Family family = std::string(argv[2]) == "6" ? Family::V6 : Family::V4;
+    PolicyRoute r;
+    r.fwmark = r.mask = static_cast<std::uint32_t>(std::strtoul(argv[3], nullptr, 0));
+    r.table = static_cast<std::uint32_t>(std::strtoul(argv[4], nullptr, 0));
+    r.priority = static_cast<std::uint32_t>(std::strtoul(argv[5], nullptr, 0));
+
+    std::string error;
+    bool ok = false;
+    if (cmd == "add")
+        ok = addPolicyRouting(family, r, &error);
+    else if (cmd == "remove")
+        ok = removePolicyRouting(family, r, &error);
+    else if (cmd == "add-route")
+        ok = addLocalRoute(family, r, &error);
+    else if (cmd == "add-rule")
+        ok = addFwmarkRule(family, r, &error);
+    else
+        error = "unknown command " + cmd;
+    if (!ok) {
+        std::cerr << cmd << ": " << error << "\n";
+        return 1;
+    }
+    return 0;
+}
