@@ -37,7 +37,20 @@ void HelperClient::setPollInterval(int intervalMs) {
     refresh();
 }
 
+QString HelperClient::noBusMessage() const {
+    // A disconnected QDBusConnection fails calls without ever finishing their watchers (Qt 6.4), so
+    // this case is caught before calling.
+    const QString detail = bus_.lastError().message().isEmpty()
+                               ? QStringLiteral("no connection to the system bus")
+                               : bus_.lastError().message();
+    return describe(QDBusError(QDBusError::Disconnected, detail));
+}
+
 void HelperClient::refresh() {
+    if (!bus_.isConnected()) {
+        setAvailability(Availability::Unavailable, noBusMessage());
+        return;
+    }
     // One request of each kind in flight at most: a slow helper must not pile up calls.
     if (!statusPending_) {
         statusPending_ = true;
@@ -75,6 +88,11 @@ void HelperClient::refresh() {
 }
 
 void HelperClient::setEnabled(bool enabled) {
+    if (!bus_.isConnected()) {
+        setAvailability(Availability::Unavailable, noBusMessage());
+        Q_EMIT enableFinished(enabled, false, noBusMessage());
+        return;
+    }
     const QString method = enabled ? QStringLiteral("Enable") : QStringLiteral("Disable");
     QDBusMessage call =
         QDBusMessage::createMethodCall(bus::serviceName, bus::objectPath, bus::interfaceName, method);

@@ -54,6 +54,7 @@ private Q_SLOTS:
 private:
     void setAvailability(Availability a, const QString& error = {});
     void handleFailure(const QDBusError& error);
+    QString noBusMessage() const;
 
     QDBusConnection bus_;
     HelperProxy* proxy_ = nullptr;

@@ -1,0 +1,97 @@
+#include "gui/appcontroller.h"
+
+#include <QApplication>
+
+#include "gui/connectionswindow.h"
+#include "gui/traycontroller.h"
+
+namespace weir {
+
+AppController::AppController(HelperClient* client, QObject* parent)
+    : QObject(parent)
+    , client_(client)
+    , window_(std::make_unique<ConnectionsWindow>(client)) {
+    if (TrayController::isSystemTrayAvailable()) {
+        tray_ = new TrayController(client_, this);
+        connect(tray_, &TrayController::enableRequested, this, &AppController::requestEnabled);
+        connect(tray_, &TrayController::toggleWindowRequested, this, &AppController::toggleWindow);
+        connect(tray_, &TrayController::showWindowRequested, this, &AppController::showWindow);
+        connect(tray_, &TrayController::quitRequested, qApp, &QCoreApplication::quit, Qt::QueuedConnection);
+    }
+    connect(window_.get(), &ConnectionsWindow::enableRequested, this, &AppController::requestEnabled);
+    connect(window_.get(), &ConnectionsWindow::visibilityChanged, this, &AppController::updatePolling);
+    connect(client_, &HelperClient::enableFinished, this, &AppController::onEnableFinished);
+    connect(client_, &HelperClient::availabilityChanged, this, &AppController::onAvailabilityChanged);
+}
+
+AppController::~AppController() = default;
+
+void AppController::start(bool showConnections) {
+    // With a tray the app lives in the tray; without one the window is all there is.
+    QApplication::setQuitOnLastWindowClosed(tray_ == nullptr);
+    if (tray_)
+        tray_->show();
+    if (showConnections || !tray_)
+        showWindow();
+    updatePolling();
+}
+
+void AppController::showWindow() {
+    window_->show();
+    window_->setWindowState((window_->windowState() & ~Qt::WindowMinimized) | Qt::WindowActive);
+    window_->raise();
+    window_->activateWindow();
+}
+
+void AppController::toggleWindow() {
+    if (window_->isVisible() && !window_->isMinimized())
+        window_->hide();
+    else
+        showWindow();
+}
+
+void AppController::requestEnabled(bool enable) {
+    if (busy_)
+        return;
+    setBusy(true);
+    window_->showError({});
+    client_->setEnabled(enable);
+}
+
+void AppController::onEnableFinished(bool requested, bool ok, const QString& message) {
+    setBusy(false);
+    if (ok)
+        return;
+    const QString title =
+        requested ? tr("Could not enable interception") : tr("Could not disable interception");
+    window_->showError(title + QStringLiteral(": ") + message);
+    if (tray_)
+        tray_->notify(title, message, true);
+}
+
+void AppController::onAvailabilityChanged(HelperClient::Availability availability) {
+    // Tell the user when the helper goes away under a running session (crash, package removal);
+    // at start the window or tooltip says it.
+    if (tray_ && lastAvailability_ == HelperClient::Availability::Available &&
+        availability == HelperClient::Availability::Unavailable && !window_->isVisible())
+        tray_->notify(tr("Weir helper stopped"), tr("The Weir helper is no longer available."), true);
+    lastAvailability_ = availability;
+}
+
+void AppController::setBusy(bool busy) {
+    busy_ = busy;
+    window_->setBusy(busy);
+    if (tray_)
+        tray_->setBusy(busy);
+}
+
+void AppController::updatePolling() {
+    if (window_->isVisible() && !window_->isMinimized())
+        client_->setPollInterval(kWindowPollMs);
+    else if (tray_)
+        client_->setPollInterval(kTrayPollMs);
+    else
+        client_->setPollInterval(0);
+}
+
+} // namespace weir

@@ -1,0 +1,93 @@
+#include "gui/traystate.h"
+
+#include <QCoreApplication>
+
+namespace weir {
+
+QString iconPathFor(StateIcon icon) {
+    switch (icon) {
+    case StateIcon::Off:
+        return QStringLiteral(":/icons/weir-off.svg");
+    case StateIcon::Redirect:
+        return QStringLiteral(":/icons/weir-redirect.svg");
+    case StateIcon::Tproxy:
+        return QStringLiteral(":/icons/weir-tproxy.svg");
+    case StateIcon::Degraded:
+        return QStringLiteral(":/icons/weir-degraded.svg");
+    case StateIcon::Unavailable:
+        break;
+    }
+    return QStringLiteral(":/icons/weir-unavailable.svg");
+}
+
+// Strings use QCoreApplication::translate with a literal context (not a macro) so lupdate sees them.
+TrayState trayStateFor(HelperClient::Availability availability, const HelperStatus& status,
+                       const QString& clientError) {
+    using A = HelperClient::Availability;
+    TrayState s;
+    s.enabled = availability == A::Available && status.enabled;
+    s.toggleText = s.enabled ? QCoreApplication::translate("weir::TrayState", "Disable interception")
+                             : QCoreApplication::translate("weir::TrayState", "Enable interception");
+    QStringList details; // further tooltip lines
+
+    switch (availability) {
+    case A::Unknown:
+        s.icon = StateIcon::Off;
+        s.summary = QCoreApplication::translate("weir::TrayState", "Connecting to the helper…");
+        s.statusText = QCoreApplication::translate("weir::TrayState", "Connecting to the Weir helper…");
+        break;
+    case A::Unavailable:
+        s.icon = StateIcon::Unavailable;
+        s.summary = QCoreApplication::translate("weir::TrayState", "Helper not available");
+        s.statusText = QCoreApplication::translate(
+            "weir::TrayState",
+            "The Weir helper is not running or not installed. Start it as the README describes, "
+            "or check “systemctl status weir-helper”.");
+        s.problem = true;
+        break;
+    case A::NotAuthorized:
+        s.icon = StateIcon::Unavailable;
+        s.summary = QCoreApplication::translate("weir::TrayState", "Not authorized to use the helper");
+        s.statusText = clientError.isEmpty()
+                           ? QCoreApplication::translate("weir::TrayState",
+                                                         "You are not authorized to use the Weir helper.")
+                           : QCoreApplication::translate("weir::TrayState", "The Weir helper refused: %1")
+                                 .arg(clientError);
+        s.problem = true;
+        break;
+    case A::Available: {
+        s.canToggle = true;
+        const bool tproxy = status.mode.compare(QLatin1String("tproxy"), Qt::CaseInsensitive) == 0;
+        const QString mode = tproxy ? QStringLiteral("TPROXY") : QStringLiteral("REDIRECT");
+        if (!status.enabled) {
+            s.icon = StateIcon::Off;
+            s.summary = QCoreApplication::translate("weir::TrayState", "Interception off");
+            s.statusText = s.summary;
+        } else {
+            const QString active = QCoreApplication::translate("weir::TrayState", "%n active connection(s)",
+                                                               nullptr, int(status.activeConnections));
+            s.icon = tproxy ? StateIcon::Tproxy : StateIcon::Redirect;
+            s.summary = QCoreApplication::translate("weir::TrayState", "Interception on (%1)").arg(mode);
+            s.statusText = QCoreApplication::translate("weir::TrayState", "%1 · %2").arg(s.summary, active);
+            details << active;
+        }
+        if (!status.lastError.isEmpty()) {
+            if (status.enabled)
+                s.icon = StateIcon::Degraded;
+            const QString problem =
+                QCoreApplication::translate("weir::TrayState", "Problem: %1").arg(status.lastError);
+            s.statusText += QStringLiteral(" · ") + problem;
+            details << problem;
+            s.problem = true;
+        }
+        break;
+    }
+    }
+    s.toolTip = QCoreApplication::translate("weir::TrayState", "Weir — %1").arg(s.summary);
+    for (const QString& line : std::as_const(details))
+        s.toolTip += QLatin1Char('\n') + line;
+    s.iconPath = iconPathFor(s.icon);
+    return s;
+}
+
+} // namespace weir

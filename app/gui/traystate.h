@@ -1,0 +1,32 @@
+// What the tray and the Connections window say for a helper state. A pure function so every
+// combination is unit tested without a tray.
+#pragma once
+
+#include <QString>
+
+#include "client/helperclient.h"
+#include "interface/helperstatus.h"
+
+namespace weir {
+
+enum class StateIcon { Off, Redirect, Tproxy, Degraded, Unavailable };
+
+struct TrayState {
+    StateIcon icon = StateIcon::Unavailable;
+    QString iconPath;       // resource path of the icon's SVG
+    QString summary;        // short: "Interception on (REDIRECT)", for the top of the tray menu
+    QString toolTip;        // tray tooltip: "Weir — interception on (REDIRECT)" and more lines
+    QString statusText;     // the full sentence for the Connections window's status bar
+    QString toggleText;     // "Enable interception" / "Disable interception"
+    bool canToggle = false; // the helper answers, so Enable/Disable can be asked for
+    bool enabled = false;   // interception is on
+    bool problem = false;   // statusText is an error the user should act on
+};
+
+// clientError: HelperClient::lastError(), the reason when the helper is unavailable or refuses.
+TrayState trayStateFor(HelperClient::Availability availability, const HelperStatus& status,
+                       const QString& clientError = {});
+
+QString iconPathFor(StateIcon icon);
+
+} // namespace weir

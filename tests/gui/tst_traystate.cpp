@@ -1,0 +1,177 @@
+// trayStateFor: every helper state gets its own icon and words; icons exist as resources.
+#include <QFile>
+#include <QRegularExpression>
+#include <QSet>
+#include <QTranslator>
+#include <QtTest>
+
+#include "gui/icons.h"
+#include "gui/traystate.h"
+
+using weir::HelperStatus;
+using weir::StateIcon;
+using weir::TrayState;
+using A = weir::HelperClient::Availability;
+
+namespace {
+HelperStatus status(bool enabled, const QString& mode = QStringLiteral("redirect"), quint32 active = 0,
+                    const QString& lastError = {}) {
+    HelperStatus s;
+    s.enabled = enabled;
+    s.mode = mode;
+    s.activeConnections = active;
+    s.lastError = lastError;
+    s.version = QStringLiteral("0.1.0");
+    return s;
+}
+} // namespace
+
+class TestTrayState : public QObject {
+    Q_OBJECT
+    QTranslator english_;
+
+private Q_SLOTS:
+    // As main() does without a catalogue for the locale: English plural forms.
+    void initTestCase() {
+        QVERIFY(english_.load(QStringLiteral(":/i18n/weir_en.qm")));
+        QVERIFY(QCoreApplication::installTranslator(&english_));
+    }
+
+    void states_data() {
+        QTest::addColumn<int>("availability");
+        QTest::addColumn<HelperStatus>("status");
+        QTest::addColumn<QString>("clientError");
+        QTest::addColumn<int>("icon");
+        QTest::addColumn<QString>("toolTip");
+        QTest::addColumn<QString>("statusText");
+        QTest::addColumn<bool>("canToggle");
+        QTest::addColumn<bool>("enabled");
+        QTest::addColumn<bool>("problem");
+
+        // A helper that is not there hides whatever status was seen before.
+        QTest::newRow("unknown") << int(A::Unknown) << status(true) << QString() << int(StateIcon::Off)
+                                 << "Weir — Connecting to the helper…"
+                                 << "Connecting to the Weir helper…" << false << false << false;
+        QTest::newRow("unavailable")
+            << int(A::Unavailable) << status(true) << QStringLiteral("ServiceUnknown")
+            << int(StateIcon::Unavailable) << "Weir — Helper not available"
+            << "The Weir helper is not running or not installed. Start it as the README describes, or check "
+               "“systemctl status weir-helper”."
+            << false << false << true;
+        QTest::newRow("not authorized")
+            << int(A::NotAuthorized) << status(false) << QStringLiteral("Not authorized: no")
+            << int(StateIcon::Unavailable) << "Weir — Not authorized to use the helper"
+            << "The Weir helper refused: Not authorized: no" << false << false << true;
+        QTest::newRow("off") << int(A::Available) << status(false) << QString() << int(StateIcon::Off)
+                             << "Weir — Interception off"
+                             << "Interception off" << true << false << false;
+        QTest::newRow("redirect") << int(A::Available) << status(true, QStringLiteral("redirect"), 3)
+                                  << QString() << int(StateIcon::Redirect)
+                                  << "Weir — Interception on (REDIRECT)\n3 active connections"
+                                  << "Interception on (REDIRECT) · 3 active connections" << true << true
+                                  << false;
+        QTest::newRow("tproxy") << int(A::Available) << status(true, QStringLiteral("tproxy"), 1) << QString()
+                                << int(StateIcon::Tproxy)
+                                << "Weir — Interception on (TPROXY)\n1 active connection"
+                                << "Interception on (TPROXY) · 1 active connection" << true << true << false;
+        QTest::newRow("degraded")
+            << int(A::Available) << status(true, QStringLiteral("redirect"), 0, "rule gone") << QString()
+            << int(StateIcon::Degraded)
+            << "Weir — Interception on (REDIRECT)\n0 active connections\nProblem: rule gone"
+            << "Interception on (REDIRECT) · 0 active connections · Problem: rule gone" << true << true
+            << true;
+        QTest::newRow("off with error")
+            << int(A::Available) << status(false, QStringLiteral("redirect"), 0, "boom") << QString()
+            << int(StateIcon::Off) << "Weir — Interception off\nProblem: boom"
+            << "Interception off · Problem: boom" << true << false << true;
+    }
+
+    void states() {
+        QFETCH(int, availability);
+        QFETCH(HelperStatus, status);
+        QFETCH(QString, clientError);
+        QFETCH(int, icon);
+        QFETCH(QString, toolTip);
+        QFETCH(QString, statusText);
+        QFETCH(bool, canToggle);
+        QFETCH(bool, enabled);
+        QFETCH(bool, problem);
+
+        const TrayState s = weir::trayStateFor(A(availability), status, clientError);
+        QCOMPARE(int(s.icon), icon);
+        QCOMPARE(s.toolTip, toolTip);
+        QCOMPARE(s.statusText, statusText);
+        QCOMPARE(s.canToggle, canToggle);
+        QCOMPARE(s.enabled, enabled);
+        QCOMPARE(s.problem, problem);
+        QCOMPARE(s.toggleText,
+                 enabled ? QStringLiteral("Disable interception") : QStringLiteral("Enable interception"));
+        QCOMPARE(s.iconPath, weir::iconPathFor(s.icon));
+        QVERIFY(s.toolTip.startsWith(QStringLiteral("Weir — ")));
+    }
+
+    // The states a user must tell apart at a glance have different icons and tooltips.
+    void distinct() {
+        const QList<TrayState> states = {
+            weir::trayStateFor(A::Available, status(false)),
+            weir::trayStateFor(A::Available, status(true, QStringLiteral("redirect"))),
+            weir::trayStateFor(A::Available, status(true, QStringLiteral("tproxy"))),
+            weir::trayStateFor(A::Available,
+                               status(true, QStringLiteral("redirect"), 0, QStringLiteral("x"))),
+            weir::trayStateFor(A::Unavailable, status(false)),
+        };
+        QSet<QString> icons, tips;
+        for (const TrayState& s : states) {
+            icons.insert(s.iconPath);
+            tips.insert(s.toolTip);
+        }
+        QCOMPARE(icons.size(), states.size());
+        QCOMPARE(tips.size(), states.size());
+        QVERIFY(weir::trayStateFor(A::NotAuthorized, status(false)).toolTip !=
+                weir::trayStateFor(A::Unavailable, status(false)).toolTip);
+    }
+
+    // The Chinese catalogue is embedded and used.
+    void chinese() {
+        QTranslator zh;
+        QVERIFY(zh.load(QLocale(QLocale::Chinese, QLocale::China), QStringLiteral("weir"),
+                        QStringLiteral("_"), QStringLiteral(":/i18n")));
+        QVERIFY(QCoreApplication::installTranslator(&zh));
+        const TrayState off = weir::trayStateFor(A::Available, status(false));
+        const TrayState on = weir::trayStateFor(A::Available, status(true, QStringLiteral("redirect"), 2));
+        const TrayState missing = weir::trayStateFor(A::Unavailable, status(false));
+        QCoreApplication::removeTranslator(&zh);
+        QCOMPARE(off.summary, QStringLiteral("拦截已关闭"));
+        QCOMPARE(on.statusText, QStringLiteral("拦截已开启（REDIRECT） · 2 个活动连接"));
+        QCOMPARE(on.toggleText, QStringLiteral("关闭拦截"));
+        QVERIFY(missing.statusText.contains(QStringLiteral("systemctl status weir-helper")));
+        QVERIFY(missing.statusText.contains(QStringLiteral("辅助程序")));
+    }
+
+    // Every string lupdate found has a finished Chinese translation.
+    void chineseIsComplete() {
+        QFile ts(QStringLiteral(WEIR_TRANSLATIONS_DIR "/weir_zh_CN.ts"));
+        QVERIFY2(ts.open(QIODevice::ReadOnly), qPrintable(ts.fileName()));
+        const QString text = QString::fromUtf8(ts.readAll());
+        const int messages = int(text.count(QStringLiteral("<message")));
+        QVERIFY(messages > 40);
+        QCOMPARE(text.count(QStringLiteral("type=\"unfinished\"")), 0);
+        QCOMPARE(text.count(QStringLiteral("type=\"vanished\"")), 0);
+        QCOMPARE(text.count(QRegularExpression(QStringLiteral("<translation>\\s*</translation>"))), 0);
+    }
+
+    void iconsAreEmbedded() {
+        for (StateIcon i : {StateIcon::Off, StateIcon::Redirect, StateIcon::Tproxy, StateIcon::Degraded,
+                            StateIcon::Unavailable}) {
+            QVERIFY2(QFile::exists(weir::iconPathFor(i)), qPrintable(weir::iconPathFor(i)));
+            const QIcon icon = weir::trayIcon(i);
+            QVERIFY(!icon.isNull());
+            QVERIFY(!icon.pixmap(22, 22).isNull());
+        }
+        QVERIFY(QFile::exists(QStringLiteral(":/icons/io.github.weir.Weir.svg")));
+        QVERIFY(!weir::applicationIcon().isNull());
+    }
+};
+
+QTEST_MAIN(TestTrayState)
+#include "tst_traystate.moc"
