@@ -20,6 +20,7 @@ TAG="weir-demo-$$"
 NS_C="$TAG-client"
 NS_S="$TAG-server"
 DIR=$(mktemp -d /tmp/weir-demo.XXXXXX)
+chmod 755 "$DIR" # polkitd (user polkitd) and the bus must reach the socket inside
 PIDS=()
 cleanup() {
     set +e
@@ -30,7 +31,8 @@ cleanup() {
     rm -rf "$DIR"
 }
 trap cleanup EXIT
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+if [ -t 1 ]; then bold=$'\033[1m' plain=$'\033[0m'; else bold= plain=; fi
+step() { printf '\n%s== %s%s\n' "$bold" "$*" "$plain"; }
 show() { printf '$ %s\n' "$*"; "$@"; }
 
 step "Two throwaway network namespaces: $NS_C (198.51.100.1) and $NS_S (198.51.100.2)"
@@ -45,6 +47,7 @@ ip -n "$NS_S" link set "wds$$" up
 mkdir -p "$DIR/www"
 echo "hello from the server namespace" >"$DIR/www/index.html"
 head -c 2000000 /dev/urandom >"$DIR/www/big.bin"
+head -c 50000000 /dev/zero >"$DIR/www/slow.bin"
 ip netns exec "$NS_S" python3 -m http.server 80 --bind 198.51.100.2 --directory "$DIR/www" >"$DIR/server.log" 2>&1 &
 PIDS+=($!)
 echo "HTTP server listening on 198.51.100.2:80"
@@ -70,7 +73,7 @@ show ip netns exec "$NS_C" curl -sS http://198.51.100.2/
 show ip netns exec "$NS_C" curl -sS -o /dev/null -w 'downloaded %{size_download} bytes\n' http://198.51.100.2/big.bin
 show ip netns exec "$NS_C" curl -sS -o /dev/null -w 'status %{http_code}\n' http://198.51.100.2/missing
 # One slow download stays open, so the table shows a live connection too.
-ip netns exec "$NS_C" curl -sS -o /dev/null --limit-rate 100k http://198.51.100.2/big.bin &
+ip netns exec "$NS_C" curl -sS -o /dev/null --limit-rate 200k http://198.51.100.2/slow.bin &
 PIDS+=($!)
 sleep 1.5
 
