@@ -113,35 +113,27 @@ void HelperService::dispatch(Action action) {
 }
 
 void HelperService::Enable() {
-    dispatch([this](const QDBusMessage& call) {
-        const bool was = engine_->isEnabled();
-        std::string error;
-        if (!engine_->enable(&error)) {
-            lastError_ = QString::fromStdString(error);
-            bus_.send(call.createErrorReply(
-                bus::errorFailed, QStringLiteral("cannot enable interception: %1").arg(lastError_)));
-            return;
-        }
-        lastError_.clear();
-        bus_.send(call.createReply());
-        setEnabledState(was);
-    });
+    dispatch([this](const QDBusMessage& call) { changeEnabled(call, true); });
 }
 
 void HelperService::Disable() {
-    dispatch([this](const QDBusMessage& call) {
-        const bool was = engine_->isEnabled();
-        std::string error;
-        if (!engine_->disable(&error)) {
-            lastError_ = QString::fromStdString(error);
-            bus_.send(call.createErrorReply(
-                bus::errorFailed, QStringLiteral("cannot disable interception: %1").arg(lastError_)));
-            return;
-        }
-        lastError_.clear();
-        bus_.send(call.createReply());
-        setEnabledState(was);
-    });
+    dispatch([this](const QDBusMessage& call) { changeEnabled(call, false); });
+}
+
+void HelperService::changeEnabled(const QDBusMessage& call, bool enable) {
+    const bool was = engine_->isEnabled();
+    std::string error;
+    if (!(enable ? engine_->enable(&error) : engine_->disable(&error))) {
+        lastError_ = QString::fromStdString(error);
+        bus_.send(call.createErrorReply(
+            bus::errorFailed,
+            QStringLiteral("cannot %1 interception: %2")
+                .arg(enable ? QStringLiteral("enable") : QStringLiteral("disable"), lastError_)));
+        return;
+    }
+    lastError_.clear();
+    bus_.send(call.createReply());
+    setEnabledState(was);
 }
 
 QVariantMap HelperService::GetStatus() {

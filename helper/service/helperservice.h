@@ -43,6 +43,7 @@ public Q_SLOTS: // D-Bus methods; replies are delayed until Polkit answers.
 private:
     using Action = std::function<void(const QDBusMessage& call)>;
     void dispatch(Action action);
+    void changeEnabled(const QDBusMessage& call, bool enable);
     void setEnabledState(bool wasEnabled);
     QVariantMap statusMap() const;
     QList<QVariantMap> connectionMaps() const;

@@ -79,4 +79,12 @@ wait $MON 2>/dev/null || true
 grep -A8 PropertiesChanged "$WEIR_IT_DIR/monitor.log" | grep -q "boolean true" || fail "no PropertiesChanged Enabled=true: $(cat "$WEIR_IT_DIR/monitor.log")"
 grep -A8 PropertiesChanged "$WEIR_IT_DIR/monitor.log" | grep -q "boolean false" || fail "no PropertiesChanged Enabled=false"
 pass "Enabled property and PropertiesChanged follow Enable/Disable"
+# Without polkitd nobody is authorized, root included: fail closed, with a reason.
+kill "$(cat "$WEIR_IT_DIR/bus/polkitd.pid")"
+sleep 0.5
+ctl_as "" enable
+[ "$CTL_RC" = 4 ] || fail "enable without polkitd exited $CTL_RC, expected 4"
+grep -q "Polkit could not be asked" "$WEIR_IT_DIR/ctl.err" || fail "unclear message: $(cat "$WEIR_IT_DIR/ctl.err")"
+[ "$(nat_rules)" = "$before" ] || fail "an unauthorized Enable changed the firewall"
+pass "no polkitd: refused ($(cat "$WEIR_IT_DIR/ctl.err"))"
 echo "polkit_access: all checks passed"
