@@ -21,6 +21,7 @@ NS_C="$TAG-client"
 NS_S="$TAG-server"
 DIR=$(mktemp -d /tmp/weir-demo.XXXXXX)
 chmod 755 "$DIR" # polkitd (user polkitd) and the bus must reach the socket inside
+export WEIR_RUNTIME_DIR="$DIR/run" # the demo helper's instance lock
 PIDS=()
 cleanup() {
     set +e

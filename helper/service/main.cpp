@@ -18,6 +18,7 @@
 #include "interface/busnames.h"
 #include "service/engine.h"
 #include "service/helperservice.h"
+#include "service/instanceguard.h"
 
 namespace {
 
@@ -35,6 +36,21 @@ void raiseFileLimit() {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
+}
+
+// How long a starting helper waits for the guardian of a dead one to finish its cleanup.
+constexpr int kLockWaitMs = 5000;
+
+// Runs in the guardian after the helper died without removing its rules (kill -9, crash).
+void removeRulesAfterCrash() {
+    std::string error;
+    std::size_t removed = 0;
+    if (!weir::firewall::IptcBackend().removeAll(&error, &removed))
+        std::fprintf(stderr, "weir-guardian: the helper ended; removing its rules failed: %s\n",
+                     error.c_str());
+    else if (removed > 0)
+        std::fprintf(stderr, "weir-guardian: the helper ended without removing its rules; removed %zu\n",
+                     removed);
 }
 
 bool parsePort(const QString& text, quint16* port) {
@@ -76,11 +92,19 @@ int main(int argc, char* argv[]) {
     config.firewall.proxyPort = port;
     config.firewall.bypassMark = config.core.outgoingMark;
 
+    // One helper per network namespace: a second one must not "clean up" the rules of the first.
+    std::string error;
+    const std::string lockPath = weir::service::InstanceLock::pathForThisNetns();
+    const auto instance = weir::service::InstanceLock::acquire(lockPath, kLockWaitMs, &error);
+    if (!instance) {
+        std::fprintf(stderr, "weir-helper: %s\n", error.c_str());
+        return 1;
+    }
+
     weir::service::Engine engine(config, std::make_unique<weir::firewall::IptcBackend>());
 
     // Rules left by a crashed run would send traffic to a port nobody listens on: remove them first.
     std::size_t removed = 0;
-    std::string error;
     const bool cleaned = engine.removeLeftovers(&removed, &error);
     if (parser.isSet(cleanupOption)) {
         if (!cleaned) {
@@ -94,6 +118,12 @@ int main(int argc, char* argv[]) {
         std::fprintf(stderr, "weir-helper: warning: could not remove leftover rules: %s\n", error.c_str());
     else if (removed > 0)
         std::fprintf(stderr, "weir-helper: removed %zu leftover Weir rule(s) and chain(s)\n", removed);
+
+    // Still single-threaded here (no bus connection, no core thread yet), as fork() wants it.
+    if (!weir::service::startGuardian(lockPath, removeRulesAfterCrash, &error)) {
+        std::fprintf(stderr, "weir-helper: cannot start the guardian: %s\n", error.c_str());
+        return 1;
+    }
 
     raiseFileLimit();
     std::signal(SIGPIPE, SIG_IGN);

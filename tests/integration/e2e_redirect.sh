@@ -68,16 +68,39 @@ ip netns exec "$NS_CLIENT" curl -sS --max-time 10 -o /dev/null "http://$SERVER_I
 [ "$("$WEIRCTL" connections --json | json_get 'len(d)')" = 1 ] || fail "traffic was intercepted after disable"
 pass "disable restored the nat table byte for byte; traffic goes direct"
 
-# A killed helper leaves its rules; the next start removes them before serving.
+# One helper per namespace: a second one refuses to start and leaves the first one's rules alone.
 "$WEIRCTL" enable
+rules_on=$(nat_rules)
+set +e
+second=$(ip netns exec "$NS_CLIENT" timeout 20 "$WEIR_HELPER" 2>&1)
+second_rc=$?
+set -e
+[ "$second_rc" = 1 ] || fail "a second helper exited $second_rc: $second"
+echo "$second" | grep -q "another weir-helper (pid $HELPER_PID) is running" || fail "unclear refusal: $second"
+[ "$(nat_rules)" = "$rules_on" ] || fail "the second helper touched the first one's rules"
+pass "second helper refused: $second"
+
+# A helper killed with -9 cannot remove its rules; its guardian does, so nothing stays blackholed.
 kill -9 "$HELPER_PID"
 wait "$HELPER_PID" 2>/dev/null || true
 HELPER_PID=
-nat_rules | grep -q WEIR_OUTPUT || fail "expected leftover rules after kill -9"
+for _ in $(seq 50); do
+    [ "$(nat_rules)" = "$before" ] && break
+    sleep 0.1
+done
+[ "$(nat_rules)" = "$before" ] || fail "rules outlived the killed helper: $(nat_rules)"
+ip netns exec "$NS_CLIENT" curl -sS --max-time 10 -o /dev/null "http://$SERVER_IP:8080/blob" ||
+    fail "traffic blackholed after the helper was killed"
+pass "kill -9: the guardian removed the rules, traffic flows directly"
+
+# Leftovers found at start (e.g. the guardian was killed too) are removed before serving.
+ip netns exec "$NS_CLIENT" iptables-legacy -t nat -N WEIR_OUTPUT
+ip netns exec "$NS_CLIENT" iptables-legacy -t nat -A WEIR_OUTPUT -p tcp -j REDIRECT --to-ports 41080
+ip netns exec "$NS_CLIENT" iptables-legacy -t nat -A OUTPUT -p tcp -m comment --comment weir -j WEIR_OUTPUT
 weir_it_start_helper
-[ "$(nat_rules)" = "$before" ] || fail "the restarted helper did not remove the leftovers"
+[ "$(nat_rules)" = "$before" ] || fail "the starting helper did not remove the leftovers"
 grep -q "removed .* leftover" "$WEIR_IT_DIR/helper.log" || fail "the helper did not say it removed leftovers"
-pass "kill -9 leftovers removed at the next start"
+pass "leftovers removed at start"
 
 # And weir-helper --cleanup on its own.
 "$WEIRCTL" enable

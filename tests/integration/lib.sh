@@ -16,6 +16,8 @@ CLIENT_IP=198.51.100.1
 SERVER_IP=198.51.100.2
 WEIR_IT_DIR=$(mktemp -d /tmp/weir-it.XXXXXX)
 chmod 755 "$WEIR_IT_DIR"
+# The helper's instance lock lives here, not in the machine's /run/weir.
+export WEIR_RUNTIME_DIR="$WEIR_IT_DIR/run"
 HELPER_PID=
 SERVER_PID=
 
