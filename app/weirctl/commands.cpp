@@ -32,6 +32,12 @@ const char usageText[] =
 
 int failWith(const QDBusError& error, QTextStream& err) {
     err << "weirctl: " << describe(error) << Qt::endl;
+    if (error.message().contains(QLatin1String("no Polkit authentication agent")))
+        err << "weirctl: there is no Polkit agent to ask for a password here: run it as root (sudo weirctl "
+               "...),\n"
+               "         or allow your user with a Polkit rule (see io.github.weir.rules.example in the "
+               "docs)."
+            << Qt::endl;
     switch (classify(error)) {
     case CallFailure::HelperUnavailable:
         return HelperUnavailable;

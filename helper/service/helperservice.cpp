@@ -91,11 +91,20 @@ void HelperService::dispatch(Action action) {
                 action(call);
                 return;
             case AuthResult::ChallengeRequired:
-                bus_.send(call.createErrorReply(
-                    QStringLiteral("org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"),
-                    QStringLiteral(
-                        "%1 needs authentication (%2); retry with interactive authorization allowed")
-                        .arg(call.member(), actionId)));
+                // Polkit wants a password. Without the interactive flag the client may retry with it;
+                // with it, no authentication agent answered for the caller.
+                if (!call.isInteractiveAuthorizationAllowed())
+                    bus_.send(call.createErrorReply(
+                        QStringLiteral("org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"),
+                        QStringLiteral(
+                            "%1 needs authentication (%2); retry with interactive authorization allowed")
+                            .arg(call.member(), actionId)));
+                else
+                    bus_.send(call.createErrorReply(
+                        QDBusError::AccessDenied,
+                        QStringLiteral(
+                            "%1 needs authentication (%2) and no Polkit authentication agent answered")
+                            .arg(call.member(), actionId)));
                 return;
             case AuthResult::Denied:
                 bus_.send(call.createErrorReply(

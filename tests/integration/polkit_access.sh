@@ -12,6 +12,8 @@ weir_it_make_netns
 weir_it_start_bus
 weir_test_user "$ALLOW"
 weir_test_user "$DENY"
+NORULE=weirtestnorule
+weir_test_user "$NORULE"
 weir_polkit_add_rules "$WEIR_IT_DIR/bus" "50-weir-test.rules" "
 polkit.addRule(function(action, subject) {
     if (action.id.indexOf('io.github.weir.') == 0) {
@@ -36,6 +38,15 @@ ctl_as "$DENY" connections --json
 ctl_as "$DENY" status
 [ "$CTL_RC" = 4 ] || fail "denied user: status exited $CTL_RC, expected 4"
 pass "denied user: status and connections refused"
+
+# A user no rule covers falls to the action's defaults: control needs an administrator's password,
+# and with no Polkit agent to ask it the call is refused with a hint at what to do instead.
+ctl_as "$NORULE" enable
+[ "$CTL_RC" = 4 ] || fail "user without a rule: enable exited $CTL_RC, expected 4"
+grep -q "no Polkit authentication agent answered" "$WEIR_IT_DIR/ctl.err" || fail "unclear: $(cat "$WEIR_IT_DIR/ctl.err")"
+grep -q "run it as root" "$WEIR_IT_DIR/ctl.err" || fail "no hint: $(cat "$WEIR_IT_DIR/ctl.err")"
+[ "$(nat_rules)" = "$before" ] || fail "a refused Enable changed the firewall"
+pass "user without a rule: $(head -1 "$WEIR_IT_DIR/ctl.err")"
 
 # The denial comes back as the standard D-Bus error name.
 err=$(setpriv --reuid="$DENY" --regid="$DENY" --init-groups dbus-send --system --print-reply \

@@ -74,11 +74,11 @@ for f in \
     "$WEIR_SYSTEMD_UNIT_DIR/weir-helper.service" \
     "$WEIR_DATADIR/applications/io.github.weir.Weir.desktop" \
     "$WEIR_DATADIR/metainfo/io.github.weir.Weir.metainfo.xml" \
-    "$WEIR_DATADIR/icons/hicolor/scalable/apps/io.github.weir.Weir.svg"; do
+    "$WEIR_DATADIR/doc/weir/examples/50-io.github.weir.rules.example"; do
     run "installed $f" test -s "$install_root$f"
 done
 # shellcheck disable=SC2016 # expanded by the inner bash
-run "the rules example is not installed" bash -c '! find "$1" -name "*.rules*" | grep .' _ "$install_root"
+run "the rules example is not made active" bash -c '! find "$1" -path "*/rules.d/*" | grep .' _ "$install_root"
 
 echo "$failures check(s) failed"
 [[ $failures -eq 0 ]]
