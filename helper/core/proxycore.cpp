@@ -167,6 +167,7 @@ struct ProxyCore::Impl {
     void handleTimers();
     void handleCommands();
     void closeListener();
+    void retainClosed(std::uint64_t id);
 
     void acceptConnections();
     void onAccepted(int fd, const sockaddr_storage& peer, socklen_t peerLen);
@@ -305,6 +306,19 @@ void ProxyCore::Impl::handleTimers() {
     }
 }
 
+// Keeps a closed record listed for closedRetention, but never more than maxClosedRecords of them:
+// under heavy churn the oldest go first, so memory and snapshot() cost stay bounded.
+void ProxyCore::Impl::retainClosed(std::uint64_t id) {
+    pruneDeadlines.emplace_back(Clock::now() + config.closedRetention, id);
+    if (pruneDeadlines.size() <= config.maxClosedRecords)
+        return;
+    std::lock_guard lock(tableMutex);
+    while (pruneDeadlines.size() > config.maxClosedRecords) {
+        table.erase(pruneDeadlines.front().second);
+        pruneDeadlines.pop_front();
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Accepting
 
@@ -358,7 +372,7 @@ void ProxyCore::Impl::failEarly(int clientFd, TableEntry* entry, const std::stri
         entry->record.closeReason = reason;
         entry->record.closedMs = unixNowMs();
     }
-    pruneDeadlines.emplace_back(Clock::now() + config.closedRetention, entry->record.id);
+    retainClosed(entry->record.id);
 }
 
 bool ProxyCore::Impl::isProxyItself(const SocketAddress& destination, int clientFd) const {
@@ -615,7 +629,7 @@ void ProxyCore::Impl::closeConnection(Connection* c, ConnectionState state, std:
         c->entry->record.closeReason = std::move(reason);
         c->entry->record.closedMs = unixNowMs();
     }
-    pruneDeadlines.emplace_back(Clock::now() + config.closedRetention, c->id);
+    retainClosed(c->id);
     // Keep the object alive until the current epoll batch is done: later events may point at it.
     auto it = connections.find(c->id);
     closedInBatch.push_back(std::move(it->second));

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -24,6 +25,8 @@ struct CoreConfig {
     InterceptMode mode = InterceptMode::Redirect;
     // Closed connections stay in the table this long, so short-lived ones can be seen.
     std::chrono::milliseconds closedRetention{60'000};
+    // ... but at most this many closed records (the oldest go first under heavy churn).
+    std::size_t maxClosedRecords = 50'000;
     std::chrono::milliseconds connectTimeout{10'000};
 
     // How outgoing connections are made. Null: a DirectConnector carrying outgoingMark.

@@ -350,6 +350,29 @@ private slots:
         QVERIFY2(unixNowMs() - closedMs >= 290, qPrintable(QString::number(unixNowMs() - closedMs)));
     }
 
+    // Under churn the closed history is capped: the newest maxClosedRecords stay, the oldest go.
+    void closedHistoryCapped() {
+        TestServer server(echo);
+        ProxyCore core;
+        auto config = configTo(server.address());
+        config.maxClosedRecords = 5;
+        std::string error;
+        QVERIFY2(core.start(config, &error), error.c_str());
+        for (int i = 0; i < 8; ++i) {
+            const int c = clientOf(core);
+            QVERIFY(c >= 0);
+            ::shutdown(c, SHUT_WR);
+            std::string got;
+            QVERIFY(readToEnd(c, &got));
+            ::close(c);
+            QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, std::size_t(std::min(i + 1, 5))), 5000);
+        }
+        const auto records = core.snapshot();
+        QCOMPARE(records.size(), std::size_t(5));
+        QCOMPARE(records.front().id, std::uint64_t(4)); // 1..3 were dropped, oldest first
+        QCOMPARE(records.back().id, std::uint64_t(8));
+    }
+
     void connectRefused() {
         ClosedPort port;
         ProxyCore core;
