@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "core/proxycore.h"
+#include "testutil.h"
 
 using weir::core::CoreConfig;
 using weir::core::ProxyCore;
@@ -121,35 +122,9 @@ int connectClient(std::uint16_t port) {
     return fd;
 }
 
-bool sendAll(int fd, const char* data, std::size_t size) {
-    while (size > 0) {
-        const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        data += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
-bool recvAll(int fd, char* data, std::size_t size) {
-    while (size > 0) {
-        const ssize_t n = ::recv(fd, data, size, 0);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return false;
-        data += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
 bool sendLine(int fd, const std::string& line) {
     const std::string text = line + '\n';
-    return sendAll(fd, text.data(), text.size());
+    return weir::test::writeAll(fd, text.data(), text.size());
 }
 
 // One line from the blocking control socket (a byte at a time: the lines are few and short).
@@ -319,7 +294,7 @@ std::string runThroughput(std::uint16_t port, std::uint64_t bytes) {
     std::uint64_t left = bytes;
     while (left > 0) {
         const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(left, chunk.size()));
-        if (!sendAll(fd, chunk.data(), n)) {
+        if (!weir::test::writeAll(fd, chunk.data(), n)) {
             ::close(fd);
             return failure("send");
         }
@@ -327,7 +302,7 @@ std::string runThroughput(std::uint16_t port, std::uint64_t bytes) {
     }
     ::shutdown(fd, SHUT_WR);
     std::uint64_t received = 0;
-    const bool ok = recvAll(fd, reinterpret_cast<char*>(&received), sizeof received);
+    const bool ok = weir::test::readExactly(fd, reinterpret_cast<char*>(&received), sizeof received);
     ::close(fd);
     if (!ok)
         return failure("recv count");
@@ -348,7 +323,7 @@ std::string runLatency(std::uint16_t port, int count) {
     char ch = 'p';
     for (int i = 0; i < warmup + count; ++i) {
         const auto t0 = Clock::now();
-        if (!sendAll(fd, &ch, 1) || !recvAll(fd, &ch, 1)) {
+        if (!weir::test::writeAll(fd, &ch, 1) || !weir::test::readExactly(fd, &ch, 1)) {
             ::close(fd);
             return failure("ping");
         }
@@ -375,8 +350,8 @@ std::string runConnections(std::uint16_t port, int count, int parallel) {
         char reply[64];
         while (next.fetch_add(1) < count) {
             const int fd = connectClient(port);
-            const bool ok =
-                fd >= 0 && sendAll(fd, request, sizeof request) && recvAll(fd, reply, sizeof reply);
+            const bool ok = fd >= 0 && weir::test::writeAll(fd, request, sizeof request) &&
+                            weir::test::readExactly(fd, reply, sizeof reply);
             if (!ok) {
                 int expected = 0;
                 firstErrno.compare_exchange_strong(expected, errno);
@@ -410,7 +385,7 @@ std::string runHold(std::uint16_t port, int count, std::vector<int>* held) {
         if (fd < 0)
             return failure("connect");
         held->push_back(fd);
-        if (!sendAll(fd, &ch, 1) || !recvAll(fd, &ch, 1))
+        if (!weir::test::writeAll(fd, &ch, 1) || !weir::test::readExactly(fd, &ch, 1))
             return failure("ping");
     }
     return "ok " + std::to_string(held->size());

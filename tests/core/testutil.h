@@ -1,4 +1,4 @@
-// Blocking-socket helpers for the core tests: a threaded test server and small I/O utilities.
+// Blocking-socket helpers for the core tests and bench/: a threaded test server and small I/O utilities.
 #pragma once
 
 #include <arpa/inet.h>
@@ -47,6 +47,20 @@ inline int connectTo(const SocketAddress& to, const SocketAddress& from = Socket
 inline bool writeAll(int fd, const char* data, std::size_t size) {
     while (size > 0) {
         const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        data += n;
+        size -= static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+// Reads exactly size bytes; false on EOF or error.
+inline bool readExactly(int fd, char* data, std::size_t size) {
+    while (size > 0) {
+        const ssize_t n = ::recv(fd, data, size, 0);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
