@@ -5,12 +5,16 @@
 #include <cstdint>
 #include <string>
 
+#include "config/types.h"
 #include "core/socketaddress.h"
 
 namespace weir::core {
 
-enum class Protocol { Tcp, Udp };
-enum class InterceptMode { Redirect, Tproxy };
+// The shared enums (config/types.h), under the names the core has always used.
+using weir::Protocol;
+using InterceptMode = weir::Mode;
+using weir::toString;
+
 // Connecting: the original destination is known, the outgoing connect is in progress.
 // Established: relaying both ways. Closing: one direction has finished (EOF passed on), the other
 // still relays. Closed: ended after it was established: cleanly ("eof"), by a reset ("reset by
@@ -18,8 +22,6 @@ enum class InterceptMode { Redirect, Tproxy };
 // destination (original destination unknown, loop refused, connect refused or timed out).
 enum class ConnectionState { Connecting, Established, Closing, Closed, Failed };
 
-const char* toString(Protocol p);
-const char* toString(InterceptMode m);
 const char* toString(ConnectionState s);
 
 struct ConnectionRecord {

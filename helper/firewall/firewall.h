@@ -9,9 +9,11 @@
 #include <string>
 #include <vector>
 
+#include "config/types.h"
+
 namespace weir::firewall {
 
-enum class Mode { Redirect, Tproxy };
+using weir::Mode;
 
 struct InterceptSettings {
     Mode mode = Mode::Redirect;

@@ -3,6 +3,7 @@
 // undone by it, so the three can never disagree.
 #pragma once
 
+#include "config/cidr.h"
 #include "firewall/firewall.h"
 
 #include <cstdint>
@@ -17,22 +18,17 @@ namespace weir::firewall {
 inline constexpr const char kChainPrefix[] = "WEIR_";
 inline constexpr const char kRuleComment[] = "weir";
 
-enum class Family { V4, V6 };
+using weir::Family;
+using weir::Protocol;
 enum class Table { Nat, Mangle };
-enum class Protocol { Tcp, Udp };
 
 const char* tableName(Table t);
 const char* protocolName(Protocol p);
 bool isBuiltinChain(const std::string& chain);
 bool isWeirChain(const std::string& chain);
 
-// An address prefix in text form ("127.0.0.0/8", "::1/128"), kept as given by the planner and
-// normalised by the renderer and the backend.
-struct Cidr {
-    std::string address;
-    int prefixLength = 32;
-    bool operator==(const Cidr&) const = default;
-};
+// An address prefix (config/cidr.h), normalised by the renderer and the backend.
+using weir::Cidr;
 
 // Extension matches, in the order the kernel entry holds them (which is the order iptables-save prints).
 struct MarkMatch { // -m mark [!] --mark value[/mask]      (xt_mark_mtinfo1, revision 1)

@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <string>
 
+#include "config/types.h"
+
 namespace weir::routing {
 
-enum class Family { V4, V6 };
+using weir::Family;
 
 struct PolicyRoute {
     std::uint32_t fwmark = 0x1;
