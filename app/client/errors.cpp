@@ -1,6 +1,9 @@
 #include "client/errors.h"
 
 #include <QCoreApplication>
+#include <QStringList>
+
+#include "interface/busnames.h"
 
 namespace weir {
 
@@ -46,6 +49,22 @@ QString describe(const QDBusError& error) {
         break;
     }
     return detail;
+}
+
+QMap<QString, QString> settingErrors(const QDBusError& error) {
+    QMap<QString, QString> out;
+    if (error.name() != bus::errorInvalidSettings)
+        return out;
+    const QStringList lines = error.message().split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    for (const QString& line : lines) {
+        const qsizetype colon = line.indexOf(QLatin1String(": "));
+        if (colon <= 0)
+            continue;
+        const QString key = line.left(colon).trimmed();
+        const QString why = line.mid(colon + 2).trimmed();
+        out[key] = out.contains(key) ? out[key] + QLatin1Char('\n') + why : why;
+    }
+    return out;
 }
 
 } // namespace weir

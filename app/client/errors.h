@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QDBusError>
+#include <QMap>
 #include <QString>
 
 namespace weir {
@@ -10,5 +11,7 @@ enum class CallFailure { None, HelperUnavailable, NotAuthorized, Failed };
 
 CallFailure classify(const QDBusError& error);
 QString describe(const QDBusError& error);
+// The per-key errors of io.github.weir.Error.InvalidSettings ("key: why" lines); empty for other errors.
+QMap<QString, QString> settingErrors(const QDBusError& error);
 
 } // namespace weir

@@ -114,6 +114,69 @@ void HelperClient::setEnabled(bool enabled) {
     });
 }
 
+void HelperClient::fetchSettings() {
+    if (!bus_.isConnected()) {
+        Q_EMIT settingsFailed(noBusMessage());
+        return;
+    }
+    auto* w = new QDBusPendingCallWatcher(proxy_->GetSettings(), this);
+    connect(w, &QDBusPendingCallWatcher::finished, this, [this](QDBusPendingCallWatcher* w) {
+        w->deleteLater();
+        QDBusPendingReply<QVariantMap> reply = *w;
+        if (reply.isError()) {
+            handleFailure(reply.error());
+            Q_EMIT settingsFailed(describe(reply.error()));
+            return;
+        }
+        Q_EMIT settingsReceived(reply.value());
+    });
+}
+
+void HelperClient::applySettings(const QVariantMap& changes) {
+    if (!bus_.isConnected()) {
+        Q_EMIT settingsApplied(false, noBusMessage(), {});
+        return;
+    }
+    QDBusMessage call = QDBusMessage::createMethodCall(bus::serviceName, bus::objectPath, bus::interfaceName,
+                                                       QStringLiteral("SetSettings"));
+    call << changes;
+    call.setInteractiveAuthorizationAllowed(true);
+    auto* w = new QDBusPendingCallWatcher(bus_.asyncCall(call, kChangeTimeoutMs), this);
+    connect(w, &QDBusPendingCallWatcher::finished, this, [this](QDBusPendingCallWatcher* w) {
+        w->deleteLater();
+        QDBusPendingReply<> reply = *w;
+        if (reply.isError()) {
+            if (classify(reply.error()) == CallFailure::HelperUnavailable)
+                setAvailability(Availability::Unavailable, describe(reply.error()));
+            Q_EMIT settingsApplied(false, describe(reply.error()), settingErrors(reply.error()));
+            return;
+        }
+        Q_EMIT settingsApplied(true, {}, {});
+        refresh();
+    });
+}
+
+void HelperClient::previewRules(const QVariantMap& changes) {
+    if (!bus_.isConnected()) {
+        Q_EMIT previewReceived(false, {}, noBusMessage(), {});
+        return;
+    }
+    auto* w = new QDBusPendingCallWatcher(proxy_->PreviewRules(changes), this);
+    connect(w, &QDBusPendingCallWatcher::finished, this, [this](QDBusPendingCallWatcher* w) {
+        w->deleteLater();
+        QDBusPendingReply<QString> reply = *w;
+        if (reply.isError()) {
+            Q_EMIT previewReceived(false, {}, describe(reply.error()), settingErrors(reply.error()));
+            return;
+        }
+        Q_EMIT previewReceived(true, reply.value(), {}, {});
+    });
+}
+
+void HelperClient::setMode(const QString& mode) {
+    applySettings({{QStringLiteral("mode"), mode}});
+}
+
 void HelperClient::onPropertiesChanged(const QString& interface, const QVariantMap& changed,
                                        const QStringList&) {
     if (interface != bus::interfaceName)
@@ -126,6 +189,14 @@ void HelperClient::onPropertiesChanged(const QString& interface, const QVariantM
     }
     if (changed.contains(QStringLiteral("Mode"))) {
         s.mode = changed.value(QStringLiteral("Mode")).toString();
+        any = true;
+    }
+    if (changed.contains(QStringLiteral("Health"))) {
+        s.health = changed.value(QStringLiteral("Health")).toString();
+        any = true;
+    }
+    if (changed.contains(QStringLiteral("HealthReason"))) {
+        s.healthReason = changed.value(QStringLiteral("HealthReason")).toString();
         any = true;
     }
     if (any && s != status_) {

@@ -39,6 +39,14 @@ public Q_SLOTS:
     // Enable or Disable; Polkit may ask the user, so the call allows interactive authorization and waits
     // long.
     void setEnabled(bool enabled);
+    // Settings (see GetSettings in the interface XML for keys and types). Results arrive as signals.
+    void fetchSettings();
+    // SetSettings with the given keys; Polkit may ask, so it allows interactive authorization.
+    void applySettings(const QVariantMap& changes);
+    // PreviewRules for the current settings with these keys changed; touches nothing.
+    void previewRules(const QVariantMap& changes);
+    // Shortcut for applySettings({mode}); the tray's mode switch.
+    void setMode(const QString& mode);
 
 Q_SIGNALS:
     void availabilityChanged(weir::HelperClient::Availability availability);
@@ -46,6 +54,12 @@ Q_SIGNALS:
     void connectionsReceived(const weir::ConnectionInfoList& connections);
     // Result of setEnabled(); message is empty on success.
     void enableFinished(bool requested, bool ok, const QString& message);
+    void settingsReceived(const QVariantMap& settings);
+    void settingsFailed(const QString& message);
+    // Result of applySettings(). fieldErrors: key -> why, from io.github.weir.Error.InvalidSettings.
+    void settingsApplied(bool ok, const QString& message, const QMap<QString, QString>& fieldErrors);
+    void previewReceived(bool ok, const QString& text, const QString& message,
+                         const QMap<QString, QString>& fieldErrors);
 
 private Q_SLOTS:
     void onPropertiesChanged(const QString& interface, const QVariantMap& changed,

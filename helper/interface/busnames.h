@@ -15,5 +15,7 @@ inline const QString controlAction = QStringLiteral("io.github.weir.control");
 // Errors the helper replies with besides the standard org.freedesktop.DBus.Error.* ones.
 inline const QString errorFailed = QStringLiteral("io.github.weir.Error.Failed");
 inline const QString errorBusy = QStringLiteral("io.github.weir.Error.Busy");
+// Its message has one line per bad key: "key: why".
+inline const QString errorInvalidSettings = QStringLiteral("io.github.weir.Error.InvalidSettings");
 
 } // namespace weir::bus

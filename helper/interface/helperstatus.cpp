@@ -12,6 +12,10 @@ QVariantMap HelperStatus::toVariantMap() const {
         {QStringLiteral("total_connections"), QVariant::fromValue<quint64>(totalConnections)},
         {QStringLiteral("version"), version},
         {QStringLiteral("last_error"), lastError},
+        {QStringLiteral("scope"), scope},
+        {QStringLiteral("health"), health},
+        {QStringLiteral("health_reason"), healthReason},
+        {QStringLiteral("warnings"), warnings},
     };
 }
 
@@ -25,6 +29,10 @@ HelperStatus HelperStatus::fromVariantMap(const QVariantMap& map) {
     s.totalConnections = map.value(QStringLiteral("total_connections")).toULongLong();
     s.version = map.value(QStringLiteral("version")).toString();
     s.lastError = map.value(QStringLiteral("last_error")).toString();
+    s.scope = map.value(QStringLiteral("scope"), s.scope).toString();
+    s.health = map.value(QStringLiteral("health"), s.health).toString();
+    s.healthReason = map.value(QStringLiteral("health_reason")).toString();
+    s.warnings = map.value(QStringLiteral("warnings")).toStringList();
     return s;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <QString>
+#include <QStringList>
 #include <QVariantMap>
 
 namespace weir {
@@ -15,6 +16,12 @@ struct HelperStatus {
     quint64 totalConnections = 0;
     QString version;
     QString lastError;
+    QString scope = QStringLiteral("local");
+    QString health = QStringLiteral("ok"); // "ok" | "degraded"
+    QString healthReason;
+    QStringList warnings;
+
+    bool degraded() const { return health == QLatin1String("degraded"); }
 
     QVariantMap toVariantMap() const;
     static HelperStatus fromVariantMap(const QVariantMap& map);

@@ -4,9 +4,31 @@
 
 namespace weir::service {
 
-Engine::Engine(EngineConfig config, std::unique_ptr<firewall::FirewallBackend> backend)
-    : config_(std::move(config))
-    , backend_(std::move(backend)) {}
+namespace {
+
+// Interim: the planner still takes InterceptSettings (replaced by the Settings planner next).
+firewall::InterceptSettings interceptSettings(const Settings& s) {
+    firewall::InterceptSettings out;
+    out.mode = s.mode;
+    out.proxyPort = s.proxyPort;
+    out.bypassMark = s.outgoingMark;
+    return out;
+}
+
+core::CoreConfig coreConfig(const Settings& s) {
+    core::CoreConfig c;
+    c.listenPort = s.proxyPort;
+    c.outgoingMark = s.outgoingMark;
+    c.mode = s.mode;
+    return c;
+}
+
+} // namespace
+
+Engine::Engine(Settings settings, std::unique_ptr<firewall::FirewallBackend> backend, EngineOptions options)
+    : settings_(std::move(settings))
+    , backend_(std::move(backend))
+    , options_(std::move(options)) {}
 
 Engine::~Engine() {
     std::string ignored;
@@ -20,12 +42,12 @@ std::string Engine::backendName() const {
 bool Engine::enable(std::string* error) {
     if (enabled_)
         return true;
-    const auto plan = firewall::planRules(config_.firewall, error);
+    const auto plan = firewall::planRules(interceptSettings(settings_), error);
     if (!plan)
         return false;
     // The core must accept before any packet is redirected to it, or redirected connections are refused.
     if (!core_.isRunning()) {
-        if (!core_.start(config_.core, error))
+        if (!core_.start(coreConfig(settings_), error))
             return false;
     } else if (!core_.isAccepting() && !core_.resumeAccepting(error)) {
         return false;
@@ -41,7 +63,7 @@ bool Engine::enable(std::string* error) {
 bool Engine::disable(std::string* error) {
     if (!enabled_)
         return true;
-    const auto plan = firewall::planRules(config_.firewall, error);
+    const auto plan = firewall::planRules(interceptSettings(settings_), error);
     if (!plan)
         return false;
     // Rules first: if they cannot be removed, the core keeps accepting so traffic is not blackholed.
@@ -50,6 +72,35 @@ bool Engine::disable(std::string* error) {
     core_.stopAccepting();
     enabled_ = false;
     return true;
+}
+
+bool Engine::setSettings(const Settings& settings, std::string* error) {
+    if (!enabled_) {
+        settings_ = settings;
+        return true;
+    }
+    // Interim (not yet a transaction): off with the old settings, on with the new.
+    if (!disable(error))
+        return false;
+    const Settings old = settings_;
+    settings_ = settings;
+    if (enable(error))
+        return true;
+    settings_ = old;
+    std::string ignored;
+    enable(&ignored);
+    return false;
+}
+
+std::string Engine::previewRules(const Settings& settings, std::string* error) const {
+    const auto plan = firewall::planRules(interceptSettings(settings), error);
+    if (!plan)
+        return {};
+    return firewall::renderIptablesSave(*plan, Family::V4);
+}
+
+Health Engine::checkHealth() {
+    return health_;
 }
 
 bool Engine::removeLeftovers(std::size_t* removed, std::string* error) {

@@ -22,6 +22,9 @@ const QHash<QString, QString>& methodActions() {
         {QStringLiteral("Disable"), bus::controlAction},
         {QStringLiteral("GetStatus"), bus::monitorAction},
         {QStringLiteral("ListConnections"), bus::monitorAction},
+        {QStringLiteral("GetSettings"), bus::monitorAction},
+        {QStringLiteral("PreviewRules"), bus::monitorAction},
+        {QStringLiteral("SetSettings"), bus::controlAction},
     };
     return table;
 }
@@ -72,7 +75,7 @@ bool HelperService::enabled() const {
 }
 
 QString HelperService::mode() const {
-    return modeName(engine_->config().core.mode);
+    return modeName(engine_->settings().mode);
 }
 
 void HelperService::dispatch(Action action) {
@@ -157,6 +160,35 @@ QList<QVariantMap> HelperService::ListConnections() {
     return {};
 }
 
+// Interim bodies: the a{sv} conversion and InvalidSettings errors come with the settings API.
+QVariantMap HelperService::GetSettings() {
+    dispatch([this](const QDBusMessage& call) { bus_.send(call.createReply(QVariantMap())); });
+    return {};
+}
+
+void HelperService::SetSettings(const QVariantMap&) {
+    dispatch([this](const QDBusMessage& call) {
+        bus_.send(call.createErrorReply(bus::errorFailed, QStringLiteral("not implemented yet")));
+    });
+}
+
+QString HelperService::PreviewRules(const QVariantMap&) {
+    dispatch([this](const QDBusMessage& call) {
+        std::string error;
+        bus_.send(
+            call.createReply(QString::fromStdString(engine_->previewRules(engine_->settings(), &error))));
+    });
+    return {};
+}
+
+QString HelperService::health() const {
+    return engine_->health().ok ? QStringLiteral("ok") : QStringLiteral("degraded");
+}
+
+QString HelperService::healthReason() const {
+    return QString::fromStdString(engine_->health().reason);
+}
+
 void HelperService::shutdown() {
     const bool was = engine_->isEnabled();
     std::string error;
@@ -181,7 +213,10 @@ QVariantMap HelperService::statusMap() const {
     HelperStatus s;
     s.enabled = engine_->isEnabled();
     s.mode = mode();
-    s.proxyPort = engine_->config().core.listenPort;
+    s.proxyPort = engine_->settings().proxyPort;
+    s.scope = QString::fromLatin1(toString(engine_->settings().scope));
+    s.health = engine_->health().ok ? QStringLiteral("ok") : QStringLiteral("degraded");
+    s.healthReason = QString::fromStdString(engine_->health().reason);
     s.backend = QString::fromStdString(engine_->backendName());
     s.version = QStringLiteral(WEIR_VERSION);
     s.lastError = lastError_;

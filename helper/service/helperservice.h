@@ -21,12 +21,16 @@ class HelperService : public QObject, protected QDBusContext {
     Q_OBJECT
     Q_PROPERTY(bool Enabled READ enabled)
     Q_PROPERTY(QString Mode READ mode)
+    Q_PROPERTY(QString Health READ health)
+    Q_PROPERTY(QString HealthReason READ healthReason)
 public:
     HelperService(Engine* engine, const QDBusConnection& bus, QObject* parent = nullptr);
     ~HelperService() override;
 
     bool enabled() const;
     QString mode() const;
+    QString health() const;
+    QString healthReason() const;
 
     // Registers the object and the adaptor at the fixed path; false with *error when it cannot.
     bool registerOn(QDBusConnection bus, QString* error);
@@ -39,6 +43,9 @@ public Q_SLOTS: // D-Bus methods; replies are delayed until Polkit answers.
     void Disable();
     QVariantMap GetStatus();
     QList<QVariantMap> ListConnections();
+    QVariantMap GetSettings();
+    void SetSettings(const QVariantMap& changes);
+    QString PreviewRules(const QVariantMap& changes);
 
 private:
     using Action = std::function<void(const QDBusMessage& call)>;

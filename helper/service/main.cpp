@@ -82,15 +82,14 @@ int main(int argc, char* argv[]) {
     parser.addOption(portOption);
     parser.process(app);
 
-    weir::service::EngineConfig config;
+    weir::Settings settings;
     quint16 port = 0;
     if (!parsePort(parser.value(portOption), &port)) {
         std::fprintf(stderr, "weir-helper: --proxy-port must be a number from 1 to 65535\n");
         return 2;
     }
-    config.core.listenPort = port;
-    config.firewall.proxyPort = port;
-    config.firewall.bypassMark = config.core.outgoingMark;
+    settings.proxyPort = port;
+    settings.ipv6 = false; // interim: the planner does not plan IPv6 yet
 
     // One helper per network namespace: a second one must not "clean up" the rules of the first.
     std::string error;
@@ -101,7 +100,7 @@ int main(int argc, char* argv[]) {
         return 1;
     }
 
-    weir::service::Engine engine(config, std::make_unique<weir::firewall::IptcBackend>());
+    weir::service::Engine engine(settings, std::make_unique<weir::firewall::IptcBackend>());
 
     // Rules left by a crashed run would send traffic to a port nobody listens on: remove them first.
     std::size_t removed = 0;

@@ -81,10 +81,10 @@ quint16 freePort() {
     return ntohs(a.sin_port);
 }
 
-service::EngineConfig configFor(quint16 port) {
-    service::EngineConfig c;
-    c.core.listenPort = port;
-    c.firewall.proxyPort = port;
+weir::Settings configFor(quint16 port) {
+    weir::Settings c;
+    c.proxyPort = port;
+    c.ipv6 = false;
     return c;
 }
 
@@ -168,7 +168,7 @@ private Q_SLOTS:
     void invalidSettingsRefused() {
         Script s;
         auto config = configFor(freePort());
-        config.firewall.mode = firewall::Mode::Tproxy; // not supported yet: a clear error, nothing done
+        config.mode = weir::Mode::Tproxy; // not supported yet: a clear error, nothing done
         service::Engine engine(config, std::make_unique<ScriptedBackend>(&s));
         std::string error;
         QVERIFY(!engine.enable(&error));
