@@ -100,10 +100,11 @@ void checkCgroups(std::vector<SettingError>* errors, const std::vector<std::stri
     for (const auto& path : cgroups) {
         const bool dotted = path.find("/../") != std::string::npos || path.ends_with("/..") ||
                             path.find("/./") != std::string::npos || path.ends_with("/.");
-        if (path.empty() || path[0] != '/' || path.size() >= 4096 || dotted ||
+        if (path.empty() || path[0] != '/' || path.size() > kMaxCgroupPathBytes || dotted ||
             path.find('\n') != std::string::npos) {
             add(errors, "exclude_cgroups",
-                "\"" + path + "\" is not a cgroup v2 path (absolute, like /system.slice/sshd.service)");
+                "\"" + path + "\" is not a cgroup v2 path (absolute, at most " +
+                    std::to_string(kMaxCgroupPathBytes) + " bytes, like /system.slice/sshd.service)");
             return;
         }
     }

@@ -31,7 +31,8 @@ inline constexpr std::uint32_t kDefaultOutgoingMark = 0x5745;
 inline constexpr std::uint32_t kDefaultFwmark = 0x5746;
 inline constexpr std::uint32_t kDefaultRouteTable = 22341; // 0x5745; wg-quick 51820, Tailscale 52
 inline constexpr std::size_t kMaxListEntries = 256;
-inline constexpr int kMaxPortSlots = 15; // xt_multiport: a range counts as two
+inline constexpr int kMaxPortSlots = 15;                // xt_multiport: a range counts as two
+inline constexpr std::size_t kMaxCgroupPathBytes = 511; // xt_cgroup_info_v2 holds 512 with the NUL
 
 // A destination port or an inclusive range ("443", "8000-8100").
 struct PortRange {

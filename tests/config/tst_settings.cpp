@@ -104,6 +104,7 @@ private Q_SLOTS:
                               "route_table",
                               "route_table",
                               "bypass",
+                              "exclude_cgroups",
                               "exclude_cgroups"};
         for (int i = 0; i < int(std::size(keys)); ++i)
             QTest::newRow(qPrintable(QStringLiteral("%1 #%2").arg(QLatin1String(keys[i])).arg(i)))
@@ -177,6 +178,10 @@ private Q_SLOTS:
         case 18:
             s.scope = Scope::Both;
             s.excludeCgroups = {"/system.slice/../user.slice"};
+            break;
+        case 19: // the kernel's cgroup match holds at most 511 bytes
+            s.scope = Scope::Local;
+            s.excludeCgroups = {"/" + std::string(kMaxCgroupPathBytes, 'a')};
             break;
         }
         const auto errors = validate(s);
