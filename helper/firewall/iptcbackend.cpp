@@ -83,8 +83,6 @@ struct V4 {
     static int deleteEntry(const Label& c, const Entry* e, unsigned char* mask, xtc_handle* h) {
         return iptc_delete_entry(c.data(), e, mask, h);
     }
-
-
 };
 
 struct V6 {
@@ -119,8 +117,6 @@ struct V6 {
     static int deleteEntry(const Label& c, const Entry* e, unsigned char* mask, xtc_handle* h) {
         return ip6tc_delete_entry(c.data(), e, mask, h);
     }
-
-
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -501,7 +497,8 @@ template <class F> bool verifyTable(const RulePlan& plan, Table table, std::stri
             return false;
         }
         const auto* e = reinterpret_cast<const typename F::Entry*>(entry->bytes.data());
-        if (!F::isChain(label(rule->chain), h) || !F::deleteEntry(label(rule->chain), e, entry->mask.data(), h)) {
+        if (!F::isChain(label(rule->chain), h) ||
+            !F::deleteEntry(label(rule->chain), e, entry->mask.data(), h)) {
             setError(difference, "rule `" + renderRule(*rule) + "` missing" + where);
             return false;
         }

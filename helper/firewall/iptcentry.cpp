@@ -130,8 +130,7 @@ std::uint8_t ipProto(Protocol p) {
 }
 
 // The header part, the same fields in ipt_ip and ip6t_ip6 under different names and flags.
-template <class Ip, class Flags>
-bool fillHeader(const Rule& r, int af, Ip* ip, std::string* error) {
+template <class Ip, class Flags> bool fillHeader(const Rule& r, int af, Ip* ip, std::string* error) {
     if (r.source) {
         if (!parsePrefix(af, *r.source, &ip->src, &ip->smsk, error))
             return false;
@@ -169,7 +168,8 @@ struct V4Flags {
 };
 struct V6Flags {
     static constexpr std::uint8_t invSource = IP6T_INV_SRCIP, invDestination = IP6T_INV_DSTIP,
-                                  invIn = IP6T_INV_VIA_IN, invOut = IP6T_INV_VIA_OUT, protoFlag = IP6T_F_PROTO;
+                                  invIn = IP6T_INV_VIA_IN, invOut = IP6T_INV_VIA_OUT,
+                                  protoFlag = IP6T_F_PROTO;
 };
 
 Part redirectPart(Family family, std::uint16_t port) {
