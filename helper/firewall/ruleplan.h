@@ -51,7 +51,7 @@ struct CommentMatch { // -m comment --comment text          (xt_comment_info, re
     std::string text;
     bool operator==(const CommentMatch&) const = default;
 };
-struct SocketMatch { // -m socket --transparent              (xt_socket_mtinfo1, revision 1)
+struct SocketMatch { // -m socket --transparent              (xt_socket_mtinfo3, revision 3)
     // Matches packets for which a transparent socket exists (sockets bound to a wildcard address,
     // i.e. listeners, are ignored), so packets of connections TPROXY already delivered.
     bool transparent = true;
