@@ -460,6 +460,55 @@ private slots:
         QVERIFY2(r.code == 0, r.describe().constData());
     }
 
+    // The TPROXY plan for this machine's own traffic, with the policy routing the routing layer adds
+    // (fwmark -> table -> local default dev lo): a connection to a remote address reaches a
+    // transparent listener on 127.0.0.1, which sees the original destination as its local address;
+    // the connection's later packets take the socket shortcut (WEIR_DIVERT), not TPROXY.
+    void tproxyTrafficIsIntercepted() {
+        Result r = driver({"apply", "tproxy-local-v4"});
+        QVERIFY2(r.code == 0, r.describe().constData());
+        QVERIFY(sh("ip rule add fwmark 0x5746 lookup 22341\nip route add local default dev lo table 22341"));
+        auto unroute = qScopeGuard([this] {
+            sh("ip rule del fwmark 0x5746 lookup 22341\nip route flush table 22341");
+            driver({"remove", "tproxy-local-v4"});
+        });
+
+        QProcess listener;
+        listener.start(
+            QStringLiteral("ip"),
+            {"netns", "exec", m_ns, "python3", "-c",
+             "import socket\n"
+             "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+             "s.setsockopt(socket.SOL_IP, 19, 1)  # IP_TRANSPARENT\n"
+             "s.bind(('127.0.0.1', 41080)); s.listen(8); s.settimeout(30)\n"
+             "print('ready', flush=True)\n"
+             "c, peer = s.accept()\n"
+             "orig = '%s:%d' % c.getsockname()\n"
+             "c.recv(4096)\n"
+             "body = ('orig=' + orig + '\\n').encode()\n"
+             "c.sendall(b'HTTP/1.0 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n' % len(body) + body)\n"
+             "c.close(); print('served ' + orig, flush=True)\n"});
+        auto stop = qScopeGuard([&listener] {
+            listener.kill();
+            listener.waitForFinished();
+        });
+        QVERIFY(listener.waitForStarted());
+        QVERIFY2(listener.waitForReadyRead(10000), listener.readAllStandardError().constData());
+        QVERIFY(listener.readLine().startsWith("ready"));
+
+        const Result curl = ns({"curl", "-sS", "--max-time", "10", "http://203.0.113.9:80/"});
+        QVERIFY2(curl.code == 0, curl.describe().constData());
+        QCOMPARE(curl.out, QByteArray("orig=203.0.113.9:80\n"));
+        QVERIFY(listener.waitForFinished(10000));
+
+        static const QRegularExpression counter(
+            QStringLiteral("^\\[(\\d+):\\d+\\] .*-m socket --transparent"),
+            QRegularExpression::MultilineOption);
+        const auto m = counter.match(QString::fromUtf8(save("mangle", false, true)));
+        QVERIFY(m.hasMatch());
+        QVERIFY2(m.captured(1).toInt() >= 1, "no packet took the socket shortcut");
+    }
+
     // Another program writing with `iptables -w` during 100 applies loses none of its rules: every
     // commit is a whole-table replace, so this only holds because both sides take the xtables lock
     // and libiptc's EAGAIN is retried.
