@@ -280,8 +280,8 @@ private slots:
         QVERIFY2(r.code == 0, r.describe().constData());
     }
 
-    // The kernel refuses the third of three tables (WEIR_FAULT_REJECT): the two committed before are
-    // rolled back, the refused one never changed, and the error names the table and the rule.
+    // The kernel refuses the third of three tables (WEIR_FAULT_REJECT): the tables committed before
+    // are rolled back, the refused one never changed, and the error names the table and the rule.
     void faultAtLastTableRollsBackAll() {
         QVERIFY(sh("iptables-legacy -w -t nat -A OUTPUT -p udp -j RETURN\n"
                    "iptables-legacy -w -t mangle -A PREROUTING -p udp -j RETURN\n"
@@ -295,6 +295,17 @@ private slots:
                  r.err.constData());
         qInfo("error shown to the user: %s", r.err.trimmed().constData());
         QCOMPARE(allTables(), before);
+
+        // With a previous plan installed, the rollback puts that plan back exactly, and it still verifies.
+        Result r2 = driver({"apply", "tproxy-both-no-private-bypass"});
+        QVERIFY2(r2.code == 0, r2.describe().constData());
+        const QByteArray withPrevious = allTables();
+        r2 = ns(
+            {"env", "WEIR_FAULT_REJECT=ipv6 mangle", QStringLiteral(WEIR_FW_DRIVER), "apply-three-tables"});
+        QVERIFY2(r2.code == 1, r2.describe().constData());
+        QCOMPARE(allTables(), withPrevious);
+        r2 = driver({"verify", "tproxy-both-no-private-bypass"});
+        QVERIFY2(r2.code == 0, r2.describe().constData());
 
         // Without the fault the same plan applies.
         const Result ok = driver({"apply-three-tables"});
