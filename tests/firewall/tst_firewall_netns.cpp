@@ -520,6 +520,47 @@ private slots:
         QVERIFY2(m.captured(1).toInt() >= 1, "no packet took the socket shortcut");
     }
 
+    // UDP in TPROXY mode: a datagram to a remote address reaches a transparent UDP socket on
+    // 127.0.0.1, with its original destination in IP_RECVORIGDSTADDR.
+    void tproxyUdpIsIntercepted() {
+        Result r = driver({"apply", "tproxy-local-udp"});
+        QVERIFY2(r.code == 0, r.describe().constData());
+        QVERIFY(sh("ip rule add fwmark 0x5746 lookup 22341\nip route add local default dev lo table 22341"));
+        auto unroute = qScopeGuard([this] {
+            sh("ip rule del fwmark 0x5746 lookup 22341\nip route flush table 22341");
+            driver({"remove", "tproxy-local-udp"});
+        });
+        QProcess listener;
+        listener.start(QStringLiteral("ip"),
+                       {"netns", "exec", m_ns, "python3", "-c",
+                        "import socket, struct\n"
+                        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                        "s.setsockopt(socket.SOL_IP, 19, 1)  # IP_TRANSPARENT\n"
+                        "s.setsockopt(socket.SOL_IP, 20, 1)  # IP_RECVORIGDSTADDR\n"
+                        "s.bind(('127.0.0.1', 41080)); s.settimeout(20)\n"
+                        "print('ready', flush=True)\n"
+                        "data, anc, flags, peer = s.recvmsg(2048, 256)\n"
+                        "for level, kind, raw in anc:\n"
+                        "    if level == socket.SOL_IP and kind == 20:\n"
+                        "        port = struct.unpack('!H', raw[2:4])[0]\n"
+                        "        print('orig=%s:%d %s' % (socket.inet_ntoa(raw[4:8]), port, data.decode()), "
+                        "flush=True)\n"});
+        auto stop = qScopeGuard([&listener] {
+            listener.kill();
+            listener.waitForFinished();
+        });
+        QVERIFY(listener.waitForStarted());
+        QVERIFY2(listener.waitForReadyRead(10000), listener.readAllStandardError().constData());
+        QVERIFY(listener.readLine().startsWith("ready"));
+        const Result send = ns({"python3", "-c",
+                                "import socket\n"
+                                "socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hello', "
+                                "('203.0.113.9', 53))\n"});
+        QVERIFY2(send.code == 0, send.describe().constData());
+        QVERIFY(listener.waitForFinished(10000));
+        QCOMPARE(listener.readAllStandardOutput().trimmed(), QByteArray("orig=203.0.113.9:53 hello"));
+    }
+
     // Another program writing with `iptables -w` during 100 applies loses none of its rules: every
     // commit is a whole-table replace, so this only holds because both sides take the xtables lock
     // and libiptc's EAGAIN is retried.
