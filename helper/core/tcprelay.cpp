@@ -89,12 +89,6 @@ void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlo
     const bool transparent = listener.actual.transparent;
     TableEntry* entry =
         ctx_.table.add(Protocol::Tcp, transparent ? InterceptMode::Tproxy : InterceptMode::Redirect, source);
-    // Never an open proxy: refuse before even looking at the destination.
-    if (!ctx_.sourceGate.allows(source)) {
-        failEarly(fd, entry, "source not allowed: " + (source.isValid() ? source.ip() : std::string("?")));
-        return;
-    }
-
     std::string error;
     std::optional<ArrivedDestination> arrived;
     if (ctx_.settings.originalDestinationOverride) {
@@ -103,12 +97,18 @@ void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlo
     } else {
         arrived = recoverArrivedDestination(fd, transparent, &error);
     }
+    if (arrived && arrived->address.isValid())
+        ctx_.table.setDestination(entry, arrived->address, arrived->mode);
+    // Never an open proxy. (The destination is still recorded: who tried to reach what.)
+    if (!ctx_.sourceGate.allows(source)) {
+        failEarly(fd, entry, "source not allowed: " + (source.isValid() ? source.ip() : std::string("?")));
+        return;
+    }
     if (!arrived || !arrived->address.isValid()) {
         failEarly(fd, entry, error.empty() ? std::string("original destination unknown") : error);
         return;
     }
     const SocketAddress destination = arrived->address;
-    ctx_.table.setDestination(entry, destination, arrived->mode);
     if (ctx_.loopGuard.isProxyItself(Protocol::Tcp, destination)) {
         failEarly(fd, entry, "loop: destination is the proxy itself");
         return;
