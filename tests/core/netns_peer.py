@@ -3,10 +3,11 @@
 
   netns_peer.py serve ADDR PORT...        TCP and UDP on every (ADDR, PORT); answers
                                           "tcp|udp <address it was reached on> <peer>"
-  netns_peer.py client OP...              runs each OP = tcp|udp,ADDR,PORT[,SRC] and prints one line
+  netns_peer.py client OP...              runs each OP = tcp|udp|udp2,ADDR,PORT[,SRC] and prints one line
                                           per OP: "ok <answer>" or "error <reason>". tcp connects,
                                           sends a line and reads the answer; udp sends one datagram
-                                          and prints "<answer> from <sender>". With SRC (bound
+                                          and prints "<answer> from <sender>"; udp2 does that twice
+                                          on one socket (one flow) and prints the last. With SRC (bound
                                           first) the timeout is 1 s, else 5 s.
 One process runs many operations: interpreter start-up is the slow part on a loaded machine.
 """
@@ -65,8 +66,9 @@ def client(kind, addr, port, src=None):
             if not answer:
                 raise OSError("closed without an answer")
             return f"ok {answer}"
-        s.sendto(b"hello", (addr, int(port)))
-        data, sender = s.recvfrom(65536)
+        for _ in range(2 if kind == "udp2" else 1):
+            s.sendto(b"hello", (addr, int(port)))
+            data, sender = s.recvfrom(65536)
         return f"ok {data.decode()} from {fmt(sender)}"
     except OSError as e:
         return f"error {e}"

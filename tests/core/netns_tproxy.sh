@@ -174,12 +174,13 @@ expect() { # what got pattern
 
 # --- through the gateway: TCP and UDP over TPROXY, and sources outside the filter ----------------
 # One python process for all, answers in order (interpreter start-up is slow on a busy machine).
-in_c python3 "$PEER" client "tcp,$SERVER4,8080" "tcp,$SERVER6,8080" "udp,$SERVER4,5353" "udp,$SERVER6,5353" \
+in_c python3 "$PEER" client "tcp,$SERVER4,8080" "tcp,$SERVER6,8080" "udp2,$SERVER4,5353" "udp2,$SERVER6,5353" \
     "tcp,$SERVER4,8080,198.51.100.9" "udp,$SERVER4,5353,198.51.100.9" >"$WORK/answers"
 mapfile -t answers <"$WORK/answers"
 expect "tcp v4 answer" "${answers[0]}" "^ok tcp $SERVER4:8080 192\.0\.2\.1:[0-9]+$"
 expect "tcp v6 answer" "${answers[1]}" "^ok tcp \[$SERVER6\]:8080 \[fd00:2::1\]:[0-9]+$"
-# UDP answers come from the original destination.
+# UDP answers come from the original destination (the second datagram of each flow reaches the
+# core on the session's reply socket, which TPROXY's established-socket lookup finds).
 expect "udp v4 answer" "${answers[2]}" "^ok udp $SERVER4:5353 192\.0\.2\.1:[0-9]+ 5 from $SERVER4:5353$"
 expect "udp v6 answer" "${answers[3]}" "^ok udp \[$SERVER6\]:5353 \[fd00:2::1\]:[0-9]+ 5 from \[$SERVER6\]:5353$"
 expect "tcp refused" "${answers[4]}" "^error "
@@ -187,8 +188,8 @@ expect "udp refused" "${answers[5]}" "^error "
 
 TCP4="proto=tcp mode=tproxy src=198\.51\.100\.1:[0-9]+ dst=$SERVER4:8080 state=closed .* reason=eof$"
 TCP6="proto=tcp mode=tproxy src=\[fd00:1::1\]:[0-9]+ dst=\[$SERVER6\]:8080 state=closed .* reason=eof$"
-UDP4="proto=udp mode=tproxy src=198\.51\.100\.1:[0-9]+ dst=$SERVER4:5353 state=established sent=5 received=[1-9]"
-UDP6="proto=udp mode=tproxy src=\[fd00:1::1\]:[0-9]+ dst=\[$SERVER6\]:5353 state=established sent=5 received=[1-9]"
+UDP4="proto=udp mode=tproxy src=198\.51\.100\.1:[0-9]+ dst=$SERVER4:5353 state=established sent=10 received=[1-9]"
+UDP6="proto=udp mode=tproxy src=\[fd00:1::1\]:[0-9]+ dst=\[$SERVER6\]:5353 state=established sent=10 received=[1-9]"
 NOTCP="proto=tcp mode=tproxy src=198\.51\.100\.9:[0-9]+ dst=$SERVER4:8080 state=failed .* reason=source not allowed: 198\.51\.100\.9$"
 NOUDP="proto=udp .* src=198\.51\.100\.9:[0-9]+ .* state=failed .* reason=source not allowed: 198\.51\.100\.9$"
 wait_records "$TCP4" "$TCP6" "$UDP4" "$UDP6" "$NOTCP" "$NOUDP"
@@ -207,6 +208,27 @@ wait_records "proto=udp .* dst=$SERVER4:5353 state=closed .* reason=idle timeout
     "proto=udp .* dst=\[$SERVER6\]:5353 state=closed .* reason=idle timeout$"
 echo "ok: udp sessions closed after the idle timeout"
 
+kill "$DRIVER_PID"
+wait "$DRIVER_PID" || fail "driver exited with an error"
+DRIVER_PID=
+
+# --- session cap: with --max-udp 1 a second flow closes the least recently active one -------------
+: >"$WORK/driver.out"
+SNAPSHOT_SEQ=0
+ip netns exec "$G" "$DRIVER" --mark "$MARK" --max-udp 1 --listener udp,0.0.0.0,$PORT,transparent \
+    --listener udp,::,$PORT,transparent --allow 198.51.100.1/32 --allow fd00:1::/64 \
+    >"$WORK/driver.out" 2>"$WORK/driver.err" &
+DRIVER_PID=$!
+for _ in $(seq 100); do
+    grep -q '^listening ' "$WORK/driver.out" && break
+    kill -0 "$DRIVER_PID" 2>/dev/null || fail "driver exited"
+    sleep 0.05
+done
+in_c python3 "$PEER" client "udp,$SERVER4,5353" "udp,$SERVER6,5353" >"$WORK/answers"
+grep -q '^error' "$WORK/answers" && fail "UDP with a session cap failed: $(cat "$WORK/answers")"
+wait_records "^id=1 proto=udp .* dst=$SERVER4:5353 state=closed .* reason=session limit$" \
+    "^id=2 proto=udp .* dst=\[$SERVER6\]:5353 state=established "
+echo "ok: the session cap closes the least recently active flow"
 kill "$DRIVER_PID"
 wait "$DRIVER_PID" || fail "driver exited with an error"
 DRIVER_PID=
