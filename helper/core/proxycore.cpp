@@ -364,11 +364,8 @@ bool ProxyCore::setListeners(const std::vector<ListenerConfig>& listeners, const
     ListenerSwitch change;
     if (!d->openSet(listeners, accepting ? d->configured : std::vector<ListenerInfo>{}, &set, &change, error))
         return false;
-    if (!accepting) {
-        change.added.clear(); // they could be opened; resumeAccepting() opens them again
-        for (auto& info : set)
-            info.requested = info.actual; // keep the real ports for resumeAccepting()
-    }
+    if (!accepting)
+        change.added.clear(); // they could be opened; resumeAccepting() opens them again (real ports)
     change.filter = filter;
     if (!d->requestSwitch(std::move(change), error))
         return false;

@@ -108,32 +108,35 @@ void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlo
         failEarly(fd, entry, error.empty() ? std::string("original destination unknown") : error);
         return;
     }
-    const SocketAddress destination = arrived->address;
-    if (ctx_.loopGuard.isProxyItself(Protocol::Tcp, destination)) {
+    if (ctx_.loopGuard.isProxyItself(Protocol::Tcp, arrived->address)) {
         failEarly(fd, entry, "loop: destination is the proxy itself");
         return;
     }
-    if (const auto own = ctx_.loopGuard.ownFlow(Protocol::Tcp, source, destination)) {
+    if (const auto own = ctx_.loopGuard.ownFlow(Protocol::Tcp, source, arrived->address)) {
         // Refuse both ends: the looped copy, and the connection of ours that never got out.
         if (auto it = connections_.find(*own); it != connections_.end())
             close(it->second.get(), ConnectionState::Failed, "loop: own connection intercepted again", true);
         failEarly(fd, entry, "loop: connection from the proxy itself");
         return;
     }
+    startConnect(fd, entry, arrived->address);
+}
 
+void TcpRelay::startConnect(int clientFd, TableEntry* entry, const SocketAddress& destination) {
+    std::string error;
     const int upstreamFd = ctx_.settings.connector->startConnect(destination, &error);
     if (upstreamFd < 0) {
-        failEarly(fd, entry, error);
+        failEarly(clientFd, entry, error);
         return;
     }
     const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ::setsockopt(clientFd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
     auto c = std::make_unique<TcpConnection>();
     c->id = entry->record.id;
     c->entry = entry;
     c->client.owner = c.get();
-    c->client.fd = fd;
+    c->client.fd = clientFd;
     c->upstream.owner = c.get();
     c->upstream.fd = upstreamFd;
     // connect() has bound the local address already. Keyed on where this socket connects; a
