@@ -11,7 +11,8 @@
 #                                  weir-core-testdriver: tcp+udp, v4+v6 on P        netns_peer.py serve
 #
 # The client talks to 203.0.113.5 / 2001:db8:5::5; the gateway intercepts, the core relays from its
-# own address. The server answers with the address it was reached on; the client must see UDP
+# own address. Later the gateway's own traffic is intercepted too (mangle OUTPUT mark, back through
+# lo into PREROUTING), and a session cap of 1 is checked with a second driver. The server answers with the address it was reached on; the client must see UDP
 # answers come from the address it sent to. 198.51.100.9 is not in the source filter: refused.
 #
 # Usage: netns_tproxy.sh /path/to/weir-core-testdriver
@@ -202,6 +203,31 @@ in_g python3 "$PEER" client "tcp,$SERVER6,8081" >"$WORK/answers"
 expect "redirect v6 answer" "$(cat "$WORK/answers")" "^ok tcp \[$SERVER6\]:8081 "
 wait_records "proto=tcp mode=redirect src=\[[0-9a-f:]+\]:[0-9]+ dst=\[$SERVER6\]:8081 state=closed .* reason=eof$"
 echo "ok: redirected IPv6 connection recorded with mode redirect"
+
+# --- the gateway's own traffic (scope "local"): marked in mangle OUTPUT, rerouted through lo -------
+# The core's own sockets carry $MARK and are let through first.
+for ipt in iptables-legacy ip6tables-legacy; do
+    if [ "$ipt" = iptables-legacy ]; then dst=203.0.113.0/24; else dst=2001:db8:5::/64; fi
+    in_g "$ipt" -t mangle -A OUTPUT -m mark --mark "$MARK" -j RETURN
+    in_g "$ipt" -t mangle -A OUTPUT -p tcp -d "$dst" --dport 8080 -j MARK --set-mark "$TMARK"
+    in_g "$ipt" -t mangle -A OUTPUT -p udp -d "$dst" --dport 5353 -j MARK --set-mark "$TMARK"
+    for proto in tcp udp; do
+        in_g "$ipt" -t mangle -A PREROUTING -i lo -p "$proto" -d "$dst" \
+            -j TPROXY --on-port "$PORT" --tproxy-mark "$TMARK"
+    done
+done
+in_g python3 "$PEER" client "tcp,$SERVER4,8080" "tcp,$SERVER6,8080" "udp2,$SERVER4,5353" "udp2,$SERVER6,5353" \
+    >"$WORK/answers"
+mapfile -t answers <"$WORK/answers"
+expect "local tcp v4 answer" "${answers[0]}" "^ok tcp $SERVER4:8080 192\.0\.2\.1:[0-9]+$"
+expect "local tcp v6 answer" "${answers[1]}" "^ok tcp \[$SERVER6\]:8080 \[fd00:2::1\]:[0-9]+$"
+expect "local udp v4 answer" "${answers[2]}" "^ok udp $SERVER4:5353 192\.0\.2\.1:[0-9]+ 5 from $SERVER4:5353$"
+expect "local udp v6 answer" "${answers[3]}" "^ok udp \[$SERVER6\]:5353 \[fd00:2::1\]:[0-9]+ 5 from \[$SERVER6\]:5353$"
+wait_records "proto=tcp mode=tproxy src=192\.0\.2\.1:[0-9]+ dst=$SERVER4:8080 state=closed .* reason=eof$" \
+    "proto=tcp mode=tproxy src=\[fd00:2::1\]:[0-9]+ dst=\[$SERVER6\]:8080 state=closed .* reason=eof$" \
+    "proto=udp mode=tproxy src=192\.0\.2\.1:[0-9]+ dst=$SERVER4:5353 state=established sent=10 received=[1-9]" \
+    "proto=udp mode=tproxy src=\[fd00:2::1\]:[0-9]+ dst=\[$SERVER6\]:5353 state=established sent=10 received=[1-9]"
+echo "ok: the gateway's own TCP and UDP (IPv4, IPv6) through TPROXY, allowed as local sources"
 
 # --- idle UDP sessions close (--udp-idle-ms 3000) -------------------------------------------------
 wait_records "proto=udp .* dst=$SERVER4:5353 state=closed .* reason=idle timeout$" \
