@@ -113,16 +113,30 @@ in_c python3 "$PEER" client "tcp,$SERVER4,8080" "tcp,$SERVER6,8080" >"$WORK/dire
 grep -q '^error' "$WORK/direct" && fail "server not reachable without interception: $(cat "$WORK/direct")"
 
 # --- core and rules on the gateway ----------------------------------------------------------------
-ip netns exec "$G" "$DRIVER" --mark "$MARK" --udp-idle-ms 3000 \
+# Starts the core on the gateway with the given options; sets DRIVER_PID.
+start_driver() {
+    : >"$WORK/driver.out"
+    SNAPSHOT_SEQ=0
+    ip netns exec "$G" "$DRIVER" "$@" >"$WORK/driver.out" 2>"$WORK/driver.err" &
+    DRIVER_PID=$!
+    for _ in $(seq 100); do
+        grep -q '^listening ' "$WORK/driver.out" && break
+        kill -0 "$DRIVER_PID" 2>/dev/null || fail "driver exited"
+        sleep 0.05
+    done
+    grep -q '^listening ' "$WORK/driver.out" || fail "driver did not start"
+}
+
+stop_driver() {
+    kill "$DRIVER_PID"
+    wait "$DRIVER_PID" || fail "driver exited with an error"
+    DRIVER_PID=
+}
+
+start_driver --mark "$MARK" --udp-idle-ms 3000 \
     --listener tcp,0.0.0.0,$PORT,transparent --listener udp,0.0.0.0,$PORT,transparent \
     --listener tcp,::,$PORT,transparent --listener udp,::,$PORT,transparent \
-    --allow 198.51.100.1/32 --allow fd00:1::/64 >"$WORK/driver.out" 2>"$WORK/driver.err" &
-DRIVER_PID=$!
-for _ in $(seq 100); do
-    grep -q '^listening ' "$WORK/driver.out" && break
-    kill -0 "$DRIVER_PID" 2>/dev/null || fail "driver exited"
-    sleep 0.05
-done
+    --allow 198.51.100.1/32 --allow fd00:1::/64
 [ "$(grep -c '^listener ' "$WORK/driver.out")" = 4 ] || fail "expected four listeners"
 
 for ipt in iptables-legacy ip6tables-legacy; do
@@ -234,28 +248,30 @@ wait_records "proto=udp .* dst=$SERVER4:5353 state=closed .* reason=idle timeout
     "proto=udp .* dst=\[$SERVER6\]:5353 state=closed .* reason=idle timeout$"
 echo "ok: udp sessions closed after the idle timeout"
 
-kill "$DRIVER_PID"
-wait "$DRIVER_PID" || fail "driver exited with an error"
-DRIVER_PID=
+stop_driver
+
+# --- loops: without the mark the core's own sockets are intercepted again, and refused -------------
+start_driver --mark 0 --listener tcp,0.0.0.0,$PORT,transparent --listener udp,0.0.0.0,$PORT,transparent
+in_g python3 "$PEER" client "tcp,$SERVER4,8080,192.0.2.1" "udp,$SERVER4,5353,192.0.2.1" >"$WORK/answers"
+mapfile -t answers <"$WORK/answers"
+expect "looped tcp" "${answers[0]}" "^error "
+expect "looped udp" "${answers[1]}" "^error "
+wait_records "^id=1 proto=tcp .* dst=$SERVER4:8080 state=failed .* reason=loop: own connection intercepted again$" \
+    "^id=2 proto=tcp .* dst=$SERVER4:8080 state=failed .* reason=loop: connection from the proxy itself$" \
+    "^id=3 proto=udp .* dst=$SERVER4:5353 state=failed .* reason=loop: own connection intercepted again$" \
+    "^id=4 proto=udp .* dst=$SERVER4:5353 state=failed .* reason=loop: connection from the proxy itself$"
+cat "$WORK/records"
+[ "$(wc -l <"$WORK/records")" = 4 ] || fail "expected four records (no further hops)"
+echo "ok: looped TCP and UDP refused, no further hops"
+stop_driver
 
 # --- session cap: with --max-udp 1 a second flow closes the least recently active one -------------
-: >"$WORK/driver.out"
-SNAPSHOT_SEQ=0
-ip netns exec "$G" "$DRIVER" --mark "$MARK" --max-udp 1 --listener udp,0.0.0.0,$PORT,transparent \
-    --listener udp,::,$PORT,transparent --allow 198.51.100.1/32 --allow fd00:1::/64 \
-    >"$WORK/driver.out" 2>"$WORK/driver.err" &
-DRIVER_PID=$!
-for _ in $(seq 100); do
-    grep -q '^listening ' "$WORK/driver.out" && break
-    kill -0 "$DRIVER_PID" 2>/dev/null || fail "driver exited"
-    sleep 0.05
-done
+start_driver --mark "$MARK" --max-udp 1 --listener udp,0.0.0.0,$PORT,transparent \
+    --listener udp,::,$PORT,transparent --allow 198.51.100.1/32 --allow fd00:1::/64
 in_c python3 "$PEER" client "udp,$SERVER4,5353" "udp,$SERVER6,5353" >"$WORK/answers"
 grep -q '^error' "$WORK/answers" && fail "UDP with a session cap failed: $(cat "$WORK/answers")"
 wait_records "^id=1 proto=udp .* dst=$SERVER4:5353 state=closed .* reason=session limit$" \
     "^id=2 proto=udp .* dst=\[$SERVER6\]:5353 state=established "
 echo "ok: the session cap closes the least recently active flow"
-kill "$DRIVER_PID"
-wait "$DRIVER_PID" || fail "driver exited with an error"
-DRIVER_PID=
+stop_driver
 echo "PASS"
