@@ -2,6 +2,7 @@
 // listener's refusals, on loopback without rules. TPROXY with real rules is in netns_tproxy.sh.
 #include <QTest>
 
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <chrono>
 
 #include "core/proxycore.h"
+#include "core/sourcefilter.h"
 #include "printers.h"
 #include "testutil.h"
 
@@ -338,6 +340,42 @@ private slots:
         ::close(fd);
         QCOMPARE(records.size(), std::size_t(1));
         QCOMPARE(records[0].closeReason, std::string("source not allowed: 127.0.0.1"));
+    }
+
+    // "Local" = loopback ranges and every interface address; nothing else.
+    void localAddresses() {
+        weir::core::detail::LocalAddresses local;
+        QVERIFY(local.contains(*SocketAddress::parse("127.0.0.1:1")));
+        QVERIFY(local.contains(*SocketAddress::parse("127.45.6.7:1")));
+        QVERIFY(local.contains(*SocketAddress::parse("[::1]:1")));
+        QVERIFY(
+            !local.contains(*SocketAddress::parse("198.18.255.254:1"))); // benchmark range, never ours here
+        QVERIFY(!local.contains(*SocketAddress::parse("[2001:db8:ffff::1]:1")));
+        QVERIFY(!local.contains(SocketAddress()));
+        ifaddrs* list = nullptr;
+        QCOMPARE(::getifaddrs(&list), 0);
+        int seen = 0;
+        for (const ifaddrs* it = list; it; it = it->ifa_next) {
+            if (!it->ifa_addr || (it->ifa_addr->sa_family != AF_INET && it->ifa_addr->sa_family != AF_INET6))
+                continue;
+            const auto a = SocketAddress::fromSockaddr(it->ifa_addr, it->ifa_addr->sa_family == AF_INET
+                                                                         ? sizeof(sockaddr_in)
+                                                                         : sizeof(sockaddr_in6));
+            QVERIFY(a);
+            QVERIFY2(local.contains(*a), a->toString().c_str());
+            ++seen;
+        }
+        ::freeifaddrs(list);
+        QVERIFY(seen > 0);
+
+        weir::core::detail::SourceGate gate;
+        QVERIFY(gate.allows(*SocketAddress::parse("127.0.0.1:1"))); // default: local only
+        QVERIFY(!gate.allows(*SocketAddress::parse("198.18.0.1:1")));
+        gate.setFilter({false, {*weir::Cidr::parse("198.18.0.0/15"), *weir::Cidr::parse("fd00::/8")}});
+        QVERIFY(gate.allows(*SocketAddress::parse("198.19.1.1:1")));
+        QVERIFY(gate.allows(*SocketAddress::parse("[fd12::1]:1")));
+        QVERIFY(!gate.allows(*SocketAddress::parse("127.0.0.1:1")));
+        QVERIFY(!gate.allows(*SocketAddress::parse("[fe80::1]:1")));
     }
 
     void generationMoves() {
