@@ -1,19 +1,14 @@
 #include "firewall/iptcbackend.h"
+#include "firewall/iptcentry.h"
 #include "firewall/ruleplan.h"
 
 // <netinet/in.h> must come before any <linux/netfilter*.h> (struct in_addr is defined by both).
 #include <netinet/in.h>
-#include <arpa/inet.h>
-#include <net/if.h>
 #include <libiptc/libiptc.h>
 extern "C" { // libip6tc.h (iptables 1.8.9) has no extern "C" guard of its own
 #include <libiptc/libip6tc.h>
 }
-#include <linux/netfilter/nf_nat.h>
-#include <linux/netfilter/xt_TPROXY.h>
-#include <linux/netfilter/xt_addrtype.h>
 #include <linux/netfilter/xt_comment.h>
-#include <linux/netfilter/xt_mark.h>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -45,12 +40,6 @@ Label label(const std::string& name) {
     Label l{};
     std::strncpy(l.data(), name.c_str(), l.size() - 1);
     return l;
-}
-
-template <class T> std::vector<unsigned char> bytesOf(const T& value) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    const auto* p = reinterpret_cast<const unsigned char*>(&value);
-    return {p, p + sizeof(T)};
 }
 
 void setError(std::string* error, const std::string& text) {
@@ -142,81 +131,6 @@ private:
 };
 
 // ---------------------------------------------------------------------------------------------
-// Entries: a header (ipt_entry / ip6t_entry), XT_ALIGNed matches, an XT_ALIGNed target.
-
-struct Part {
-    std::string name;
-    std::uint8_t revision = 0;
-    std::vector<unsigned char> data;
-};
-
-template <class Entry>
-std::vector<unsigned char> buildEntry(const Entry& header, const std::vector<Part>& matches,
-                                      const Part& target) {
-    std::size_t offset = XT_ALIGN(sizeof(Entry));
-    std::vector<std::size_t> matchSizes;
-    for (const auto& m : matches) {
-        matchSizes.push_back(XT_ALIGN(sizeof(xt_entry_match) + m.data.size()));
-        offset += matchSizes.back();
-    }
-    const std::size_t targetSize = XT_ALIGN(sizeof(xt_entry_target) + target.data.size());
-    std::vector<unsigned char> buf(offset + targetSize, 0); // padding must be zero: the kernel compares it
-
-    auto* e = reinterpret_cast<Entry*>(buf.data());
-    *e = header;
-    e->target_offset = static_cast<std::uint16_t>(offset);
-    e->next_offset = static_cast<std::uint16_t>(offset + targetSize);
-
-    std::size_t pos = XT_ALIGN(sizeof(Entry));
-    for (std::size_t i = 0; i < matches.size(); ++i) {
-        auto* m = reinterpret_cast<xt_entry_match*>(buf.data() + pos);
-        m->u.user.match_size = static_cast<std::uint16_t>(matchSizes[i]);
-        std::strncpy(m->u.user.name, matches[i].name.c_str(), sizeof(m->u.user.name) - 1);
-        m->u.user.revision = matches[i].revision;
-        std::memcpy(m->data, matches[i].data.data(), matches[i].data.size());
-        pos += matchSizes[i];
-    }
-    auto* t = reinterpret_cast<xt_entry_target*>(buf.data() + offset);
-    t->u.user.target_size = static_cast<std::uint16_t>(targetSize);
-    std::strncpy(t->u.user.name, target.name.c_str(), sizeof(t->u.user.name) - 1);
-    t->u.user.revision = target.revision;
-    std::memcpy(t->data, target.data.data(), target.data.size());
-    return buf;
-}
-
-// Interface name and mask as iptables fills them: a trailing '+' is a prefix wildcard.
-bool fillInterface(const std::string& name, char* iface, unsigned char* mask, std::string* error) {
-    if (name.size() >= IFNAMSIZ) {
-        setError(error, "interface name too long: " + name);
-        return false;
-    }
-    std::strncpy(iface, name.c_str(), IFNAMSIZ - 1);
-    const bool wildcard = !name.empty() && name.back() == '+';
-    std::memset(mask, 0xff, wildcard ? name.size() - 1 : name.size() + 1);
-    return true;
-}
-
-bool parsePrefix(int af, const Cidr& cidr, void* addr, void* mask, std::string* error) {
-    const int bits = af == AF_INET ? 32 : 128;
-    if (inet_pton(af, cidr.address.c_str(), addr) != 1 || cidr.prefixLength < 0 || cidr.prefixLength > bits) {
-        setError(error, "bad address prefix " + cidr.address + "/" + std::to_string(cidr.prefixLength));
-        return false;
-    }
-    auto* a = static_cast<unsigned char*>(addr);
-    auto* m = static_cast<unsigned char*>(mask);
-    for (int i = 0; i < bits / 8; ++i) {
-        const int keep = std::clamp(cidr.prefixLength - i * 8, 0, 8);
-        m[i] = static_cast<unsigned char>(0xff00 >> keep);
-        a[i] &= m[i];
-    }
-    return true;
-}
-
-std::uint8_t ipProto(Protocol p) {
-    return p == Protocol::Tcp ? IPPROTO_TCP : IPPROTO_UDP;
-}
-
-// ---------------------------------------------------------------------------------------------
 // Family traits: the libiptc / libip6tc entry points and what differs in the entries.
 
 struct V4 {
@@ -252,31 +166,7 @@ struct V4 {
         return iptc_delete_entry(c.data(), e, mask, h);
     }
 
-    static bool header(const Rule& r, Entry* e, std::string* error) {
-        if (r.protocol)
-            e->ip.proto = ipProto(*r.protocol);
-        if (r.destination) {
-            if (!parsePrefix(af, *r.destination, &e->ip.dst, &e->ip.dmsk, error))
-                return false;
-            if (r.invertDestination)
-                e->ip.invflags |= IPT_INV_DSTIP;
-        }
-        if (!r.outInterface.empty()) {
-            if (!fillInterface(r.outInterface, e->ip.outiface, e->ip.outiface_mask, error))
-                return false;
-            if (r.invertOutInterface)
-                e->ip.invflags |= IPT_INV_VIA_OUT;
-        }
-        return true;
-    }
 
-    static Part redirect(std::uint16_t port) {
-        nf_nat_ipv4_multi_range_compat mr{};
-        mr.rangesize = 1;
-        mr.range[0].flags = NF_NAT_RANGE_PROTO_SPECIFIED;
-        mr.range[0].min.tcp.port = mr.range[0].max.tcp.port = htons(port);
-        return {"REDIRECT", 0, bytesOf(mr)};
-    }
 };
 
 struct V6 {
@@ -312,109 +202,8 @@ struct V6 {
         return ip6tc_delete_entry(c.data(), e, mask, h);
     }
 
-    static bool header(const Rule& r, Entry* e, std::string* error) {
-        if (r.protocol) {
-            e->ipv6.proto = ipProto(*r.protocol);
-            e->ipv6.flags |= IP6T_F_PROTO; // without it the kernel ignores proto
-        }
-        if (r.destination) {
-            if (!parsePrefix(af, *r.destination, &e->ipv6.dst, &e->ipv6.dmsk, error))
-                return false;
-            if (r.invertDestination)
-                e->ipv6.invflags |= IP6T_INV_DSTIP;
-        }
-        if (!r.outInterface.empty()) {
-            if (!fillInterface(r.outInterface, e->ipv6.outiface, e->ipv6.outiface_mask, error))
-                return false;
-            if (r.invertOutInterface)
-                e->ipv6.invflags |= IP6T_INV_VIA_OUT;
-        }
-        return true;
-    }
 
-    static Part redirect(std::uint16_t port) {
-        nf_nat_range range{};
-        range.flags = NF_NAT_RANGE_PROTO_SPECIFIED;
-        range.min_proto.tcp.port = range.max_proto.tcp.port = htons(port);
-        return {"REDIRECT", 0, bytesOf(range)};
-    }
 };
-
-template <class F> struct PartBuilder {
-    std::string* error;
-
-    std::optional<Part> operator()(const MarkMatch& m) const {
-        xt_mark_mtinfo1 info{};
-        info.mark = m.value;
-        info.mask = m.mask;
-        info.invert = m.invert ? 1 : 0;
-        return Part{"mark", 1, bytesOf(info)};
-    }
-    std::optional<Part> operator()(const AddrTypeMatch& m) const {
-        xt_addrtype_info_v1 info{};
-        info.dest = XT_ADDRTYPE_LOCAL;
-        if (m.invert)
-            info.flags |= XT_ADDRTYPE_INVERT_DEST;
-        return Part{"addrtype", 1, bytesOf(info)};
-    }
-    std::optional<Part> operator()(const CommentMatch& m) const {
-        xt_comment_info info{};
-        if (m.text.size() >= sizeof(info.comment)) {
-            setError(error, "comment too long: " + m.text);
-            return std::nullopt;
-        }
-        std::strncpy(info.comment, m.text.c_str(), sizeof(info.comment) - 1);
-        return Part{"comment", 0, bytesOf(info)};
-    }
-
-    std::optional<Part> operator()(const JumpTarget& t) const {
-        if (t.chain.empty() || t.chain.size() >= XT_EXTENSION_MAXNAMELEN) {
-            setError(error, "bad chain name: " + t.chain);
-            return std::nullopt;
-        }
-        return Part{t.chain, 0, std::vector<unsigned char>(sizeof(int))}; // libiptc maps the name
-    }
-    std::optional<Part> operator()(const ReturnTarget&) const {
-        return Part{"RETURN", 0, std::vector<unsigned char>(sizeof(int))};
-    }
-    std::optional<Part> operator()(const RedirectTarget& t) const { return F::redirect(t.toPort); }
-    std::optional<Part> operator()(const TproxyTarget& t) const {
-        xt_tproxy_target_info_v1 info{};
-        info.mark_value = t.markValue;
-        info.mark_mask = t.markMask;
-        info.lport = htons(t.onPort);
-        if (!t.onIp.empty() && inet_pton(F::af, t.onIp.c_str(), &info.laddr) != 1) {
-            setError(error, "bad TPROXY address " + t.onIp);
-            return std::nullopt;
-        }
-        return Part{"TPROXY", 1, bytesOf(info)};
-    }
-    std::optional<Part> operator()(const MarkTarget& t) const {
-        xt_mark_tginfo2 info{};
-        info.mark = t.value;
-        info.mask = t.mask;
-        return Part{"MARK", 2, bytesOf(info)};
-    }
-};
-
-template <class F> bool entryFor(const Rule& rule, std::vector<unsigned char>* out, std::string* error) {
-    typename F::Entry header{};
-    if (!F::header(rule, &header, error))
-        return false;
-    PartBuilder<F> build{error};
-    std::vector<Part> matches;
-    for (const auto& m : rule.matches) {
-        auto part = std::visit(build, m);
-        if (!part)
-            return false;
-        matches.push_back(std::move(*part));
-    }
-    auto target = std::visit(build, rule.target);
-    if (!target)
-        return false;
-    *out = buildEntry(header, matches, *target);
-    return true;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Table transactions
@@ -517,10 +306,10 @@ template <class F> bool installTable(xtc_handle* h, const RulePlan& plan, Table 
     }
     const auto rules = rulesOf<F>(plan, table);
     auto add = [&](const Rule& rule) {
-        std::vector<unsigned char> entry;
-        if (!entryFor<F>(rule, &entry, error))
+        const auto entry = kernelEntry(rule, error);
+        if (!entry)
             return false;
-        const auto* e = reinterpret_cast<const typename F::Entry*>(entry.data());
+        const auto* e = reinterpret_cast<const typename F::Entry*>(entry->bytes.data());
         const int ok = rule.position == Rule::Position::InsertTop ? F::insert(label(rule.chain), e, 0, h)
                                                                   : F::append(label(rule.chain), e, h);
         if (!ok)
@@ -548,12 +337,11 @@ bool removePlanFromTable(xtc_handle* h, const RulePlan& plan, Table table, bool*
     for (const Rule* rule : rulesOf<F>(plan, table)) {
         if (planChain(rule->chain) || !F::isChain(label(rule->chain), h))
             continue;
-        std::vector<unsigned char> entry;
-        if (!entryFor<F>(*rule, &entry, error))
+        auto entry = kernelEntry(*rule, error);
+        if (!entry)
             return false;
-        std::vector<unsigned char> mask(entry.size(), 0xff);
-        const auto* e = reinterpret_cast<const typename F::Entry*>(entry.data());
-        while (F::deleteEntry(label(rule->chain), e, mask.data(), h))
+        const auto* e = reinterpret_cast<const typename F::Entry*>(entry->bytes.data());
+        while (F::deleteEntry(label(rule->chain), e, entry->mask.data(), h))
             *dirty = true;
     }
     for (const auto& chain : chains)
