@@ -1,5 +1,6 @@
 #include "firewall/iptcbackend.h"
 #include "firewall/iptcentry.h"
+#include "firewall/iptcsupport.h"
 #include "firewall/ruleplan.h"
 
 // <netinet/in.h> must come before any <linux/netfilter*.h> (struct in_addr is defined by both).
@@ -46,89 +47,6 @@ void setError(std::string* error, const std::string& text) {
     if (error)
         *error = text;
 }
-
-// The lock `iptables -w` and other xtables users serialise on. libiptc does not take it.
-class XtablesLock {
-public:
-    ~XtablesLock() {
-        if (m_fd >= 0)
-            ::close(m_fd); // closing releases the flock
-    }
-
-    bool acquire(std::string path, int timeoutMs, std::string* error) {
-        if (path.empty()) {
-            const char* env = std::getenv("XTABLES_LOCKFILE");
-            path = env && *env ? env : "/run/xtables.lock";
-        }
-        m_fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-        if (m_fd < 0) {
-            setError(error, "cannot open the xtables lock " + path + ": " + std::strerror(errno));
-            return false;
-        }
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-        while (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
-            if (errno != EWOULDBLOCK && errno != EINTR) {
-                setError(error, "cannot lock " + path + ": " + std::strerror(errno));
-                return false;
-            }
-            if (std::chrono::steady_clock::now() >= deadline) {
-                setError(error, "another program (iptables -w, firewalld, ...) held the xtables lock " +
-                                    path + " for more than " + std::to_string(timeoutMs) +
-                                    " ms; try again later");
-                return false;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        return true;
-    }
-
-private:
-    int m_fd = -1;
-};
-
-// iptc_commit only says EINVAL; the kernel logs why. Remembers where the log ends before a commit
-// and reads what was added after it failed. Best effort: needs root, and the log is shared by all
-// namespaces, so a line from elsewhere may slip in.
-class KernelLogTail {
-public:
-    KernelLogTail() {
-        m_fd = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        if (m_fd >= 0)
-            ::lseek(m_fd, 0, SEEK_END);
-    }
-    ~KernelLogTail() {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    KernelLogTail(const KernelLogTail&) = delete;
-    KernelLogTail& operator=(const KernelLogTail&) = delete;
-
-    // New records that look like xtables messages, joined with "; ".
-    std::string newLines() const {
-        std::string out;
-        char record[2048];
-        for (int i = 0; m_fd >= 0 && i < 64; ++i) {
-            const ssize_t n = ::read(m_fd, record, sizeof record - 1);
-            if (n < 0 && errno == EPIPE)
-                continue; // overwritten records: go on with the next one
-            if (n <= 0)
-                break;
-            const std::string text(record, static_cast<std::size_t>(n));
-            const auto start = text.find(';');
-            if (start == std::string::npos)
-                continue;
-            std::string message = text.substr(start + 1, text.find('\n', start) - start - 1);
-            if (message.find("tables") == std::string::npos && message.find("target") == std::string::npos &&
-                message.find("match") == std::string::npos)
-                continue;
-            out += (out.empty() ? "" : "; ") + message;
-        }
-        return out;
-    }
-
-private:
-    int m_fd = -1;
-};
 
 // ---------------------------------------------------------------------------------------------
 // Family traits: the libiptc / libip6tc entry points and what differs in the entries.
@@ -292,9 +210,52 @@ template <class F> std::vector<std::string> chainsOf(const RulePlan& plan, Table
     return out;
 }
 
-template <class F> bool installTable(xtc_handle* h, const RulePlan& plan, Table table, std::string* error) {
+// WEIR_FAULT_REJECT (see iptcbackend.h): whether to make the commit of this family's table fail.
+bool faultRequested(Family family, Table table) {
+    const char* env = std::getenv("WEIR_FAULT_REJECT");
+    if (!env)
+        return false;
+    const std::string wanted = std::string(toString(family)) + " " + tableName(table);
+    std::string list = env;
+    for (std::size_t start = 0; start <= list.size();) {
+        const auto comma = std::min(list.find(',', start), list.size());
+        if (list.substr(start, comma - start) == wanted)
+            return true;
+        start = comma + 1;
+    }
+    return false;
+}
+
+// A rule the kernel accepts from libiptc but refuses at commit (EINVAL): a target that is only
+// valid in the other table. It goes into its own chain, so the rest of the table is the real plan.
+Rule faultRule(Family family, Table table) {
+    Rule r;
+    r.family = family;
+    r.table = table;
+    r.chain = std::string(kChainPrefix) + "FAULT";
+    r.protocol = Protocol::Tcp;
+    r.matches.emplace_back(CommentMatch{kRuleComment});
+    if (table == Table::Nat)
+        r.target = TproxyTarget{1, "", 1, 1}; // TPROXY: mangle only
+    else
+        r.target = RedirectTarget{1}; // REDIRECT: nat only
+    return r;
+}
+
+// Creates the plan's chains and adds its rules of one table (plus the fault rule when asked for).
+// *added gets every rule added, for naming them if the kernel refuses the table.
+template <class F>
+bool installTable(xtc_handle* h, const RulePlan& plan, Table table, std::vector<Rule>* added,
+                  std::string* error) {
     const char* tname = tableName(table);
-    for (const auto& chain : chainsOf<F>(plan, table)) {
+    auto chains = chainsOf<F>(plan, table);
+    std::vector<const Rule*> rules = rulesOf<F>(plan, table);
+    const Rule fault = faultRule(F::family, table);
+    if (faultRequested(F::family, table)) {
+        chains.push_back(fault.chain);
+        rules.push_back(&fault);
+    }
+    for (const auto& chain : chains) {
         if (!isWeirChain(chain) || chain.size() >= XT_EXTENSION_MAXNAMELEN) {
             setError(error, "refusing to create chain " + chain + " (Weir's chains start with WEIR_)");
             return false;
@@ -304,7 +265,6 @@ template <class F> bool installTable(xtc_handle* h, const RulePlan& plan, Table 
             return false;
         }
     }
-    const auto rules = rulesOf<F>(plan, table);
     auto add = [&](const Rule& rule) {
         const auto entry = kernelEntry(rule, error);
         if (!entry)
@@ -314,6 +274,7 @@ template <class F> bool installTable(xtc_handle* h, const RulePlan& plan, Table 
                                                                   : F::append(label(rule.chain), e, h);
         if (!ok)
             setError(error, failure<F>("cannot add rule `" + renderRule(rule) + "`", tname, errno));
+        added->push_back(rule);
         return ok != 0;
     };
     // Inserted at the top in reverse, so they end up in plan order.
@@ -324,6 +285,27 @@ template <class F> bool installTable(xtc_handle* h, const RulePlan& plan, Table 
         if (r->position == Rule::Position::Append && !add(*r))
             return false;
     return true;
+}
+
+// Which of the rules the kernel refused, going by the extension its log names ("TPROXY target:
+// only valid in mangle table", "xt_cgroup: invalid path"); all of them when it does not say.
+std::string blameRules(const std::vector<Rule>& rules, const std::string& kernelLog) {
+    std::vector<const Rule*> suspects;
+    for (const auto& r : rules)
+        for (const auto& name : extensionNames(r))
+            if (kernelLog.find(name + " target") != std::string::npos ||
+                kernelLog.find(name + " match") != std::string::npos ||
+                kernelLog.find("xt_" + name + ":") != std::string::npos) {
+                suspects.push_back(&r);
+                break;
+            }
+    std::string out = suspects.empty() ? " Rules being added:" : " Refused rule(s):";
+    if (suspects.empty())
+        for (const auto& r : rules)
+            suspects.push_back(&r);
+    for (const Rule* r : suspects)
+        out += "\n  " + renderRule(*r);
+    return out;
 }
 
 template <class F>
@@ -366,7 +348,7 @@ bool removePlanFromTable(xtc_handle* h, const RulePlan& plan, Table table, bool*
 // The handle is always freed. mutate sets *dirty when there is something to commit.
 template <class F>
 bool transaction(const char* table, int attempts, const std::function<bool(xtc_handle*, bool*)>& mutate,
-                 std::string* error) {
+                 std::string* error, const std::function<std::string(const std::string&)>& blame = {}) {
     for (int attempt = 1;; ++attempt) {
         xtc_handle* h = F::init(table);
         if (!h) {
@@ -389,12 +371,17 @@ bool transaction(const char* table, int attempts, const std::function<bool(xtc_h
             continue;
         std::string text = std::string("the kernel rejected the ") + F::label + " " + table +
                            " table (iptc_commit: " + F::strerror(err) + ")";
-        if (err == EAGAIN)
+        if (err == EAGAIN) {
             text += " after " + std::to_string(attempts) + " attempts: other programs keep changing it";
-        else if (const std::string reason = kernelLog.newLines(); !reason.empty())
-            text += "; the table is unchanged. Kernel log (dmesg): " + reason;
-        else
-            text += "; the table is unchanged. The reason is in the kernel log (dmesg)";
+        } else {
+            const std::string reason = kernelLog.newLines();
+            if (!reason.empty())
+                text += "; the table is unchanged. Kernel log (dmesg): " + reason + ".";
+            else
+                text += "; the table is unchanged. The reason is in the kernel log (dmesg).";
+            if (blame)
+                text += blame(reason);
+        }
         setError(error, text);
         return false;
     }
@@ -436,14 +423,17 @@ bool cleanExisting(int attempts, std::size_t* count, std::string* error, const R
 
 template <class F> bool applyTable(int attempts, const RulePlan& plan, Table table, std::string* error) {
     const char* name = tableName(table);
+    std::vector<Rule> added;
     auto mutate = [&](xtc_handle* h, bool* dirty) {
         std::size_t ignored = 0;
+        added.clear(); // filled again on an EAGAIN retry
         if (!cleanTable<F>(h, name, dirty, &ignored, error))
             return false;
         *dirty = true;
-        return installTable<F>(h, plan, table, error);
+        return installTable<F>(h, plan, table, &added, error);
     };
-    return transaction<F>(name, attempts, mutate, error);
+    auto blame = [&added](const std::string& kernelLog) { return blameRules(added, kernelLog); };
+    return transaction<F>(name, attempts, mutate, error, blame);
 }
 
 template <class F> bool cleanOne(int attempts, Table table, std::string* error) {
@@ -453,6 +443,70 @@ template <class F> bool cleanOne(int attempts, Table table, std::string* error) 
         return cleanTable<F>(h, name, dirty, &ignored, error);
     };
     return transaction<F>(name, attempts, clean, error);
+}
+
+// What remains after verifyTable() deleted the plan's rules on its private handle: anything of Weir's.
+template <class F>
+bool leftoversMatch(xtc_handle* h, const std::vector<std::string>& planChains, const std::string& where,
+                    std::string* difference) {
+    std::vector<std::string> chains;
+    for (const char* c = F::firstChain(h); c; c = F::nextChain(h))
+        chains.emplace_back(c);
+    for (const auto& chain : chains) {
+        const bool planned = std::find(planChains.begin(), planChains.end(), chain) != planChains.end();
+        if (isWeirChain(chain) && !planned) {
+            setError(difference, "chain " + chain + where + " is not in the plan");
+            return false;
+        }
+        std::size_t extra = 0;
+        for (auto* e = F::firstRule(chain.c_str(), h); e; e = F::nextRule(e, h)) {
+            const char* target = F::target(e, h);
+            if (planned || (target && isWeirChain(target)) || hasWeirComment<F>(e))
+                ++extra;
+        }
+        if (extra > 0) {
+            setError(difference, "chain " + chain + where + " has " + std::to_string(extra) +
+                                     " rule(s) of Weir that are not in the plan (changed or added)");
+            return false;
+        }
+    }
+    return true;
+}
+
+template <class F> bool verifyTable(const RulePlan& plan, Table table, std::string* difference) {
+    const char* name = tableName(table);
+    const std::string where = std::string(" in ") + toString(F::family) + " " + name;
+    if (!tableExists(F::namesFile, name)) {
+        setError(difference, std::string("table") + where.substr(3) + " missing");
+        return false;
+    }
+    xtc_handle* h = F::init(name);
+    if (!h) {
+        setError(difference, std::string("cannot read") + where.substr(3) + ": " + F::strerror(errno));
+        return false;
+    }
+    // Never committed: every change below stays in this handle.
+    std::unique_ptr<xtc_handle, void (*)(xtc_handle*)> guard(h, F::free);
+    const auto chains = chainsOf<F>(plan, table);
+    for (const auto& chain : chains)
+        if (!F::isChain(label(chain), h)) {
+            setError(difference, "chain " + chain + " missing" + where);
+            return false;
+        }
+    for (const Rule* rule : rulesOf<F>(plan, table)) {
+        std::string error;
+        auto entry = kernelEntry(*rule, &error);
+        if (!entry) {
+            setError(difference, "rule `" + renderRule(*rule) + "` cannot be built: " + error);
+            return false;
+        }
+        const auto* e = reinterpret_cast<const typename F::Entry*>(entry->bytes.data());
+        if (!F::isChain(label(rule->chain), h) || !F::deleteEntry(label(rule->chain), e, entry->mask.data(), h)) {
+            setError(difference, "rule `" + renderRule(*rule) + "` missing" + where);
+            return false;
+        }
+    }
+    return leftoversMatch<F>(h, chains, where, difference);
 }
 
 } // namespace
@@ -533,6 +587,16 @@ bool IptcBackend::removeAll(std::string* error, std::size_t* removed) {
     if (removed)
         *removed = count;
     return ok;
+}
+
+bool IptcBackend::verify(const RulePlan& plan, std::string* difference) {
+    for (const auto& [family, table] : plan.tables()) {
+        const bool ok = family == Family::V4 ? verifyTable<V4>(plan, table, difference)
+                                             : verifyTable<V6>(plan, table, difference);
+        if (!ok)
+            return false;
+    }
+    return true;
 }
 
 } // namespace weir::firewall
