@@ -51,10 +51,6 @@ std::vector<core::ListenerConfig> planListeners(const Settings& s) {
     return out;
 }
 
-bool isWildcard(const std::string& address) {
-    return address == "0.0.0.0" || address == "::";
-}
-
 } // namespace
 
 std::optional<InstallPlan> makePlan(const Settings& settings, std::string* error) {
@@ -91,22 +87,6 @@ firewall::RulePlan rulesOutsideTables(const firewall::RulePlan& plan, const fire
     for (const auto& r : plan.rules)
         if (!inTaken(r.family, r.table))
             out.rules.push_back(r);
-    return out;
-}
-
-std::vector<core::ListenerConfig> unionListeners(const std::vector<core::ListenerConfig>& a,
-                                                 const std::vector<core::ListenerConfig>& b) {
-    const auto all = unionOf(a, b);
-    std::vector<core::ListenerConfig> out;
-    for (const auto& l : all) {
-        const bool covered =
-            !isWildcard(l.address) && std::any_of(all.begin(), all.end(), [&](const auto& w) {
-                return isWildcard(w.address) && w.family == l.family && w.protocol == l.protocol &&
-                       w.port == l.port;
-            });
-        if (!covered)
-            out.push_back(l);
-    }
     return out;
 }
 

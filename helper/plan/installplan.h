@@ -12,7 +12,8 @@
 
 #include "config/settings.h"
 #include "firewall/ruleplan.h"
-#include "plan/coreinterim.h"
+#include "core/listener.h"
+#include "core/sourcefilter.h"
 #include "routing/policyrouting.h"
 
 namespace weir::plan {
@@ -73,10 +74,6 @@ template <typename T> std::vector<T> minus(const std::vector<T>& a, const std::v
             out.push_back(x);
     return out;
 }
-// Listeners of both plans; a wildcard listener (0.0.0.0, ::) stands in for a loopback one on the
-// same family, protocol and port, because both cannot be bound at once and it receives both.
-std::vector<core::ListenerConfig> unionListeners(const std::vector<core::ListenerConfig>& a,
-                                                 const std::vector<core::ListenerConfig>& b);
 core::SourceFilter unionFilter(const core::SourceFilter& a, const core::SourceFilter& b);
 
 } // namespace weir::plan

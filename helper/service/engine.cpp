@@ -7,7 +7,6 @@
 #include <ctime>
 
 #include "service/sysctl.h"
-#include "service/verifyinterim.h"
 
 namespace weir::service {
 
@@ -156,7 +155,7 @@ bool Engine::switchTo(const plan::InstallPlan& from, const plan::InstallPlan& to
                       const std::vector<SysctlRecord>& toSys, std::string* error) {
     const InstallRecord both{plan::unionRules(from.rules, to.rules), plan::unionOf(from.routes, to.routes),
                              plan::unionOf(sysctlState_, onlyPaths(toSys, sysctlState_))};
-    return applyListeners(to, plan::unionListeners(from.listeners, to.listeners),
+    return applyListeners(to, plan::unionOf(from.listeners, to.listeners),
                           plan::unionFilter(from.sourceFilter, to.sourceFilter), error) &&
            writeRecord(both, error) && backend_->apply(to.rules, error) &&
            // apply() replaced Weir's rules only in the tables of the new plan (REDIRECT -> TPROXY:
@@ -210,7 +209,7 @@ Health Engine::checkHealth() {
 // The first difference found: rules (backend verify), then routes, then sysctls.
 std::string Engine::findDrift() {
     std::string problem;
-    if (!verifyRules(*backend_, installed_->rules, &problem))
+    if (!backend_->verify(installed_->rules, &problem))
         return problem;
     for (const auto& r : installed_->routes)
         if (!options_.routes->check(r, &problem))

@@ -107,7 +107,7 @@ private:
     EngineOptions options_;
     std::string recordPath_;
     core::ProxyCore core_;
-    core::CoreConfig coreConfig_; // INTERIM: what the single-listener core was started with
+    std::uint32_t coreMark_ = 0; // the outgoing mark the running core was started with
     bool enabled_ = false;
     std::optional<plan::InstallPlan> installed_;
     std::vector<SysctlRecord> sysctlState_; // the installed plan's sysctls with their previous values

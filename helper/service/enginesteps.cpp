@@ -91,32 +91,27 @@ bool Engine::restoreSysctls(const std::vector<SysctlRecord>& sysctls, std::strin
     return errors.empty();
 }
 
-// INTERIM, until wip-core's ProxyCore::setListeners(listeners, filter): the core has one TCP
-// listener, so the first TCP listener of the set is the one; a different one restarts the core.
+// The core is started with the first listener set and keeps running while disabled (not accepting),
+// so its connection table survives a disable/enable. setListeners() is all or nothing and keeps
+// identical listeners open, so a settings change never drops a port that stays.
 bool Engine::applyListeners(const plan::InstallPlan& plan, const std::vector<core::ListenerConfig>& listeners,
-                            const core::SourceFilter&, std::string* error) {
-    const auto tcp = std::find_if(listeners.begin(), listeners.end(),
-                                  [](const auto& l) { return l.protocol == Protocol::Tcp; });
-    if (tcp == listeners.end()) {
-        stopListening();
+                            const core::SourceFilter& filter, std::string* error) {
+    // The outgoing mark is fixed when the core starts; a new one needs a new core.
+    if (core_.isRunning() && coreMark_ != plan.settings.outgoingMark)
+        core_.stop();
+    if (!core_.isRunning()) {
+        core::CoreConfig config;
+        config.listeners = listeners;
+        config.sourceFilter = filter;
+        config.outgoingMark = plan.settings.outgoingMark;
+        if (!core_.start(config, error))
+            return false;
+        coreMark_ = config.outgoingMark;
         return true;
     }
-    core::CoreConfig config;
-    config.listenAddress = tcp->address;
-    config.listenPort = tcp->port;
-    config.outgoingMark = plan.settings.outgoingMark;
-    config.mode = plan.settings.mode;
-    const bool same = config.listenAddress == coreConfig_.listenAddress &&
-                      config.listenPort == coreConfig_.listenPort && config.mode == coreConfig_.mode &&
-                      config.outgoingMark == coreConfig_.outgoingMark;
-    if (core_.isRunning() && same)
-        return core_.isAccepting() || core_.resumeAccepting(error);
-    if (core_.isRunning())
-        core_.stop();
-    if (!core_.start(config, error))
+    if (!core_.setListeners(listeners, filter, error))
         return false;
-    coreConfig_ = config;
-    return true;
+    return core_.isAccepting() || core_.resumeAccepting(error);
 }
 
 void Engine::stopListening() {
