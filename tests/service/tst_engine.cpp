@@ -41,22 +41,32 @@ bool canConnect(quint16 port) {
     return ok;
 }
 
-// A port that is free now; `hold` keeps a listening socket on it (for "port in use").
-quint16 freePort(int* hold = nullptr) {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+bool bindAny(int type, quint16 port, int* fd) {
+    *fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    if (hold) {
-        ::listen(fd, 1);
-        *hold = fd;
-    } else {
-        ::close(fd);
+    a.sin_port = htons(port);
+    return ::bind(*fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+}
+
+// A port free for TCP and UDP on the any address, below the ephemeral range so that no client
+// socket (in TIME_WAIT, say) takes it meanwhile. `hold` keeps a TCP listener on it ("port in use").
+quint16 freePort(int* hold = nullptr) {
+    static quint16 next = 20000 + static_cast<quint16>(::getpid() % 5000);
+    for (;;) {
+        const quint16 port = next++;
+        int tcp = -1, udp = -1;
+        const bool free = bindAny(SOCK_STREAM, port, &tcp) && bindAny(SOCK_DGRAM, port, &udp);
+        ::close(udp);
+        if (free && hold) {
+            ::listen(tcp, 1);
+            *hold = tcp;
+            return port;
+        }
+        ::close(tcp);
+        if (free)
+            return port;
     }
-    return ntohs(a.sin_port);
 }
 
 Settings redirect(quint16 port) {
@@ -175,7 +185,7 @@ private Q_SLOTS:
         std::string seen;
         rig.fw.beforeApply = [&] { seen = rig.record(); };
         std::string error;
-        QVERIFY(rig.engine->enable(&error));
+        QVERIFY2(rig.engine->enable(&error), error.c_str());
         QCOMPARE(seen, Rig::recordFor(tproxy(port)));
     }
 
@@ -213,7 +223,7 @@ private Q_SLOTS:
         const quint16 port = freePort();
         Rig rig(redirect(port));
         std::string error;
-        QVERIFY(rig.engine->enable(&error));
+        QVERIFY2(rig.engine->enable(&error), error.c_str());
         rig.fw.failRemoves = 1;
         QVERIFY(!rig.engine->disable(&error));
         QVERIFY(rig.engine->isEnabled());
@@ -248,7 +258,7 @@ private Q_SLOTS:
     void destructorRemovesRules() {
         Rig rig(tproxy(freePort()));
         std::string error;
-        QVERIFY(rig.engine->enable(&error));
+        QVERIFY2(rig.engine->enable(&error), error.c_str());
         rig.engine.reset();
         QVERIFY(rig.fw.empty());
         QVERIFY(rig.routes.installed.empty());
@@ -259,7 +269,7 @@ private Q_SLOTS:
         const quint16 a = freePort(), b = freePort();
         Rig rig(redirect(a));
         std::string error;
-        QVERIFY(rig.engine->enable(&error));
+        QVERIFY2(rig.engine->enable(&error), error.c_str());
         QVERIFY2(rig.engine->setSettings(tproxy(b), &error), error.c_str());
         // nat lost Weir's rules, mangle gained them; routes, sysctl, listener follow.
         QVERIFY(rig.fw.holds(rulesOf(tproxy(b))));
@@ -293,7 +303,7 @@ private Q_SLOTS:
         const quint16 b = fault == QLatin1String("listeners") ? freePort(&blocker) : freePort();
         Rig rig(redirect(a));
         std::string error;
-        QVERIFY(rig.engine->enable(&error));
+        QVERIFY2(rig.engine->enable(&error), error.c_str());
         const std::string tmp = rig.engine->recordPath() + ".tmp";
         if (fault == QLatin1String("record"))
             QVERIFY(
@@ -378,7 +388,7 @@ private Q_SLOTS:
         s.reapplyOnDrift = false;
         Rig rig(s);
         std::string error;
-        QVERIFY(rig.engine->enable(&error));
+        QVERIFY2(rig.engine->enable(&error), error.c_str());
         QVERIFY(rig.engine->checkHealth().ok);
 
         rig.fw.tables[kV4Mangle].rules.pop_back(); // somebody deleted a rule
