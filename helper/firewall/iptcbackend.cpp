@@ -1,146 +1,24 @@
 #include "firewall/iptcbackend.h"
 #include "firewall/iptcentry.h"
+#include "firewall/iptcfamily.h"
 #include "firewall/iptcsupport.h"
 #include "firewall/ruleplan.h"
-
-// <netinet/in.h> must come before any <linux/netfilter*.h> (struct in_addr is defined by both).
-#include <netinet/in.h>
-#include <libiptc/libiptc.h>
-extern "C" { // libip6tc.h (iptables 1.8.9) has no extern "C" guard of its own
-#include <libiptc/libip6tc.h>
-}
-#include <linux/netfilter/xt_comment.h>
-
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <chrono>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <functional>
 #include <memory>
-#include <thread>
-#include <type_traits>
 
 namespace weir::firewall {
+
+using namespace iptc;
 
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// Small helpers
-
-// libiptc takes chain names as char[32] (xt_chainlabel); GCC warns when a shorter buffer is passed.
-using Label = std::array<char, sizeof(xt_chainlabel)>;
-
-Label label(const std::string& name) {
-    Label l{};
-    std::strncpy(l.data(), name.c_str(), l.size() - 1);
-    return l;
-}
-
-void setError(std::string* error, const std::string& text) {
-    if (error)
-        *error = text;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Family traits: the libiptc / libip6tc entry points and what differs in the entries.
-
-struct V4 {
-    using Entry = ipt_entry;
-    static constexpr Family family = Family::V4;
-    static constexpr int af = AF_INET;
-    static constexpr const char* namesFile = "/proc/net/ip_tables_names";
-    static constexpr const char* label = "iptables";
-
-    static xtc_handle* init(const char* table) { return iptc_init(table); }
-    static void free(xtc_handle* h) { iptc_free(h); }
-    static int commit(xtc_handle* h) { return iptc_commit(h); }
-    static const char* strerror(int err) { return iptc_strerror(err); }
-    static const char* firstChain(xtc_handle* h) { return iptc_first_chain(h); }
-    static const char* nextChain(xtc_handle* h) { return iptc_next_chain(h); }
-    static const Entry* firstRule(const char* c, xtc_handle* h) { return iptc_first_rule(c, h); }
-    static const Entry* nextRule(const Entry* e, xtc_handle* h) { return iptc_next_rule(e, h); }
-    static const char* target(const Entry* e, xtc_handle* h) { return iptc_get_target(e, h); }
-    static int isChain(const Label& c, xtc_handle* h) { return iptc_is_chain(c.data(), h); }
-    static int createChain(const Label& c, xtc_handle* h) { return iptc_create_chain(c.data(), h); }
-    static int flush(const Label& c, xtc_handle* h) { return iptc_flush_entries(c.data(), h); }
-    static int deleteChain(const Label& c, xtc_handle* h) { return iptc_delete_chain(c.data(), h); }
-    static int append(const Label& c, const Entry* e, xtc_handle* h) {
-        return iptc_append_entry(c.data(), e, h);
-    }
-    static int insert(const Label& c, const Entry* e, unsigned n, xtc_handle* h) {
-        return iptc_insert_entry(c.data(), e, n, h);
-    }
-    static int deleteNum(const Label& c, unsigned n, xtc_handle* h) {
-        return iptc_delete_num_entry(c.data(), n, h);
-    }
-    static int deleteEntry(const Label& c, const Entry* e, unsigned char* mask, xtc_handle* h) {
-        return iptc_delete_entry(c.data(), e, mask, h);
-    }
-
-
-};
-
-struct V6 {
-    using Entry = ip6t_entry;
-    static constexpr Family family = Family::V6;
-    static constexpr int af = AF_INET6;
-    static constexpr const char* namesFile = "/proc/net/ip6_tables_names";
-    static constexpr const char* label = "ip6tables";
-
-    static xtc_handle* init(const char* table) { return ip6tc_init(table); }
-    static void free(xtc_handle* h) { ip6tc_free(h); }
-    static int commit(xtc_handle* h) { return ip6tc_commit(h); }
-    static const char* strerror(int err) { return ip6tc_strerror(err); }
-    static const char* firstChain(xtc_handle* h) { return ip6tc_first_chain(h); }
-    static const char* nextChain(xtc_handle* h) { return ip6tc_next_chain(h); }
-    static const Entry* firstRule(const char* c, xtc_handle* h) { return ip6tc_first_rule(c, h); }
-    static const Entry* nextRule(const Entry* e, xtc_handle* h) { return ip6tc_next_rule(e, h); }
-    static const char* target(const Entry* e, xtc_handle* h) { return ip6tc_get_target(e, h); }
-    static int isChain(const Label& c, xtc_handle* h) { return ip6tc_is_chain(c.data(), h); }
-    static int createChain(const Label& c, xtc_handle* h) { return ip6tc_create_chain(c.data(), h); }
-    static int flush(const Label& c, xtc_handle* h) { return ip6tc_flush_entries(c.data(), h); }
-    static int deleteChain(const Label& c, xtc_handle* h) { return ip6tc_delete_chain(c.data(), h); }
-    static int append(const Label& c, const Entry* e, xtc_handle* h) {
-        return ip6tc_append_entry(c.data(), e, h);
-    }
-    static int insert(const Label& c, const Entry* e, unsigned n, xtc_handle* h) {
-        return ip6tc_insert_entry(c.data(), e, n, h);
-    }
-    static int deleteNum(const Label& c, unsigned n, xtc_handle* h) {
-        return ip6tc_delete_num_entry(c.data(), n, h);
-    }
-    static int deleteEntry(const Label& c, const Entry* e, unsigned char* mask, xtc_handle* h) {
-        return ip6tc_delete_entry(c.data(), e, mask, h);
-    }
-
-
-};
-
-// ---------------------------------------------------------------------------------------------
 // Table transactions
-
-template <class F> bool hasWeirComment(const typename F::Entry* e) {
-    const auto* base = reinterpret_cast<const unsigned char*>(e);
-    for (std::size_t off = sizeof(typename F::Entry); off + sizeof(xt_entry_match) <= e->target_offset;) {
-        const auto* m = reinterpret_cast<const xt_entry_match*>(base + off);
-        if (m->u.match_size == 0)
-            break;
-        if (std::strcmp(m->u.user.name, "comment") == 0) {
-            const auto* c = reinterpret_cast<const xt_comment_info*>(m->data);
-            if (std::strncmp(c->comment, kRuleComment, sizeof(c->comment)) == 0)
-                return true;
-        }
-        off += m->u.match_size;
-    }
-    return false;
-}
 
 template <class F> std::string failure(const std::string& what, const char* table, int err) {
     return what + " (" + F::label + " " + table + " table): " + F::strerror(err);
@@ -192,22 +70,6 @@ bool cleanTable(xtc_handle* h, const char* table, bool* dirty, std::size_t* coun
         ++*count;
     }
     return true;
-}
-
-template <class F> std::vector<const Rule*> rulesOf(const RulePlan& plan, Table table) {
-    std::vector<const Rule*> out;
-    for (const auto& r : plan.rules)
-        if (r.family == F::family && r.table == table)
-            out.push_back(&r);
-    return out;
-}
-
-template <class F> std::vector<std::string> chainsOf(const RulePlan& plan, Table table) {
-    std::vector<std::string> out;
-    for (const auto& c : plan.chains)
-        if (c.family == F::family && c.table == table)
-            out.push_back(c.name);
-    return out;
 }
 
 // WEIR_FAULT_REJECT (see iptcbackend.h): whether to make the commit of this family's table fail.
@@ -387,15 +249,6 @@ bool transaction(const char* table, int attempts, const std::function<bool(xtc_h
     }
 }
 
-bool tableExists(const char* namesFile, const char* table) {
-    std::ifstream in(namesFile);
-    std::string line;
-    while (std::getline(in, line))
-        if (line == table)
-            return true;
-    return false;
-}
-
 constexpr std::array<Table, 2> kTables = {Table::Nat, Table::Mangle};
 
 template <class F>
@@ -443,70 +296,6 @@ template <class F> bool cleanOne(int attempts, Table table, std::string* error) 
         return cleanTable<F>(h, name, dirty, &ignored, error);
     };
     return transaction<F>(name, attempts, clean, error);
-}
-
-// What remains after verifyTable() deleted the plan's rules on its private handle: anything of Weir's.
-template <class F>
-bool leftoversMatch(xtc_handle* h, const std::vector<std::string>& planChains, const std::string& where,
-                    std::string* difference) {
-    std::vector<std::string> chains;
-    for (const char* c = F::firstChain(h); c; c = F::nextChain(h))
-        chains.emplace_back(c);
-    for (const auto& chain : chains) {
-        const bool planned = std::find(planChains.begin(), planChains.end(), chain) != planChains.end();
-        if (isWeirChain(chain) && !planned) {
-            setError(difference, "chain " + chain + where + " is not in the plan");
-            return false;
-        }
-        std::size_t extra = 0;
-        for (auto* e = F::firstRule(chain.c_str(), h); e; e = F::nextRule(e, h)) {
-            const char* target = F::target(e, h);
-            if (planned || (target && isWeirChain(target)) || hasWeirComment<F>(e))
-                ++extra;
-        }
-        if (extra > 0) {
-            setError(difference, "chain " + chain + where + " has " + std::to_string(extra) +
-                                     " rule(s) of Weir that are not in the plan (changed or added)");
-            return false;
-        }
-    }
-    return true;
-}
-
-template <class F> bool verifyTable(const RulePlan& plan, Table table, std::string* difference) {
-    const char* name = tableName(table);
-    const std::string where = std::string(" in ") + toString(F::family) + " " + name;
-    if (!tableExists(F::namesFile, name)) {
-        setError(difference, std::string("table") + where.substr(3) + " missing");
-        return false;
-    }
-    xtc_handle* h = F::init(name);
-    if (!h) {
-        setError(difference, std::string("cannot read") + where.substr(3) + ": " + F::strerror(errno));
-        return false;
-    }
-    // Never committed: every change below stays in this handle.
-    std::unique_ptr<xtc_handle, void (*)(xtc_handle*)> guard(h, F::free);
-    const auto chains = chainsOf<F>(plan, table);
-    for (const auto& chain : chains)
-        if (!F::isChain(label(chain), h)) {
-            setError(difference, "chain " + chain + " missing" + where);
-            return false;
-        }
-    for (const Rule* rule : rulesOf<F>(plan, table)) {
-        std::string error;
-        auto entry = kernelEntry(*rule, &error);
-        if (!entry) {
-            setError(difference, "rule `" + renderRule(*rule) + "` cannot be built: " + error);
-            return false;
-        }
-        const auto* e = reinterpret_cast<const typename F::Entry*>(entry->bytes.data());
-        if (!F::isChain(label(rule->chain), h) || !F::deleteEntry(label(rule->chain), e, entry->mask.data(), h)) {
-            setError(difference, "rule `" + renderRule(*rule) + "` missing" + where);
-            return false;
-        }
-    }
-    return leftoversMatch<F>(h, chains, where, difference);
 }
 
 } // namespace
@@ -587,16 +376,6 @@ bool IptcBackend::removeAll(std::string* error, std::size_t* removed) {
     if (removed)
         *removed = count;
     return ok;
-}
-
-bool IptcBackend::verify(const RulePlan& plan, std::string* difference) {
-    for (const auto& [family, table] : plan.tables()) {
-        const bool ok = family == Family::V4 ? verifyTable<V4>(plan, table, difference)
-                                             : verifyTable<V6>(plan, table, difference);
-        if (!ok)
-            return false;
-    }
-    return true;
 }
 
 } // namespace weir::firewall

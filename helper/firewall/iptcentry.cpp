@@ -34,12 +34,11 @@ void setError(std::string* error, const std::string& text) {
         *error = text;
 }
 
-// Zero-filled, padding included: the kernel and libiptc compare entries byte by byte.
-template <class T> T zeroed() {
+// Zero-filled in place, padding included: the kernel keeps padding bytes as given and libiptc
+// compares entries byte by byte. (A returned copy need not preserve padding.)
+template <class T> void zero(T* value) {
     static_assert(std::is_trivially_copyable_v<T>);
-    T value;
-    std::memset(&value, 0, sizeof value);
-    return value;
+    std::memset(value, 0, sizeof *value);
 }
 
 template <class T> std::vector<unsigned char> bytesOf(const T& value) {
@@ -130,8 +129,7 @@ std::uint8_t ipProto(Protocol p) {
 }
 
 // The header part, the same fields in ipt_ip and ip6t_ip6 under different names and flags.
-template <class Ip, class Flags>
-bool fillHeader(const Rule& r, int af, Ip* ip, std::string* error) {
+template <class Ip, class Flags> bool fillHeader(const Rule& r, int af, Ip* ip, std::string* error) {
     if (r.source) {
         if (!parsePrefix(af, *r.source, &ip->src, &ip->smsk, error))
             return false;
@@ -169,18 +167,21 @@ struct V4Flags {
 };
 struct V6Flags {
     static constexpr std::uint8_t invSource = IP6T_INV_SRCIP, invDestination = IP6T_INV_DSTIP,
-                                  invIn = IP6T_INV_VIA_IN, invOut = IP6T_INV_VIA_OUT, protoFlag = IP6T_F_PROTO;
+                                  invIn = IP6T_INV_VIA_IN, invOut = IP6T_INV_VIA_OUT,
+                                  protoFlag = IP6T_F_PROTO;
 };
 
 Part redirectPart(Family family, std::uint16_t port) {
     if (family == Family::V4) {
-        auto mr = zeroed<nf_nat_ipv4_multi_range_compat>();
+        nf_nat_ipv4_multi_range_compat mr;
+        zero(&mr);
         mr.rangesize = 1;
         mr.range[0].flags = NF_NAT_RANGE_PROTO_SPECIFIED;
         mr.range[0].min.tcp.port = mr.range[0].max.tcp.port = htons(port);
         return {"REDIRECT", 0, bytesOf(mr)};
     }
-    auto range = zeroed<nf_nat_range>();
+    nf_nat_range range;
+    zero(&range);
     range.flags = NF_NAT_RANGE_PROTO_SPECIFIED;
     range.min_proto.tcp.port = range.max_proto.tcp.port = htons(port);
     return {"REDIRECT", 0, bytesOf(range)};
@@ -191,21 +192,24 @@ struct PartBuilder {
     std::string* error;
 
     std::optional<Part> operator()(const MarkMatch& m) const {
-        auto info = zeroed<xt_mark_mtinfo1>();
+        xt_mark_mtinfo1 info;
+        zero(&info);
         info.mark = m.value;
         info.mask = m.mask;
         info.invert = m.invert ? 1 : 0;
         return Part{"mark", 1, bytesOf(info)};
     }
     std::optional<Part> operator()(const AddrTypeMatch& m) const {
-        auto info = zeroed<xt_addrtype_info_v1>();
+        xt_addrtype_info_v1 info;
+        zero(&info);
         info.dest = XT_ADDRTYPE_LOCAL;
         if (m.invert)
             info.flags |= XT_ADDRTYPE_INVERT_DEST;
         return Part{"addrtype", 1, bytesOf(info)};
     }
     std::optional<Part> operator()(const CommentMatch& m) const {
-        auto info = zeroed<xt_comment_info>();
+        xt_comment_info info;
+        zero(&info);
         if (m.text.size() >= sizeof(info.comment)) {
             setError(error, "comment too long: " + m.text);
             return std::nullopt;
@@ -214,12 +218,16 @@ struct PartBuilder {
         return Part{"comment", 0, bytesOf(info)};
     }
     std::optional<Part> operator()(const SocketMatch& m) const {
-        auto info = zeroed<xt_socket_mtinfo1>();
+        // Revision 3: iptables-legacy-save prints an older revision as "[unsupported revision]".
+        // Without XT_SOCKET_NOWILDCARD, sockets bound to a wildcard address (listeners) are ignored.
+        xt_socket_mtinfo3 info;
+        zero(&info);
         info.flags = m.transparent ? XT_SOCKET_TRANSPARENT : 0;
-        return Part{"socket", 1, bytesOf(info)};
+        return Part{"socket", 3, bytesOf(info)};
     }
     std::optional<Part> operator()(const TcpFlagsMatch& m) const {
-        auto info = zeroed<xt_tcp>();
+        xt_tcp info;
+        zero(&info);
         info.spts[1] = info.dpts[1] = 0xffff; // any port
         info.flg_mask = m.mask;
         info.flg_cmp = m.compare;
@@ -227,7 +235,8 @@ struct PartBuilder {
         return Part{"tcp", 0, bytesOf(info)};
     }
     std::optional<Part> operator()(const OwnerMatch& m) const {
-        auto info = zeroed<xt_owner_match_info>();
+        xt_owner_match_info info;
+        zero(&info);
         const std::uint8_t bit = m.kind == OwnerMatch::Kind::Uid ? XT_OWNER_UID : XT_OWNER_GID;
         if (m.kind == OwnerMatch::Kind::Uid)
             info.uid_min = info.uid_max = m.id;
@@ -238,19 +247,23 @@ struct PartBuilder {
         return Part{"owner", 1, bytesOf(info)};
     }
     std::optional<Part> operator()(const CgroupMatch& m) const {
-        auto info = zeroed<xt_cgroup_info_v1>();
+        // Revision 2 (revision 1 prints as "[unsupported revision]"): paths up to 511 bytes.
+        xt_cgroup_info_v2 info;
+        zero(&info);
         if (m.path.empty() || m.path.size() >= sizeof(info.path)) {
-            setError(error, "bad cgroup path \"" + m.path + "\"");
+            setError(error, "bad cgroup path \"" + m.path + "\" (the cgroup match takes at most " +
+                                std::to_string(sizeof(info.path) - 1) + " bytes)");
             return std::nullopt;
         }
         info.has_path = 1;
         info.invert_path = m.invert ? 1 : 0;
         std::strncpy(info.path, m.path.c_str(), sizeof(info.path) - 1);
         // The kernel keeps its cgroup pointer in `priv`: not part of the rule.
-        return Part{"cgroup", 1, bytesOf(info), offsetof(xt_cgroup_info_v1, priv)};
+        return Part{"cgroup", 2, bytesOf(info), offsetof(xt_cgroup_info_v2, priv)};
     }
     std::optional<Part> operator()(const MultiportMatch& m) const {
-        auto info = zeroed<xt_multiport_v1>();
+        xt_multiport_v1 info;
+        zero(&info);
         info.flags = XT_MULTIPORT_DESTINATION;
         unsigned n = 0;
         for (const auto& p : m.destinationPorts) {
@@ -286,7 +299,8 @@ struct PartBuilder {
     }
     std::optional<Part> operator()(const RedirectTarget& t) const { return redirectPart(family, t.toPort); }
     std::optional<Part> operator()(const TproxyTarget& t) const {
-        auto info = zeroed<xt_tproxy_target_info_v1>();
+        xt_tproxy_target_info_v1 info;
+        zero(&info);
         info.mark_value = t.markValue;
         info.mark_mask = t.markMask;
         info.lport = htons(t.onPort);
@@ -298,7 +312,8 @@ struct PartBuilder {
         return Part{"TPROXY", 1, bytesOf(info)};
     }
     std::optional<Part> operator()(const MarkTarget& t) const {
-        auto info = zeroed<xt_mark_tginfo2>();
+        xt_mark_tginfo2 info;
+        zero(&info);
         info.mark = t.value;
         info.mask = t.mask;
         return Part{"MARK", 2, bytesOf(info)};
@@ -320,12 +335,14 @@ std::optional<KernelEntry> kernelEntry(const Rule& rule, std::string* error) {
     if (!target)
         return std::nullopt;
     if (rule.family == Family::V4) {
-        auto header = zeroed<ipt_entry>();
+        ipt_entry header;
+        zero(&header);
         if (!fillHeader<ipt_ip, V4Flags>(rule, AF_INET, &header.ip, error))
             return std::nullopt;
         return assemble(header, matches, *target);
     }
-    auto header = zeroed<ip6t_entry>();
+    ip6t_entry header;
+    zero(&header);
     if (!fillHeader<ip6t_ip6, V6Flags>(rule, AF_INET6, &header.ipv6, error))
         return std::nullopt;
     return assemble(header, matches, *target);

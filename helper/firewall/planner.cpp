@@ -30,11 +30,12 @@ std::vector<Cidr> cidrsOf(Family family, const std::vector<Cidr>& list) {
 // come separately (loopback first, then addrtype LOCAL).
 std::vector<Cidr> reservedDestinations(Family family, bool bypassPrivate) {
     if (family == Family::V4) {
-        std::vector<Cidr> out = {{"169.254.0.0", 16},     // link-local (DHCP-less links, cloud metadata)
-                                 {"224.0.0.0", 4},        // multicast: no connection to proxy
+        std::vector<Cidr> out = {{"169.254.0.0", 16},      // link-local (DHCP-less links, cloud metadata)
+                                 {"224.0.0.0", 4},         // multicast: no connection to proxy
                                  {"255.255.255.255", 32}}; // limited broadcast
         if (bypassPrivate)
-            out.insert(out.end(), {{"10.0.0.0", 8}, {"172.16.0.0", 12}, {"192.168.0.0", 16}, {"100.64.0.0", 10}});
+            out.insert(out.end(),
+                       {{"10.0.0.0", 8}, {"172.16.0.0", 12}, {"192.168.0.0", 16}, {"100.64.0.0", 10}});
         return out;
     }
     std::vector<Cidr> out = {{"fe80::", 10}, {"ff00::", 8}}; // link-local, multicast
@@ -232,6 +233,13 @@ std::optional<RulePlan> planRules(const Settings& settings, std::string* error) 
 }
 
 std::optional<RulePlan> planRules(const InterceptSettings& old, std::string* error) {
+    // Its callers set up no policy routing, without which TPROXY rules would drop the traffic.
+    if (old.mode == Mode::Tproxy) {
+        if (error)
+            *error = "TPROXY mode needs weir::Settings (fwmark, route table); InterceptSettings only plans "
+                     "REDIRECT";
+        return std::nullopt;
+    }
     Settings s;
     s.mode = old.mode;
     s.proxyPort = old.proxyPort;

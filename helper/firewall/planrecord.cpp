@@ -53,8 +53,8 @@ std::optional<std::uint32_t> number(const std::string& s, std::uint64_t max = 0x
 bool valueMask(const std::string& s, std::uint32_t* value, std::uint32_t* mask) {
     const auto slash = s.find('/');
     const auto v = number(s.substr(0, slash));
-    const auto m = slash == std::string::npos ? std::optional<std::uint32_t>(0xffffffff)
-                                              : number(s.substr(slash + 1));
+    const auto m =
+        slash == std::string::npos ? std::optional<std::uint32_t>(0xffffffff) : number(s.substr(slash + 1));
     if (!v || !m)
         return false;
     *value = *v;

@@ -22,6 +22,7 @@ std::string serializePlan(const RulePlan& plan);
 std::optional<RulePlan> parsePlan(const std::string& text, std::string* error = nullptr);
 
 // One `-A CHAIN ...` line (renderRule's form) back into a rule of the given family and table.
-std::optional<Rule> parseRule(Family family, Table table, const std::string& text, std::string* error = nullptr);
+std::optional<Rule> parseRule(Family family, Table table, const std::string& text,
+                              std::string* error = nullptr);
 
 } // namespace weir::firewall

@@ -22,8 +22,8 @@ inline constexpr const char kRuleComment[] = "weir";
 
 using weir::Family;
 using weir::PortRange;
-using weir::Scope;
 using weir::Protocol;
+using weir::Scope;
 enum class Table { Nat, Mangle };
 
 const char* tableName(Table t);
@@ -51,13 +51,13 @@ struct CommentMatch { // -m comment --comment text          (xt_comment_info, re
     std::string text;
     bool operator==(const CommentMatch&) const = default;
 };
-struct SocketMatch { // -m socket --transparent              (xt_socket_mtinfo1, revision 1)
+struct SocketMatch { // -m socket --transparent              (xt_socket_mtinfo3, revision 3)
     // Matches packets for which a transparent socket exists (sockets bound to a wildcard address,
     // i.e. listeners, are ignored), so packets of connections TPROXY already delivered.
     bool transparent = true;
     bool operator==(const SocketMatch&) const = default;
 };
-struct TcpFlagsMatch { // -m tcp [!] --tcp-flags MASK COMP    (xt_tcp, revision 0; needs -p tcp)
+struct TcpFlagsMatch {        // -m tcp [!] --tcp-flags MASK COMP    (xt_tcp, revision 0; needs -p tcp)
     std::uint8_t mask = 0;    // TCPHDR flag bits: FIN 0x01 SYN 0x02 RST 0x04 PSH 0x08 ACK 0x10 URG 0x20
     std::uint8_t compare = 0; // of the masked bits, these must be set
     bool invert = false;
@@ -72,7 +72,7 @@ struct OwnerMatch { // -m owner [!] --uid-owner N | --gid-owner N   (xt_owner_ma
     bool invert = false;
     bool operator==(const OwnerMatch&) const = default;
 };
-struct CgroupMatch { // -m cgroup [!] --path P               (xt_cgroup_info_v1, revision 1)
+struct CgroupMatch {  // -m cgroup [!] --path P               (xt_cgroup_info_v1, revision 1)
     std::string path; // cgroup v2 path; must exist when the rule is added
     bool invert = false;
     bool operator==(const CgroupMatch&) const = default;
@@ -176,7 +176,8 @@ struct RulePlan {
 std::optional<RulePlan> planRules(const weir::Settings& settings, std::string* error = nullptr);
 
 // Compatibility for callers not yet on weir::Settings (helper/service): the same plan as
-// planRules(Settings{mode, proxyPort, outgoingMark = bypassMark, ipv6 = false}). To be removed.
+// planRules(Settings{mode, proxyPort, outgoingMark = bypassMark, ipv6 = false}); refuses TPROXY,
+// which those callers cannot route. To be removed.
 std::optional<RulePlan> planRules(const InterceptSettings& settings, std::string* error = nullptr);
 
 // The address the TPROXY listener of the proxy core binds for this family and scope: loopback
