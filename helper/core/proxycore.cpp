@@ -82,6 +82,7 @@ struct ProxyCore::Impl {
     std::condition_variable commandCv;
     std::optional<ListenerSwitch> pendingSwitch;
     bool switchDone = true;
+    bool relayExited = false; // the loop ended (stop, or an epoll failure): nobody applies switches
 
     // --- set up before the thread starts, then the relay thread's ---
     detail::RelayContext ctx;
@@ -104,7 +105,7 @@ struct ProxyCore::Impl {
     // Caller side.
     bool openSet(const std::vector<ListenerConfig>& wanted, const std::vector<ListenerInfo>& open,
                  std::vector<ListenerInfo>* set, ListenerSwitch* change, std::string* error);
-    void requestSwitch(ListenerSwitch change);
+    bool requestSwitch(ListenerSwitch change, std::string* error);
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -134,6 +135,13 @@ void ProxyCore::Impl::run() {
         endBatch();
     }
     slots.clear();
+    accepting.store(false);
+    {
+        std::lock_guard lock(commandMutex);
+        pendingSwitch.reset();
+        relayExited = true;
+    }
+    commandCv.notify_all();
     tcp->closeAll("core stopped");
     udp->closeAll("core stopped");
 }
@@ -271,12 +279,19 @@ bool ProxyCore::Impl::openSet(const std::vector<ListenerConfig>& wanted,
     return true;
 }
 
-void ProxyCore::Impl::requestSwitch(ListenerSwitch change) {
+// Hands `change` to the relay thread and waits until it has been applied.
+bool ProxyCore::Impl::requestSwitch(ListenerSwitch change, std::string* error) {
     std::unique_lock lock(commandMutex);
+    if (relayExited) {
+        if (error)
+            *error = "the proxy core's relay thread has ended";
+        return false; // `change` closes the new sockets
+    }
     pendingSwitch = std::move(change);
     switchDone = false;
     wake();
-    commandCv.wait(lock, [this] { return switchDone; });
+    commandCv.wait(lock, [this] { return switchDone || relayExited; });
+    return switchDone;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -329,6 +344,7 @@ bool ProxyCore::start(const CoreConfig& config, std::string* error) {
     change.filter = config.sourceFilter;
     d->applySwitch(std::move(change)); // the thread does not exist yet
     d->acceptResumeAt.reset();
+    d->relayExited = false; // no thread yet, so no lock needed
     d->stopRequested.store(false);
     d->running.store(true);
     d->thread = std::thread([this] { d->run(); });
@@ -348,13 +364,11 @@ bool ProxyCore::setListeners(const std::vector<ListenerConfig>& listeners, const
     ListenerSwitch change;
     if (!d->openSet(listeners, accepting ? d->configured : std::vector<ListenerInfo>{}, &set, &change, error))
         return false;
-    if (!accepting) {
-        change.added.clear(); // they could be opened; resumeAccepting() opens them again
-        for (auto& info : set)
-            info.requested = info.actual; // keep the real ports for resumeAccepting()
-    }
+    if (!accepting)
+        change.added.clear(); // they could be opened; resumeAccepting() opens them again (real ports)
     change.filter = filter;
-    d->requestSwitch(std::move(change));
+    if (!d->requestSwitch(std::move(change), error))
+        return false;
     d->configured = std::move(set);
     d->filter = filter;
     return true;
@@ -366,7 +380,7 @@ void ProxyCore::stopAccepting() {
         return;
     ListenerSwitch none;
     none.filter = d->filter;
-    d->requestSwitch(std::move(none));
+    d->requestSwitch(std::move(none), nullptr);
 }
 
 bool ProxyCore::resumeAccepting(std::string* error) {
@@ -387,7 +401,8 @@ bool ProxyCore::resumeAccepting(std::string* error) {
     if (!d->openSet(again, {}, &set, &change, error))
         return false;
     change.filter = d->filter;
-    d->requestSwitch(std::move(change));
+    if (!d->requestSwitch(std::move(change), error))
+        return false;
     for (std::size_t i = 0; i < set.size() && i < d->configured.size(); ++i)
         d->configured[i].bound = set[i].bound;
     return true;
