@@ -62,12 +62,16 @@ cmd() { send "$@"; reply; }
 ms() { echo "$REPLY_LINE" | cut -d' ' -f2; }
 expect_ok() { cmd "$@"; case $REPLY_LINE in ok*) echo "ok: $* ($(ms) ms)" ;; *) fail "$* -> $REPLY_LINE" ;; esac; }
 expect_error() { cmd "$@"; case $REPLY_LINE in error*) echo "ok: refused: $* -> $REPLY_LINE" ;; *) fail "$* succeeded" ;; esac; }
-# A TCP connect to an address nobody answers (dummy0 drops everything): it only completes when
-# the proxy core, reached through Weir's rules, accepts it.
-probe() { in_ns timeout 3 bash -c "exec 3<>/dev/tcp/$1/80" 2>/dev/null; }
+# A TCP connect to an address nobody answers: it only completes when the proxy core, reached
+# through Weir's rules, accepts it.
+probe() { in_ns timeout ${2:-3} bash -c "exec 3<>/dev/tcp/$1/80" 2>/dev/null; }
 expect_intercepted() {
     probe 198.51.100.1 && probe 2001:db8:5::1 && echo "ok: $1: v4 and v6 connections intercepted" ||
         fail "$1: connections not intercepted"
+}
+expect_not_intercepted() {
+    probe 198.51.100.1 1 || probe 2001:db8:5::1 1 && fail "$1: connection completed without Weir" ||
+        echo "ok: $1: no connection without Weir"
 }
 record() { cat "$RUN"/installed-net*.record 2>/dev/null; }
 weir_save() { in_ns iptables-legacy-save | grep -E 'WEIR|^\*'; in_ns ip6tables-legacy-save | grep -E 'WEIR|^\*'; }
@@ -75,7 +79,14 @@ weir_save() { in_ns iptables-legacy-save | grep -E 'WEIR|^\*'; in_ns ip6tables-l
 HOST_FORWARD=$(sysctl -n net.ipv4.ip_forward)
 ip netns add "$NS" || exit 1
 in_ns ip link set lo up
-in_ns ip link add dummy0 type dummy
+# A veth pair whose far end has no address: connections to 198.51.100.1 / 2001:db8:5::1 never get
+# an answer, so a connect only completes when Weir's rules deliver it to the proxy core.
+# No link-local addresses: they would appear some time after the link comes up, in the middle of
+# the snapshots.
+in_ns ip link add dummy0 type veth peer name dummy1
+in_ns ip link set dummy0 addrgenmode none
+in_ns ip link set dummy1 addrgenmode none
+in_ns ip link set dummy1 up
 in_ns ip addr add 198.51.100.2/24 dev dummy0
 in_ns ip addr add 2001:db8:5::2/64 dev dummy0 nodad
 in_ns ip link set dummy0 up
@@ -87,6 +98,7 @@ done
 in_ns ip rule add fwmark 0x99 lookup 99 pref 99
 in_ns ip route add local default dev lo table 99
 BEFORE=$(snapshot)
+expect_not_intercepted "before enable"
 
 start_driver
 expect_ok set "$TPROXY"
@@ -97,7 +109,7 @@ contains "v4 TPROXY rule" "-j TPROXY --on-port 41080 --on-ip 127.0.0.1" "$SAVE"
 contains "v6 TPROXY rule" "-j TPROXY --on-port 41080 --on-ip ::1" "$SAVE"
 check "ip rule as the preview prints it" "22341:	from all fwmark 0x5746 lookup 22341" "$(in_ns ip rule | grep 22341)"
 check "ip -6 rule as the preview prints it" "22341:	from all fwmark 0x5746 lookup 22341" "$(in_ns ip -6 rule | grep 22341)"
-check "route table 22341" "local default dev lo scope host" "$(in_ns ip route show table 22341)"
+check "route table 22341" "local default dev lo scope host" "$(in_ns ip route show table 22341 | sed 's/ *$//')"
 check "v6 route table 22341" "local default dev lo metric 1024 pref medium" "$(in_ns ip -6 route show table 22341)"
 check "ip_forward on" "1 1" "$(in_ns sysctl -n net.ipv4.ip_forward net.ipv6.conf.all.forwarding | xargs)"
 contains "record lists the route" "route ipv6 fwmark 0x5746/0xffffffff table 22341 pref 22341" "$(record)"
@@ -161,6 +173,7 @@ T_ENABLE2=$(ms)
 expect_ok disable
 T_DISABLE2=$(ms)
 check "tproxy enable + disable leaves everything as before" "$BEFORE" "$(snapshot)"
+expect_not_intercepted "after disable"
 
 # kill -9 in the middle of TPROXY -> REDIRECT (after the nat commit, before the old mangle rules,
 # routes and sysctls go): the guardian's cleanup from the record restores everything.
