@@ -116,11 +116,13 @@ contains "record lists the route" "route ipv6 fwmark 0x5746/0xffffffff table 223
 contains "record keeps the previous ip_forward" "sysctl /proc/sys/net/ipv4/ip_forward value 1 previous 0" "$(record)"
 expect_intercepted "tproxy"
 expect_ok health
+T_HEALTH=$(ms)
 
 # Drift: repaired when reapply_on_drift (the default), reported otherwise.
 in_ns ip rule del pref 22341
 in_ns iptables-legacy -t mangle -F WEIR_PREROUTING
 expect_ok health
+T_REAPPLY=$(ms)
 contains "reapply noted" "Z: " "$REPLY_LINE"
 check "rule back after reapply" "22341:	from all fwmark 0x5746 lookup 22341" "$(in_ns ip rule | grep 22341)"
 check "rules back after reapply" "$SAVE" "$(weir_save)"
@@ -199,6 +201,7 @@ check "host has no rule of ours" "" "$(ip rule | grep 22341)"
 
 echo "TIMING enable_tproxy_ms=$T_ENABLE enable_again_ms=$T_ENABLE2 switch_to_redirect_ms=$T_TO_REDIRECT" \
     "switch_to_tproxy_ms=$T_TO_TPROXY failed_switch_with_rollback_ms=$T_FAILED disable_ms=$T_DISABLE" \
-    "disable_tproxy_ms=$T_DISABLE2 crash_cleanup_process_ms=$T_CLEANUP"
+    "disable_tproxy_ms=$T_DISABLE2 health_check_ms=$T_HEALTH health_with_reapply_ms=$T_REAPPLY" \
+    "crash_cleanup_process_ms=$T_CLEANUP"
 [ $FAILED = 0 ] && echo "PASS" || echo "FAILED"
 exit $FAILED
