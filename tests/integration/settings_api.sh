@@ -148,9 +148,45 @@ err=$(setpriv --reuid="$DENY" --regid="$DENY" --init-groups "${BUSCTL[@]}" call 
 [ "$err" = "Call failed: Access denied" ] || fail "denied user: $err"
 [ "$(settings)" = "$changed" ] || fail "a denied SetSettings changed the settings"
 pass "denied user: SetSettings refused with AccessDenied"
+
+# --- Drift: another tool flushes nat OUTPUT. Without reapply_on_drift the helper reports it
+# (Health "degraded" with a reason, announced); with it, the rules come back.
+health() { "${BUSCTL[@]}" get-property io.github.weir.Helper1 /io/github/weir/Helper1 io.github.weir.Helper1 "$1"; }
+wait_for() { # wait_for SECONDS COMMAND...
+    local tries=$(($1 * 10))
+    shift
+    until "$@"; do
+        tries=$((tries - 1))
+        [ $tries -gt 0 ] || return 1
+        sleep 0.1
+    done
+}
+[ "$(health Health)" = 's "ok"' ] || fail "Health while enabled: $(health Health)"
 "$WEIRCTL" disable >/dev/null
-health=$("${BUSCTL[@]}" get-property io.github.weir.Helper1 /io/github/weir/Helper1 io.github.weir.Helper1 Health)
-[ "$health" = 's "ok"' ] || fail "Health property: $health"
+"$WEIRCTL" config set reapply_on_drift=false >/dev/null
+"$WEIRCTL" enable >/dev/null
+dbus-monitor --system "type='signal',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',path='/io/github/weir/Helper1'" \
+    >"$WEIR_IT_DIR/health.log" 2>&1 &
+MON=$!
+sleep 0.3
+ip netns exec "$NS_CLIENT" iptables-legacy -t nat -F OUTPUT
+wait_for 6 eval '[ "$(health Health)" = "s \"degraded\"" ]' || fail "no degraded Health after a flush: $(health Health)"
+reason=$(health HealthReason)
+[ "$reason" != 's ""' ] || fail "degraded without a reason"
+"$WEIRCTL" status | grep -q "^Health:       degraded (" || fail "status: $("$WEIRCTL" status)"
+kill $MON
+wait $MON 2>/dev/null || true
+grep -A8 PropertiesChanged "$WEIR_IT_DIR/health.log" | grep -q '"degraded"' || fail "Health change not announced: $(cat "$WEIR_IT_DIR/health.log")"
+"$WEIRCTL" disable >/dev/null
+[ "$(health Health)" = 's "ok"' ] || fail "Health after disable: $(health Health)"
+pass "drift reported: Health degraded, $reason"
+"$WEIRCTL" config set reapply_on_drift=true >/dev/null
+"$WEIRCTL" enable >/dev/null
+ip netns exec "$NS_CLIENT" iptables-legacy -t nat -F OUTPUT
+wait_for 6 eval 'nat_rules | grep -q "^-A OUTPUT .*WEIR_"' || fail "the flushed rules were not re-applied: $(nat_rules)"
+[ "$(health Health)" = 's "ok"' ] || fail "Health after re-applying: $(health Health)"
+"$WEIRCTL" disable >/dev/null
+pass "drift repaired with reapply_on_drift"
 
 # --- Mode changes are announced.
 dbus-monitor --system "type='signal',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',path='/io/github/weir/Helper1'" \
