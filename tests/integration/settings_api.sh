@@ -6,6 +6,7 @@
 # PropertiesChanged; a save that cannot be written changes nothing; a corrupt settings file means
 # defaults and a warning; nftables chains at Weir's hooks are reported.
 set -euo pipefail
+# shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh" "$@"
 trap weir_it_cleanup EXIT
 
@@ -65,8 +66,8 @@ pass "config set: persisted (0600 file, 0700 directory) and kept across a restar
 "$WEIRCTL" enable >/dev/null
 tables=$(netfilter_tables)
 echo "$tables" | grep -q WEIR_ || fail "enable installed no rules: $tables"
-long_cidrs=$(for i in $(seq 300); do printf '10.%d.%d.0/24 ' $((i / 256)) $((i % 256)); done)
-long_ids=$(seq 300 | tr '\n' ' ')
+mapfile -t long_cidrs < <(for i in $(seq 300); do echo "10.$((i / 256)).$((i % 256)).0/24"; done)
+mapfile -t long_ids < <(seq 300)
 calls=0
 # expect_invalid KEY... -- ARGS...: the call fails and every KEY has its own "KEY: why" line.
 expect_invalid() {
@@ -90,8 +91,8 @@ expect_invalid frobnicate -- 1 frobnicate b true
 expect_invalid bypass -- 1 bypass as 1 10.0.0.0/33
 expect_invalid bypass -- 1 bypass as 1 not-a-cidr
 expect_invalid bypass -- 1 bypass v s 10.0.0.0/8
-expect_invalid bypass -- 1 bypass as 300 $long_cidrs
-expect_invalid exclude_uids -- 1 exclude_uids au 300 $long_ids
+expect_invalid bypass -- 1 bypass as 300 "${long_cidrs[@]}"
+expect_invalid exclude_uids -- 1 exclude_uids au 300 "${long_ids[@]}"
 expect_invalid exclude_uids -- 1 exclude_uids as 1 1000
 expect_invalid exclude_uids -- 1 exclude_uids ai 2 1000 -5
 expect_invalid mode -- 1 mode s ""
@@ -134,7 +135,9 @@ pass "weirctl config set: per-key errors (exit 1), unknown keys refused locally 
 preview=$("$WEIRCTL" config preview proxy_port=41999)
 echo "$preview" | grep -q 41999 || fail "the preview does not use the changed port: $preview"
 ctl_as "" config preview udp=true
-[ "$CTL_RC" = 1 ] && grep -q "^weirctl: udp: " "$WEIR_IT_DIR/ctl.err" || fail "invalid preview: $CTL_RC $(cat "$WEIR_IT_DIR/ctl.err")"
+if [ "$CTL_RC" != 1 ] || ! grep -q "^weirctl: udp: " "$WEIR_IT_DIR/ctl.err"; then
+    fail "invalid preview: $CTL_RC $(cat "$WEIR_IT_DIR/ctl.err")"
+fi
 [ "$(settings)" = "$changed" ] || fail "PreviewRules changed the settings"
 [ "$(netfilter_tables)" = "$tables" ] || fail "PreviewRules changed the tables"
 pass "PreviewRules: shows the changed rules, changes nothing"
@@ -148,6 +151,33 @@ err=$(setpriv --reuid="$DENY" --regid="$DENY" --init-groups "${BUSCTL[@]}" call 
 [ "$err" = "Call failed: Access denied" ] || fail "denied user: $err"
 [ "$(settings)" = "$changed" ] || fail "a denied SetSettings changed the settings"
 pass "denied user: SetSettings refused with AccessDenied"
+
+# --- While enabled, a change is applied to the running rules; one the engine cannot apply (the new
+# port is taken) fails with Failed and its reason, and the old rules, settings and file stay.
+"$WEIRCTL" config set proxy_port=41300 >/dev/null
+nat_rules | grep -q -- "--to-ports 41300" || fail "the new port is not in the rules: $(nat_rules)"
+"$WEIRCTL" config set proxy_port=41234 >/dev/null
+[ "$(netfilter_tables)" = "$tables" ] || fail "changing the port back did not restore the rules"
+ip netns exec "$NS_CLIENT" python3 -c 'import socket,time; s=socket.socket(); s.bind(("0.0.0.0", 41400)); s.listen(); time.sleep(60)' &
+SQUAT=$!
+weir_it_track $SQUAT
+wait_port=0
+while ! ip netns exec "$NS_CLIENT" ss -ltn | grep -q ':41400 '; do
+    wait_port=$((wait_port + 1))
+    [ $wait_port -lt 50 ] || fail "the port squatter did not start"
+    sleep 0.1
+done
+file_before=$(cat "$WEIR_STATE_DIR/settings.conf")
+ctl_as "" config set proxy_port=41400
+kill $SQUAT
+wait $SQUAT 2>/dev/null || true
+[ "$CTL_RC" = 1 ] || fail "an unappliable config set exited $CTL_RC"
+grep -q "cannot apply the settings, the old ones are still in use" "$WEIR_IT_DIR/ctl.err" || fail "unclear: $(cat "$WEIR_IT_DIR/ctl.err")"
+[ "$(settings)" = "$changed" ] || fail "a failed SetSettings changed the settings"
+[ "$(cat "$WEIR_STATE_DIR/settings.conf")" = "$file_before" ] || fail "a failed SetSettings changed the file"
+[ "$(netfilter_tables)" = "$tables" ] || fail "a failed SetSettings changed the rules"
+[ -z "$(find "$WEIR_STATE_DIR" -name 'settings.conf.*')" ] || fail "a temporary file was left: $(ls -a "$WEIR_STATE_DIR")"
+pass "applied while enabled; engine refusal: $(head -1 "$WEIR_IT_DIR/ctl.err" | cut -c1-120)"
 
 # --- Drift: another tool flushes nat OUTPUT. Without reapply_on_drift the helper reports it
 # (Health "degraded" with a reason, announced); with it, the rules come back.
@@ -168,9 +198,11 @@ wait_for() { # wait_for SECONDS COMMAND...
 dbus-monitor --system "type='signal',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',path='/io/github/weir/Helper1'" \
     >"$WEIR_IT_DIR/health.log" 2>&1 &
 MON=$!
+weir_it_track $MON
 sleep 0.3
 ip netns exec "$NS_CLIENT" iptables-legacy -t nat -F OUTPUT
-wait_for 6 eval '[ "$(health Health)" = "s \"degraded\"" ]' || fail "no degraded Health after a flush: $(health Health)"
+degraded() { [ "$(health Health)" = 's "degraded"' ]; }
+wait_for 6 degraded || fail "no degraded Health after a flush: $(health Health)"
 reason=$(health HealthReason)
 [ "$reason" != 's ""' ] || fail "degraded without a reason"
 "$WEIRCTL" status | grep -q "^Health:       degraded (" || fail "status: $("$WEIRCTL" status)"
@@ -183,7 +215,8 @@ pass "drift reported: Health degraded, $reason"
 "$WEIRCTL" config set reapply_on_drift=true >/dev/null
 "$WEIRCTL" enable >/dev/null
 ip netns exec "$NS_CLIENT" iptables-legacy -t nat -F OUTPUT
-wait_for 6 eval 'nat_rules | grep -q "^-A OUTPUT .*WEIR_"' || fail "the flushed rules were not re-applied: $(nat_rules)"
+rules_back() { nat_rules | grep -q "^-A OUTPUT .*WEIR_"; }
+wait_for 6 rules_back || fail "the flushed rules were not re-applied: $(nat_rules)"
 [ "$(health Health)" = 's "ok"' ] || fail "Health after re-applying: $(health Health)"
 "$WEIRCTL" disable >/dev/null
 pass "drift repaired with reapply_on_drift"
@@ -192,6 +225,7 @@ pass "drift repaired with reapply_on_drift"
 dbus-monitor --system "type='signal',interface='org.freedesktop.DBus.Properties',member='PropertiesChanged',path='/io/github/weir/Helper1'" \
     >"$WEIR_IT_DIR/props.log" 2>&1 &
 MON=$!
+weir_it_track $MON
 sleep 0.3
 "$WEIRCTL" config set mode=tproxy >/dev/null
 "$WEIRCTL" config set mode=redirect >/dev/null
