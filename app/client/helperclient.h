@@ -42,6 +42,8 @@ public Q_SLOTS:
     // Settings (see GetSettings in the interface XML for keys and types). Results arrive as signals.
     void fetchSettings();
     // SetSettings with the given keys; Polkit may ask, so it allows interactive authorization.
+    // Values as settingsReceived gives them: bool, QString, QStringList for lists, QList<uint> for
+    // number lists, any non-negative integer type for numbers. QVariantList (av) is refused.
     void applySettings(const QVariantMap& changes);
     // PreviewRules for the current settings with these keys changed; touches nothing.
     void previewRules(const QVariantMap& changes);

@@ -74,7 +74,8 @@ std::optional<CallError> SettingsApi::set(const QVariantMap& changes) {
     if (!pending)
         return failed(QStringLiteral("cannot save the settings, nothing was changed"), why);
     const Settings old = engine_->settings();
-    if (!engine_->setSettings(*next, &why))
+    // Unchanged settings are still saved (that replaces a corrupt file) but not re-applied.
+    if (*next != old && !engine_->setSettings(*next, &why))
         return failed(QStringLiteral("cannot apply the settings, the old ones are still in use"), why);
     if (!pending->commit(&why)) {
         std::string restoreError;
