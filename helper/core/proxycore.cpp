@@ -72,6 +72,9 @@ struct ProxyCore::Impl {
     mutable std::mutex controlMutex;
     std::vector<ListenerInfo> configured; // the set, in the order asked
     SourceFilter filter;
+    // Between stopAccepting() and resumeAccepting(): the set is kept closed. (Not the same as
+    // !accepting: an empty set accepts nothing either, but a new set given then opens at once.)
+    bool stoppedAccepting = false;
     std::thread thread;
 
     // --- shared ---
@@ -341,6 +344,7 @@ bool ProxyCore::start(const CoreConfig& config, std::string* error) {
     d->ctx.poller.update(d->wakeEndpoint, EPOLLIN);
     d->configured = set;
     d->filter = config.sourceFilter;
+    d->stoppedAccepting = false;
     change.filter = config.sourceFilter;
     d->applySwitch(std::move(change)); // the thread does not exist yet
     d->acceptResumeAt.reset();
@@ -359,12 +363,12 @@ bool ProxyCore::setListeners(const std::vector<ListenerConfig>& listeners, const
             *error = "the proxy core is not running";
         return false;
     }
-    const bool accepting = d->accepting.load();
+    const bool stopped = d->stoppedAccepting;
     std::vector<ListenerInfo> set;
     ListenerSwitch change;
-    if (!d->openSet(listeners, accepting ? d->configured : std::vector<ListenerInfo>{}, &set, &change, error))
+    if (!d->openSet(listeners, stopped ? std::vector<ListenerInfo>{} : d->configured, &set, &change, error))
         return false;
-    if (!accepting)
+    if (stopped)
         change.added.clear(); // they could be opened; resumeAccepting() opens them again (real ports)
     change.filter = filter;
     if (!d->requestSwitch(std::move(change), error))
@@ -376,11 +380,12 @@ bool ProxyCore::setListeners(const std::vector<ListenerConfig>& listeners, const
 
 void ProxyCore::stopAccepting() {
     std::lock_guard control(d->controlMutex);
-    if (!d->thread.joinable() || !d->accepting.load())
+    if (!d->thread.joinable() || d->stoppedAccepting)
         return;
     ListenerSwitch none;
     none.filter = d->filter;
     d->requestSwitch(std::move(none), nullptr);
+    d->stoppedAccepting = true;
 }
 
 bool ProxyCore::resumeAccepting(std::string* error) {
@@ -390,7 +395,7 @@ bool ProxyCore::resumeAccepting(std::string* error) {
             *error = "the proxy core is not running";
         return false;
     }
-    if (d->accepting.load())
+    if (!d->stoppedAccepting)
         return true;
     // Same addresses and ports as before, so the rules planned for them stay right.
     std::vector<ListenerConfig> again;
@@ -405,6 +410,7 @@ bool ProxyCore::resumeAccepting(std::string* error) {
         return false;
     for (std::size_t i = 0; i < set.size() && i < d->configured.size(); ++i)
         d->configured[i].bound = set[i].bound;
+    d->stoppedAccepting = false;
     return true;
 }
 

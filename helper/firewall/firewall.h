@@ -32,7 +32,8 @@ class FirewallBackend {
 public:
     virtual ~FirewallBackend() = default;
     virtual std::string name() const = 0; // e.g. "iptables-legacy"
-    // Installs the plan all-or-nothing: on failure nothing of it stays installed and *error says why.
+    // Installs the plan all-or-nothing, replacing whatever Weir had installed: on failure nothing of
+    // it stays installed, Weir's previous rules are as they were, and *error says why.
     virtual bool apply(const RulePlan& plan, std::string* error) = 0;
     // Removes exactly what apply(plan) installed. Removing rules that are not there is not an error.
     virtual bool remove(const RulePlan& plan, std::string* error) = 0;

@@ -251,14 +251,102 @@ bool transaction(const char* table, int attempts, const std::function<bool(xtc_h
 
 constexpr std::array<Table, 2> kTables = {Table::Nat, Table::Mangle};
 
-template <class F>
-bool cleanExisting(int attempts, std::size_t* count, std::string* error, const RulePlan* except = nullptr) {
-    for (Table t : kTables) {
-        if (except) {
-            const auto planned = except->tables();
-            if (std::find(planned.begin(), planned.end(), std::pair{F::family, t}) != planned.end())
+// Weir's part of one table as the kernel held it before apply() changed the table, so that a table
+// failing later in the same apply() can have the earlier ones put back exactly (a previous plan
+// keeps working instead of being half replaced).
+struct WeirSnapshot {
+    struct Entry {
+        std::string chain;
+        unsigned index = 0; // position in the chain, for rules in chains Weir does not own
+        std::vector<unsigned char> bytes;
+    };
+    std::vector<std::string> chains;
+    std::vector<Entry> rules; // chain by chain, each in order
+};
+
+template <class F> WeirSnapshot snapshotWeir(xtc_handle* h) {
+    WeirSnapshot snapshot;
+    std::vector<std::string> chains;
+    for (const char* c = F::firstChain(h); c; c = F::nextChain(h))
+        chains.emplace_back(c);
+    for (const auto& chain : chains) {
+        const bool own = isWeirChain(chain);
+        if (own)
+            snapshot.chains.push_back(chain);
+        unsigned index = 0;
+        for (auto* e = F::firstRule(chain.c_str(), h); e; e = F::nextRule(e, h), ++index) {
+            const char* target = F::target(e, h);
+            if (!own && !(target && isWeirChain(target)) && !hasWeirComment<F>(e))
                 continue;
+            const auto* raw = reinterpret_cast<const unsigned char*>(e);
+            std::vector<unsigned char> bytes(raw, raw + e->next_offset);
+            // libiptc holds jumps and verdicts as standard targets; by name they are mapped again.
+            auto* t = reinterpret_cast<xt_entry_target*>(bytes.data() + e->target_offset);
+            std::memset(t->u.user.name, 0, sizeof(t->u.user.name));
+            std::strncpy(t->u.user.name, target ? target : "", sizeof(t->u.user.name) - 1);
+            snapshot.rules.push_back({chain, index, std::move(bytes)});
         }
+    }
+    return snapshot;
+}
+
+template <class F>
+bool restoreWeir(xtc_handle* h, const WeirSnapshot& snapshot, const char* table, std::string* error) {
+    for (const auto& chain : snapshot.chains)
+        if (!F::isChain(label(chain), h) && !F::createChain(label(chain), h)) {
+            setError(error, failure<F>("cannot create chain " + chain, table, errno));
+            return false;
+        }
+    for (const auto& rule : snapshot.rules) {
+        const auto* e = reinterpret_cast<const typename F::Entry*>(rule.bytes.data());
+        unsigned length = 0; // others may have changed the chain since: never insert past its end
+        for (auto* r = F::firstRule(rule.chain.c_str(), h); r; r = F::nextRule(r, h))
+            ++length;
+        const int ok = isWeirChain(rule.chain)
+                           ? F::append(label(rule.chain), e, h)
+                           : F::insert(label(rule.chain), e, std::min(rule.index, length), h);
+        if (!ok) {
+            setError(error, failure<F>("cannot put back a rule of " + rule.chain, table, errno));
+            return false;
+        }
+    }
+    return true;
+}
+
+// One table's part of apply(): Weir's leftovers removed and, with a plan, the plan's chains and rules
+// installed, in one commit. *before gets Weir's part of the table as it was.
+template <class F>
+bool replaceTable(int attempts, const RulePlan* plan, Table table, WeirSnapshot* before, std::string* error) {
+    const char* name = tableName(table);
+    std::vector<Rule> added;
+    auto mutate = [&](xtc_handle* h, bool* dirty) {
+        std::size_t ignored = 0;
+        added.clear(); // all again on an EAGAIN retry
+        *before = snapshotWeir<F>(h);
+        if (!cleanTable<F>(h, name, dirty, &ignored, error))
+            return false;
+        if (!plan)
+            return true;
+        *dirty = true;
+        return installTable<F>(h, *plan, table, &added, error);
+    };
+    auto blame = [&added](const std::string& kernelLog) { return blameRules(added, kernelLog); };
+    return transaction<F>(name, attempts, mutate, error, blame);
+}
+
+template <class F>
+bool restoreTable(int attempts, Table table, const WeirSnapshot& before, std::string* error) {
+    const char* name = tableName(table);
+    auto mutate = [&](xtc_handle* h, bool* dirty) {
+        std::size_t ignored = 0;
+        *dirty = true;
+        return cleanTable<F>(h, name, dirty, &ignored, error) && restoreWeir<F>(h, before, name, error);
+    };
+    return transaction<F>(name, attempts, mutate, error);
+}
+
+template <class F> bool cleanExisting(int attempts, std::size_t* count, std::string* error) {
+    for (Table t : kTables) {
         const char* name = tableName(t);
         if (!tableExists(F::namesFile, name))
             continue;
@@ -274,28 +362,26 @@ bool cleanExisting(int attempts, std::size_t* count, std::string* error, const R
     return true;
 }
 
-template <class F> bool applyTable(int attempts, const RulePlan& plan, Table table, std::string* error) {
-    const char* name = tableName(table);
-    std::vector<Rule> added;
-    auto mutate = [&](xtc_handle* h, bool* dirty) {
-        std::size_t ignored = 0;
-        added.clear(); // filled again on an EAGAIN retry
-        if (!cleanTable<F>(h, name, dirty, &ignored, error))
-            return false;
-        *dirty = true;
-        return installTable<F>(h, plan, table, &added, error);
-    };
-    auto blame = [&added](const std::string& kernelLog) { return blameRules(added, kernelLog); };
-    return transaction<F>(name, attempts, mutate, error, blame);
-}
+// The tables apply() commits, in order: first those the plan does not use but that exist (Weir's
+// leftovers there, e.g. a previous REDIRECT plan's nat rules, are removed), then the plan's own.
+struct ApplyStep {
+    Family family;
+    Table table;
+    bool install;
+    WeirSnapshot before;
+};
 
-template <class F> bool cleanOne(int attempts, Table table, std::string* error) {
-    const char* name = tableName(table);
-    auto clean = [&](xtc_handle* h, bool* dirty) {
-        std::size_t ignored = 0;
-        return cleanTable<F>(h, name, dirty, &ignored, error);
-    };
-    return transaction<F>(name, attempts, clean, error);
+std::vector<ApplyStep> applySteps(const RulePlan& plan) {
+    const auto planned = plan.tables();
+    std::vector<ApplyStep> steps;
+    for (Family f : {Family::V4, Family::V6})
+        for (Table t : kTables)
+            if (std::find(planned.begin(), planned.end(), std::pair{f, t}) == planned.end() &&
+                tableExists(f == Family::V4 ? V4::namesFile : V6::namesFile, tableName(t)))
+                steps.push_back({f, t, false, {}});
+    for (const auto& [f, t] : planned)
+        steps.push_back({f, t, true, {}});
+    return steps;
 }
 
 } // namespace
@@ -310,28 +396,23 @@ bool IptcBackend::apply(const RulePlan& plan, std::string* error) {
     if (!lock.acquire(m_options.lockFile, m_options.lockTimeoutMs, error))
         return false;
     const int attempts = m_options.commitAttempts;
-
-    // Leftovers in tables this plan does not use (e.g. a TPROXY plan's mangle rules) go first.
-    std::size_t ignored = 0;
-    if (!cleanExisting<V4>(attempts, &ignored, error, &plan) ||
-        !cleanExisting<V6>(attempts, &ignored, error, &plan))
-        return false;
-
-    const auto tables = plan.tables();
-    for (std::size_t i = 0; i < tables.size(); ++i) {
-        const auto [family, table] = tables[i];
-        const bool ok = family == Family::V4 ? applyTable<V4>(attempts, plan, table, error)
-                                             : applyTable<V6>(attempts, plan, table, error);
+    auto steps = applySteps(plan);
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        ApplyStep& step = steps[i];
+        const RulePlan* install = step.install ? &plan : nullptr;
+        const bool ok = step.family == Family::V4
+                            ? replaceTable<V4>(attempts, install, step.table, &step.before, error)
+                            : replaceTable<V6>(attempts, install, step.table, &step.before, error);
         if (ok)
             continue;
-        // Undo the tables already committed; the failed one was not changed.
-        for (std::size_t j = 0; j < i; ++j) {
-            std::string ignoredError;
-            const auto [f, t] = tables[j];
-            if (f == Family::V4)
-                cleanOne<V4>(attempts, t, &ignoredError);
+        // The failed table was not changed; put Weir's part of the ones committed before it back.
+        for (std::size_t j = i; j-- > 0;) {
+            std::string ignored;
+            const ApplyStep& done = steps[j];
+            if (done.family == Family::V4)
+                restoreTable<V4>(attempts, done.table, done.before, &ignored);
             else
-                cleanOne<V6>(attempts, t, &ignoredError);
+                restoreTable<V6>(attempts, done.table, done.before, &ignored);
         }
         return false;
     }

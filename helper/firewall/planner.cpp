@@ -182,7 +182,9 @@ private:
 
         // Packets of connections TPROXY already handed to the core: route them to the socket without
         // the TPROXY lookup. Never a SYN: a new SYN reusing a client port still held by a TIME_WAIT
-        // socket of the core would be caught and the connection would stall (DESIGN.md).
+        // socket of the core would be caught and the connection would stall (DESIGN.md). TCP only: for
+        // UDP the core's transparent reply sockets, bound to original destinations, would take the
+        // client's next datagrams away from the listener.
         Rule& established = add(Table::Mangle, kPreroutingChain, JumpTarget{kDivertChain},
                                 {SocketMatch{true}, TcpFlagsMatch::notSyn()});
         established.protocol = Protocol::Tcp;

@@ -230,6 +230,21 @@ private slots:
         QVERIFY(roundTrip(at(set[1])));
     }
 
+    // An empty set accepts nothing, but is not stopAccepting(): the next set opens at once.
+    void emptySetThenNew() {
+        TestServer server(echo);
+        ProxyCore core;
+        std::string error;
+        QVERIFY2(core.start(configTo(server.address(), {tcp("127.0.0.1")}), &error), error.c_str());
+        QVERIFY2(core.setListeners({}, {}, &error), error.c_str());
+        QVERIFY(!core.isAccepting());
+        QVERIFY(core.listeners().empty());
+        QVERIFY(!core.listenAddress().isValid());
+        QVERIFY2(core.setListeners({tcp("::1")}, {}, &error), error.c_str());
+        QVERIFY(core.isAccepting());
+        QVERIFY(roundTrip(core.listenAddress()));
+    }
+
     void v6ListenerOnLoopback() {
         TestServer server(echo);
         ProxyCore core;
