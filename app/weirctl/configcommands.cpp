@@ -160,7 +160,9 @@ int runConfig(const QStringList& args, QDBusConnection bus, QTextStream& out, QT
     const bool json = sub == QLatin1String("get") && rest == QStringList{QStringLiteral("--json")};
     ValueMap values;
     QString error;
-    if (sub == QLatin1String("keys") && rest.isEmpty()) {
+    if (sub == QLatin1String("keys")) {
+        if (!rest.isEmpty())
+            return usageError(QStringLiteral("config keys takes no arguments"), err);
         out << formatKeys();
         return Ok;
     }
