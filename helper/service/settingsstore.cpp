@@ -60,8 +60,11 @@ bool writeAll(int fd, const std::string& text) {
         const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO; // no progress and no reason: never loop on it
             return false;
+        }
         done += static_cast<std::size_t>(n);
     }
     return true;
