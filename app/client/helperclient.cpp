@@ -5,6 +5,7 @@
 
 #include "helper1proxy.h"
 #include "interface/busnames.h"
+#include "interface/settingsvariant.h"
 
 namespace weir {
 
@@ -12,6 +13,7 @@ namespace {
 constexpr int kReadTimeoutMs = 10'000;
 // Enable/Disable may wait for a Polkit password dialog; the D-Bus default (25 s) is too short.
 constexpr int kChangeTimeoutMs = 180'000;
+
 } // namespace
 
 HelperClient::HelperClient(const QDBusConnection& bus, QObject* parent)
@@ -128,7 +130,7 @@ void HelperClient::fetchSettings() {
             Q_EMIT settingsFailed(describe(reply.error()));
             return;
         }
-        Q_EMIT settingsReceived(reply.value());
+        Q_EMIT settingsReceived(plainSettingsMap(reply.value()));
     });
 }
 
