@@ -57,6 +57,11 @@ ConnectionsWindow::ConnectionsWindow(HelperClient* client, QWidget* parent)
     toolBar->toggleViewAction()->setVisible(false);
     toggleAction_ = toolBar->addAction(tr("Enable interception"));
     connect(toggleAction_, &QAction::triggered, this, [this] { Q_EMIT enableRequested(!state_.enabled); });
+    QAction* settingsAction = toolBar->addAction(tr("Settings…"));
+    settingsAction->setObjectName(QStringLiteral("settingsAction"));
+    settingsAction->setShortcut(QKeySequence::Preferences);
+    settingsAction->setToolTip(tr("Mode, scope, what to intercept and exclusions"));
+    connect(settingsAction, &QAction::triggered, this, &ConnectionsWindow::settingsRequested);
     auto* spacer = new QWidget(toolBar);
     spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     toolBar->addWidget(spacer);

@@ -145,8 +145,8 @@ void SettingsDialog::setInlineValidation(bool on) {
 void SettingsDialog::refresh() {
     if (waiting_ != Waiting::Nothing)
         return;
-    setWaiting(Waiting::Load);
     setMessage(tr("Reading the settings…"), false);
+    setWaiting(Waiting::Load);
     client_->fetchSettings();
 }
 
@@ -158,16 +158,16 @@ void SettingsDialog::apply() {
         setMessage(tr("Fix the marked fields first."), true);
         return;
     }
-    setWaiting(Waiting::Apply);
     setMessage(tr("Waiting for the helper (it may ask for your password)…"), false);
+    setWaiting(Waiting::Apply);
     client_->applySettings(toSend);
 }
 
 void SettingsDialog::preview() {
     if (waiting_ != Waiting::Nothing)
         return;
-    setWaiting(Waiting::Preview);
     setMessage(tr("Asking the helper for the rules…"), false);
+    setWaiting(Waiting::Preview);
     client_->previewRules(changes());
 }
 
