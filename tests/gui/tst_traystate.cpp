@@ -178,11 +178,18 @@ private Q_SLOTS:
         const TrayState on = weir::trayStateFor(A::Available, status(true, QStringLiteral("redirect"), 2));
         const TrayState missing = weir::trayStateFor(A::Unavailable, status(false));
         QCoreApplication::removeTranslator(&zh);
-        QCOMPARE(off.summary, QStringLiteral("拦截已关闭"));
-        QCOMPARE(on.statusText, QStringLiteral("拦截已开启（REDIRECT） · 2 个活动连接"));
-        QCOMPARE(on.toggleText, QStringLiteral("关闭拦截"));
+        QCOMPARE(off.summary, QStringLiteral("接管已关闭"));
+        QCOMPARE(on.statusText, QStringLiteral("接管已开启（REDIRECT） · 2 个活动连接"));
+        QCOMPARE(on.toggleText, QStringLiteral("关闭接管"));
         QVERIFY(missing.statusText.contains(QStringLiteral("systemctl status weir-helper")));
         QVERIFY(missing.statusText.contains(QStringLiteral("辅助程序")));
+        HelperStatus bad = status(true, QStringLiteral("tproxy"));
+        bad.health = QStringLiteral("degraded");
+        bad.healthReason = QStringLiteral("x");
+        QVERIFY(QCoreApplication::installTranslator(&zh));
+        const TrayState degraded = weir::trayStateFor(A::Available, bad);
+        QCoreApplication::removeTranslator(&zh);
+        QVERIFY2(degraded.toolTip.contains(QStringLiteral("运行异常：x")), qPrintable(degraded.toolTip));
     }
 
     // Every string lupdate found has a finished Chinese translation.
@@ -195,6 +202,8 @@ private Q_SLOTS:
         QCOMPARE(text.count(QStringLiteral("type=\"unfinished\"")), 0);
         QCOMPARE(text.count(QStringLiteral("type=\"vanished\"")), 0);
         QCOMPARE(text.count(QRegularExpression(QStringLiteral("<translation>\\s*</translation>"))), 0);
+        // Interception is 接管 (taking over) for proxy users; 拦截 reads as "block".
+        QCOMPARE(text.count(QStringLiteral("拦截")), 0);
     }
 
     void iconsAreEmbedded() {
