@@ -34,6 +34,7 @@ AdvancedPage::AdvancedPage(QWidget* parent)
     proxyPort_ = new QSpinBox(this);
     proxyPort_->setObjectName(kProxyPort);
     proxyPort_->setRange(1, 65535);
+    proxyPort_->setMaximumWidth(proxyPort_->fontMetrics().averageCharWidth() * 16);
     outgoingMark_ = hexEdit(kOutgoingMark, this);
     fwmark_ = hexEdit(kFwmark, this);
     routeTable_ = new QLineEdit(this);
@@ -44,7 +45,7 @@ AdvancedPage::AdvancedPage(QWidget* parent)
     reapply_ = new QCheckBox(tr("Put the rules back when another tool removes them"), this);
     reapply_->setObjectName(kReapply);
 
-    auto* form = new QFormLayout(this);
+    auto* form = makeForm();
     addField(form, kProxyPort, tr("Proxy port:"), proxyPort_);
     addField(form, kOutgoingMark, tr("Outgoing mark (hex):"), outgoingMark_);
     form->addRow(QString(),

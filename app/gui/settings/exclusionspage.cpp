@@ -31,9 +31,9 @@ ExclusionsPage::ExclusionsPage(QWidget* parent)
     cgroups_->setObjectName(kCgroups);
     cgroups_->setPlaceholderText(tr("/system.slice/sshd.service (one cgroup v2 path per line)"));
     cgroups_->setTabChangesFocus(true);
-    cgroups_->setMaximumHeight(fontMetrics().height() * 6);
+    setLines(cgroups_, 4);
 
-    auto* form = new QFormLayout(this);
+    auto* form = makeForm();
     form->addRow(scopeNote_);
     addField(form, kUids, tr("Users:"), users_);
     form->addRow(QString(), usersResolved_);

@@ -23,13 +23,13 @@ FilterPage::FilterPage(QWidget* parent)
     bypass_->setObjectName(QStringLiteral("bypass"));
     bypass_->setPlaceholderText(tr("203.0.113.0/24 (one address or subnet per line)"));
     bypass_->setTabChangesFocus(true);
-    bypass_->setMaximumHeight(fontMetrics().height() * 7);
+    setLines(bypass_, 5);
     bypassPrivate_ = new QCheckBox(tr("Leave private ranges alone (192.168.x.x, 10.x.x.x, 172.16–31.x.x, "
                                       "100.64/10, fc00::/7)"),
                                    this);
     bypassPrivate_->setObjectName(QStringLiteral("bypass_private"));
 
-    auto* form = new QFormLayout(this);
+    auto* form = makeForm();
     addField(form, QStringLiteral("ipv6"), QString(), ipv6_);
     addField(form, QStringLiteral("ports"), tr("Destination ports:"), ports_);
     form->addRow(QString(), note(tr("For example 80,443,8000-8100. Empty: every port."), this));

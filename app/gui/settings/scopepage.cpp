@@ -42,11 +42,12 @@ ScopePage::ScopePage(QWidget* parent)
     lan_ = new QGroupBox(tr("LAN"), this);
     interfaces_ = new QListWidget(lan_);
     interfaces_->setObjectName(QStringLiteral("gateway_interfaces"));
-    interfaces_->setMaximumHeight(fontMetrics().height() * 6);
+    interfaces_->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    interfaces_->setFixedHeight(fontMetrics().lineSpacing() * 5 + 2 * interfaces_->frameWidth());
     sources_ = new QPlainTextEdit(lan_);
     sources_->setObjectName(QStringLiteral("gateway_sources"));
     sources_->setPlaceholderText(tr("192.168.1.0/24 (one subnet per line)"));
-    sources_->setMaximumHeight(fontMetrics().height() * 5);
+    setLines(sources_, 4);
     sources_->setTabChangesFocus(true);
     ipForward_ = new QCheckBox(tr("Turn on IP forwarding while interception is on"), lan_);
     ipForward_->setObjectName(QStringLiteral("ip_forward"));

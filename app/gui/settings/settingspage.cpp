@@ -2,6 +2,8 @@
 
 #include <QFormLayout>
 #include <QLabel>
+#include <QPlainTextEdit>
+#include <QTextDocument>
 #include <QRegularExpression>
 #include <QVBoxLayout>
 
@@ -35,6 +37,21 @@ void SettingsPage::addField(QFormLayout* form, const QString& key, const QString
         form->addRow(box);
     else
         form->addRow(label, box);
+}
+
+QFormLayout* SettingsPage::makeForm() {
+    auto* page = new QVBoxLayout(this);
+    auto* form = new QFormLayout;
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    page->addLayout(form);
+    page->addStretch(1);
+    return form;
+}
+
+void SettingsPage::setLines(QPlainTextEdit* edit, int lines) {
+    edit->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Fixed);
+    const int frame = 2 * edit->frameWidth() + int(2 * edit->document()->documentMargin());
+    edit->setFixedHeight(edit->fontMetrics().lineSpacing() * lines + frame);
 }
 
 QLabel* SettingsPage::note(const QString& text, QWidget* parent) {

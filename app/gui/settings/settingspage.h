@@ -12,6 +12,7 @@
 
 class QFormLayout;
 class QLabel;
+class QPlainTextEdit;
 
 namespace weir {
 
@@ -52,6 +53,10 @@ protected:
                   QWidget* markWidget = nullptr);
     // For fields laid out by the page itself: registers the key with an error note placed by the page.
     QLabel* registerField(const QString& key, QWidget* markWidget);
+    // The page's form, at the top of the page (the rest of the page stays empty below it).
+    QFormLayout* makeForm();
+    // A text box sized for a few lines that does not grow with the page.
+    static void setLines(QPlainTextEdit* edit, int lines);
     // A grey, word-wrapped explanation.
     static QLabel* note(const QString& text, QWidget* parent = nullptr);
 
