@@ -54,6 +54,8 @@ Q_SIGNALS:
     void connectionsReceived(const weir::ConnectionInfoList& connections);
     // Result of setEnabled(); message is empty on success.
     void enableFinished(bool requested, bool ok, const QString& message);
+    // Every key with the types of GetSettings, number lists as QList<uint> (see settingsvariant.h to
+    // turn it into weir::Settings with applyValues()).
     void settingsReceived(const QVariantMap& settings);
     void settingsFailed(const QString& message);
     // Result of applySettings(). fieldErrors: key -> why, from io.github.weir.Error.InvalidSettings.

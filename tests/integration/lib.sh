@@ -18,6 +18,8 @@ WEIR_IT_DIR=$(mktemp -d /tmp/weir-it.XXXXXX)
 chmod 755 "$WEIR_IT_DIR"
 # The helper's instance lock lives here, not in the machine's /run/weir.
 export WEIR_RUNTIME_DIR="$WEIR_IT_DIR/run"
+# The helper's settings file lives here, not in the machine's /var/lib/weir.
+export WEIR_STATE_DIR="$WEIR_IT_DIR/state"
 HELPER_PID=
 SERVER_PID=
 
@@ -103,6 +105,15 @@ weir_it_stop_helper() {
 
 nat_rules() {
     ip netns exec "$NS_CLIENT" iptables-legacy-save -t nat | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/'
+}
+
+# The nat and mangle tables of the client namespace, IPv4 and IPv6, without counters and comments.
+netfilter_tables() {
+    local save
+    for save in iptables-legacy-save ip6tables-legacy-save; do
+        ip netns exec "$NS_CLIENT" "$save" -t nat
+        ip netns exec "$NS_CLIENT" "$save" -t mangle
+    done | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/'
 }
 
 # Runs weirctl as USER (root when empty), prints its stdout, stores its exit code in CTL_RC.
