@@ -96,6 +96,21 @@ private Q_SLOTS:
         QVERIFY(d->fieldError(QStringLiteral("gateway_sources")).isEmpty());
     }
 
+    // Without the helper nothing can be edited; its settings arriving later make the pages editable.
+    void loadFailureThenSettings() {
+        SettingsDialog d(&client_);
+        d.refresh(); // the bus does not exist: fails at once
+        QVERIFY(d.messageText().startsWith("Could not read the settings"));
+        QVERIFY(!d.tabs()->isEnabled());
+        QVERIFY(!d.applyButton()->isEnabled());
+        QVERIFY(!d.previewButton()->isEnabled());
+        d.onSettingsReceived(sample());
+        QVERIFY(d.tabs()->isEnabled());
+        QVERIFY(d.messageText().isEmpty());
+        QVERIFY(d.previewButton()->isEnabled());
+        QVERIFY(child<QRadioButton>(&d, "scope_both")->isChecked());
+    }
+
     // A map as QtDBus delivers it (au as a QDBusArgument is covered by canonical(); plain ints here)
     // compares equal to what the pages write back.
     void looseTypesAreNotChanges() {

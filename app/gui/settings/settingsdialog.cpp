@@ -172,9 +172,9 @@ void SettingsDialog::preview() {
 }
 
 void SettingsDialog::onSettingsReceived(const QVariantMap& settings) {
-    setWaiting(Waiting::Nothing);
+    load(settings); // first: loaded_ decides whether the pages may be edited
     setMessage({}, false);
-    load(settings);
+    setWaiting(Waiting::Nothing);
 }
 
 void SettingsDialog::onSettingsFailed(const QString& message) {
