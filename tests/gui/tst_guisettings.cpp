@@ -13,6 +13,7 @@
 #include <QTest>
 
 #include "client/helperclient.h"
+#include "gui/settings/rulespreviewdialog.h"
 #include "gui/settings/scopepage.h"
 #include "gui/settings/settingsdialog.h"
 
@@ -56,7 +57,8 @@ private Q_SLOTS:
                  "run through tests/integration/gui_settings.sh");
 
         HelperClient client(QDBusConnection::systemBus());
-        client.refresh();
+        // Polled as the tray does: a first call made while polkitd is still starting can be refused.
+        client.setPollInterval(500);
         QTRY_COMPARE_WITH_TIMEOUT(client.availability(), HelperClient::Availability::Available, 10000);
         QSignalSpy enabled(&client, &HelperClient::enableFinished);
         client.setEnabled(true);
@@ -66,8 +68,15 @@ private Q_SLOTS:
 
         SettingsDialog dialog(&client);
         dialog.show();
-        dialog.refresh();
-        QTRY_VERIFY_WITH_TIMEOUT(!dialog.isWaiting(), 10000);
+        // The fixture's polkitd may not have read the policy yet ("action ... is not registered"):
+        // ask again for a few seconds, as a user reopening the dialog would.
+        for (int attempt = 0; attempt < 20; ++attempt) {
+            dialog.refresh();
+            QTRY_VERIFY_WITH_TIMEOUT(!dialog.isWaiting(), 10000);
+            if (dialog.messageText().isEmpty())
+                break;
+            QTest::qWait(300);
+        }
         QVERIFY2(dialog.messageText().isEmpty(), qPrintable(dialog.messageText()));
         QVERIFY(child<QRadioButton>(&dialog, "mode_redirect")->isChecked()); // the helper's default
 
@@ -85,6 +94,20 @@ private Q_SLOTS:
         QVERIFY2(mangle.contains(QStringLiteral("TPROXY")), qPrintable(mangle));
         QTRY_COMPARE_WITH_TIMEOUT(client.status().mode, QStringLiteral("tproxy"), 5000);
         shoot(&dialog, QStringLiteral("gui-settings-applied.png"));
+
+        // Preview: the helper's text for the current settings with a change, shown read-only.
+        child<QRadioButton>(&dialog, "mode_redirect")->setChecked(true);
+        QSignalSpy previewed(&client, &HelperClient::previewReceived);
+        dialog.previewButton()->click();
+        QTRY_COMPARE_WITH_TIMEOUT(previewed.count(), 1, 10000);
+        QVERIFY2(previewed.first().at(0).toBool(), qPrintable(previewed.first().at(2).toString()));
+        QVERIFY(dialog.previewDialog());
+        QVERIFY2(dialog.previewDialog()->text().contains(QStringLiteral("REDIRECT")),
+                 qPrintable(dialog.previewDialog()->text()));
+        shoot(dialog.previewDialog(), QStringLiteral("gui-settings-preview.png"));
+        dialog.previewDialog()->close();
+        QVERIFY(mangleRules(netns).contains(QStringLiteral("TPROXY"))); // a preview changes nothing
+        child<QRadioButton>(&dialog, "mode_tproxy")->setChecked(true);
 
         // A LAN subnet the helper must refuse, sent as typed (the dialog's own check is off).
         auto* scope = qobject_cast<ScopePage*>(dialog.pageFor(QStringLiteral("scope")));
