@@ -15,6 +15,8 @@ TrayController::TrayController(HelperClient* client, QObject* parent)
     , menu_(new QMenu) {
     statusAction_ = menu_->addAction(QString());
     statusAction_->setEnabled(false);
+    noticeAction_ = menu_->addAction(QString());
+    noticeAction_->setEnabled(false);
     menu_->addSeparator();
     toggleAction_ = menu_->addAction(tr("Enable interception"));
     menu_->addSection(tr("Mode"));
@@ -81,6 +83,8 @@ void TrayController::applyState(const TrayState& state) {
     tray_->setIcon(weir::trayIcon(state_.icon));
     tray_->setToolTip(state_.toolTip);
     statusAction_->setText(state_.summary);
+    noticeAction_->setText(state_.notice);
+    noticeAction_->setVisible(!state_.notice.isEmpty());
     toggleAction_->setText(state_.toggleText);
     toggleAction_->setEnabled(state_.canToggle && !busy_);
     redirectAction_->setChecked(state_.mode == QLatin1String("redirect"));

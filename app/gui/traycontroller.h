@@ -57,6 +57,7 @@ private:
     QSystemTrayIcon* tray_;
     QMenu* menu_;
     QAction* statusAction_;
+    QAction* noticeAction_;
     QAction* toggleAction_;
     QActionGroup* modeGroup_;
     QAction* redirectAction_;

@@ -45,6 +45,7 @@ void addProblems(const HelperStatus& status, TrayState* s, QStringList* details)
     for (const QString& part : std::as_const(parts))
         s->statusText += QStringLiteral(" · ") + part;
     *details << parts;
+    s->notice = parts.join(QStringLiteral(" · "));
 }
 
 } // namespace

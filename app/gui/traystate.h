@@ -17,6 +17,7 @@ struct TrayState {
     QString summary;            // short: "Interception on (REDIRECT)", for the top of the tray menu
     QString toolTip;            // tray tooltip: "Weir — interception on (REDIRECT)" and more lines
     QString statusText;         // the full sentence for the Connections window's status bar
+    QString notice;             // degraded health, last error and warnings, for a second line in the menu
     QString toggleText;         // "Enable interception" / "Disable interception"
     bool canToggle = false;     // the helper answers, so Enable/Disable can be asked for
     bool enabled = false;       // interception is on

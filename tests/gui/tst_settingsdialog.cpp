@@ -8,11 +8,13 @@
 #include <QDir>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QMenu>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRadioButton>
 #include <QSpinBox>
 #include <QTabWidget>
+#include <QTranslator>
 #include <QtTest>
 
 #include <unistd.h>
@@ -281,7 +283,17 @@ private Q_SLOTS:
         QVERIFY(tray.redirectAction()->isChecked());
         QVERIFY(!tray.tproxyAction()->isChecked());
 
+        // Degraded: a second, disabled line in the menu says why.
+        s.health = "degraded";
+        s.healthReason = "rules gone";
+        tray.applyState(trayStateFor(HelperClient::Availability::Available, s));
+        const QList<QAction*> actions = tray.menu()->actions();
+        QCOMPARE(actions.at(1)->text(), "Degraded: rules gone");
+        QVERIFY(actions.at(1)->isVisible());
+        QVERIFY(tray.trayIcon()->toolTip().endsWith("\nDegraded: rules gone"));
+
         tray.applyState(trayStateFor(HelperClient::Availability::Unavailable, s));
+        QVERIFY(!actions.at(1)->isVisible());
         QVERIFY(!tray.redirectAction()->isEnabled());
         QVERIFY(!tray.tproxyAction()->isEnabled());
     }
@@ -290,14 +302,33 @@ private Q_SLOTS:
         const QString dir = qEnvironmentVariable("WEIR_TEST_SCREENSHOT_DIR");
         if (dir.isEmpty())
             QSKIP("WEIR_TEST_SCREENSHOT_DIR not set");
+        // WEIR_TEST_LOCALE=zh_CN: the same pages in Chinese, to check that longer or wider texts fit.
+        QTranslator translator;
+        const QString locale = qEnvironmentVariable("WEIR_TEST_LOCALE");
+        if (!locale.isEmpty()) {
+            QVERIFY(translator.load(QLocale(locale), "weir", "_", ":/i18n"));
+            QCoreApplication::installTranslator(&translator);
+        }
         auto d = makeDialog();
         child<QPlainTextEdit>(d.get(), "gateway_sources")->setPlainText("192.168.50.0/24\n10.0.0.0/33");
         d->show();
         for (int i = 0; i < d->tabs()->count(); ++i) {
             d->tabs()->setCurrentIndex(i);
             QTest::qWait(50);
-            QVERIFY(d->grab().save(QDir(dir).filePath(QStringLiteral("settings-%1.png").arg(i))));
+            const QString name = QStringLiteral("settings-%1%2.png").arg(locale).arg(i);
+            QVERIFY(d->grab().save(QDir(dir).filePath(name)));
         }
+        // The tray menu with the mode switch, as the helper in TPROXY mode makes it.
+        TrayController tray(&client_);
+        HelperStatus s;
+        s.mode = "tproxy";
+        s.enabled = true;
+        s.health = "degraded";
+        s.healthReason = "WEIR_PRE chain missing";
+        tray.applyState(trayStateFor(HelperClient::Availability::Available, s));
+        tray.menu()->adjustSize();
+        QVERIFY(tray.menu()->grab().save(QDir(dir).filePath(QStringLiteral("tray-menu%1.png").arg(locale))));
+        QCoreApplication::removeTranslator(&translator);
     }
 };
 

@@ -145,6 +145,9 @@ private Q_SLOTS:
         // The tray's mode switch: the helper's mode, choosable only when the helper answers.
         QCOMPARE(s.mode, status.mode);
         QCOMPARE(s.canChangeMode, A(availability) == A::Available);
+        // The menu's second line: whatever the status text adds after the summary and the count.
+        QCOMPARE(s.notice.isEmpty(),
+                 !(problem && A(availability) == A::Available) && status.warnings.isEmpty());
     }
 
     // The states a user must tell apart at a glance have different icons and tooltips.
