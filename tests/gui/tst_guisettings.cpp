@@ -3,6 +3,7 @@
 // picking TPROXY and Apply installs TPROXY rules in the namespace's mangle table, and a bad LAN subnet
 // sent as it was typed comes back as the helper's InvalidSettings error, shown at its field.
 #include <QDir>
+#include <QLineEdit>
 #include <QListWidget>
 #include <QPlainTextEdit>
 #include <QProcess>
@@ -13,6 +14,8 @@
 #include <QTest>
 
 #include "client/helperclient.h"
+#include "gui/appcontroller.h"
+#include "gui/connectionswindow.h"
 #include "gui/settings/rulespreviewdialog.h"
 #include "gui/settings/scopepage.h"
 #include "gui/settings/settingsdialog.h"
@@ -133,6 +136,33 @@ private Q_SLOTS:
         shoot(&dialog, QStringLiteral("gui-settings-refused.png"));
         // Refused means unchanged: TPROXY for this machine is still installed.
         QVERIFY(mangleRules(netns).contains(QStringLiteral("TPROXY")));
+
+        // Reopened, the dialog shows the helper's state again; a user typed by name goes over the bus
+        // as a uid list (au) and comes back as one.
+        dialog.setInlineValidation(true);
+        dialog.refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog.isWaiting(), 10000);
+        QVERIFY(child<QRadioButton>(&dialog, "scope_local")->isChecked());
+        QVERIFY(dialog.fieldError(QStringLiteral("gateway_sources")).isEmpty());
+        child<QLineEdit>(&dialog, "exclude_uids")->setText(QStringLiteral("root"));
+        applied.clear();
+        dialog.applyButton()->click();
+        QTRY_COMPARE_WITH_TIMEOUT(applied.count(), 1, 30000);
+        QVERIFY2(applied.first().at(0).toBool(), qPrintable(applied.first().at(1).toString()));
+        QSignalSpy received(&client, &HelperClient::settingsReceived);
+        client.fetchSettings();
+        QTRY_COMPARE_WITH_TIMEOUT(received.count(), 1, 10000);
+        const QVariantMap now = received.first().first().toMap();
+        QCOMPARE(settings::toUIntList(now.value(QStringLiteral("exclude_uids"))), QList<uint>{0});
+        QVERIFY2(mangleRules(netns).contains(QStringLiteral("--uid-owner 0")),
+                 qPrintable(mangleRules(netns)));
+
+        // The tray's mode switch (AppController::requestMode, what the REDIRECT action asks for).
+        AppController app(&client);
+        app.requestMode(QStringLiteral("redirect"));
+        QTRY_COMPARE_WITH_TIMEOUT(client.status().mode, QStringLiteral("redirect"), 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(!mangleRules(netns).contains(QStringLiteral("TPROXY")), 5000);
+        QVERIFY2(app.window()->problemText().isEmpty(), qPrintable(app.window()->problemText()));
 
         enabled.clear();
         client.setEnabled(false);
