@@ -254,6 +254,22 @@ private Q_SLOTS:
         QVERIFY(d->fieldError("route_table").isEmpty());
     }
 
+    // The mode changed elsewhere (the tray): an unedited dialog reads the settings again, an edited
+    // one keeps the user's edits.
+    void followsModeChangedElsewhere() {
+        auto d = makeDialog();
+        d->show();
+        HelperStatus s;
+        s.mode = "tproxy";
+        child<QLineEdit>(d.get(), "route_table")->setText("100");
+        Q_EMIT client_.statusChanged(s);
+        QVERIFY(d->messageText().isEmpty());
+        QCOMPARE(d->changes().size(), 1);
+        child<QLineEdit>(d.get(), "route_table")->setText("22341");
+        Q_EMIT client_.statusChanged(s);
+        QVERIFY2(d->messageText().startsWith("Could not read the settings"), qPrintable(d->messageText()));
+    }
+
     void trayModeActions() {
         TrayController tray(&client_);
         // The client cannot reach a helper: no mode can be chosen.

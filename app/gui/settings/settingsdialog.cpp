@@ -64,6 +64,13 @@ SettingsDialog::SettingsDialog(HelperClient* client, QWidget* parent)
                 if (waiting_ == Waiting::Preview)
                     onPreviewReceived(ok, t, m, e);
             });
+    // The mode may change under an open dialog (the tray's switch, weirctl): follow it unless the user
+    // has edits of their own, which a reload would throw away.
+    connect(client_, &HelperClient::statusChanged, this, [this](const HelperStatus& status) {
+        if (isVisible() && loaded_ && waiting_ == Waiting::Nothing && changes().isEmpty() &&
+            status.mode != base_.value(QStringLiteral("mode")).toString())
+            refresh();
+    });
     load({});
     loaded_ = false;
     updateButtons();
