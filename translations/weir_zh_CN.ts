@@ -454,12 +454,12 @@
         <translation>%1  （不存在）</translation>
     </message>
     <message>
-        <source>Not a subnet: %1 (write an address with a prefix length, like 192.168.1.0/24)</source>
-        <translation>不是有效的子网：%1（请写成带前缀长度的地址，例如 192.168.1.0/24）</translation>
-    </message>
-    <message>
         <source>Scope</source>
         <translation>范围</translation>
+    </message>
+    <message>
+        <source>Not a valid subnet: %1 (like 192.168.1.0/24; the prefix length is 0–32 for IPv4, 0–128 for IPv6)</source>
+        <translation>不是有效的子网：%1（例如 192.168.1.0/24；IPv4 前缀长度为 0–32，IPv6 为 0–128）</translation>
     </message>
 </context>
 <context>

@@ -198,7 +198,8 @@ settings::FieldErrors ScopePage::checkFields() const {
     }
     if (!bad.isEmpty())
         errors.insert(QStringLiteral("gateway_sources"),
-                      tr("Not a subnet: %1 (write an address with a prefix length, like 192.168.1.0/24)")
+                      tr("Not a valid subnet: %1 (like 192.168.1.0/24; the prefix length is 0–32 for IPv4, "
+                         "0–128 for IPv6)")
                           .arg(bad.join(QStringLiteral(", "))));
     return errors;
 }
