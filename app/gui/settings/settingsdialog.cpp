@@ -45,6 +45,15 @@ SettingsDialog::SettingsDialog(HelperClient* client, QWidget* parent)
     layout->addWidget(message_);
     layout->addWidget(buttons_);
 
+    connectClient();
+    load({});
+    loaded_ = false;
+    updateButtons();
+}
+
+SettingsDialog::~SettingsDialog() = default;
+
+void SettingsDialog::connectClient() {
     // HelperClient's results carry no request id: only the call this dialog is waiting for is taken.
     connect(client_, &HelperClient::settingsReceived, this, [this](const QVariantMap& s) {
         if (waiting_ == Waiting::Load)
@@ -71,12 +80,7 @@ SettingsDialog::SettingsDialog(HelperClient* client, QWidget* parent)
             status.mode != base_.value(QStringLiteral("mode")).toString())
             refresh();
     });
-    load({});
-    loaded_ = false;
-    updateButtons();
 }
-
-SettingsDialog::~SettingsDialog() = default;
 
 void SettingsDialog::addPage(SettingsPage* page) {
     pages_ << page;

@@ -67,6 +67,7 @@ Q_SIGNALS:
 private:
     enum class Waiting { Nothing, Load, Apply, Preview };
     void addPage(SettingsPage* page);
+    void connectClient();
     void onEdited();
     void revalidate();
     void showErrors(const settings::FieldErrors& errors);
