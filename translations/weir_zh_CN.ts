@@ -28,14 +28,57 @@
     </message>
 </context>
 <context>
+    <name>weir::AdvancedPage</name>
+    <message>
+        <source>Put the rules back when another tool removes them</source>
+        <translation>规则被其他工具删除时自动重新安装</translation>
+    </message>
+    <message>
+        <source>Proxy port:</source>
+        <translation>代理端口：</translation>
+    </message>
+    <message>
+        <source>Outgoing mark (hex):</source>
+        <translation>出站标记（十六进制）：</translation>
+    </message>
+    <message>
+        <source>Set on Weir&apos;s own connections so they are never intercepted again.</source>
+        <translation>打在 Weir 自己发出的连接上，避免它们被再次接管（防止回环）。</translation>
+    </message>
+    <message>
+        <source>TPROXY firewall mark (hex):</source>
+        <translation>TPROXY 防火墙标记（十六进制）：</translation>
+    </message>
+    <message>
+        <source>TPROXY routing table:</source>
+        <translation>TPROXY 路由表：</translation>
+    </message>
+    <message>
+        <source>Change these only if another tool (a VPN, a container runtime) uses the same mark or table.</source>
+        <translation>仅当其他工具（VPN、容器运行时等）占用了相同的标记或路由表时才需要修改。</translation>
+    </message>
+    <message>
+        <source>Write a hexadecimal number, like 0x5746</source>
+        <translation>请输入十六进制数，例如 0x5746</translation>
+    </message>
+    <message>
+        <source>Write a table number from 1 to 4294967295</source>
+        <translation>请输入 1 到 4294967295 之间的路由表编号</translation>
+    </message>
+    <message>
+        <source>Advanced</source>
+        <translation>高级</translation>
+    </message>
+</context>
+<context>
     <name>weir::AppController</name>
     <message>
         <source>Could not enable interception</source>
-        <translation>无法开启拦截</translation>
+        <translation>无法开启接管</translation>
     </message>
     <message>
         <source>Could not disable interception</source>
-        <translation>无法关闭拦截</translation>
+        <translation>无法关闭接管</translation>
     </message>
     <message>
         <source>Weir helper stopped</source>
@@ -44,6 +87,10 @@
     <message>
         <source>The Weir helper is no longer available.</source>
         <translation>Weir 辅助程序已不可用。</translation>
+    </message>
+    <message>
+        <source>Could not switch the mode</source>
+        <translation>无法切换模式</translation>
     </message>
 </context>
 <context>
@@ -134,11 +181,11 @@
     </message>
     <message>
         <source>When the connection was intercepted (local time)</source>
-        <translation>连接被拦截的时间（本地时间）</translation>
+        <translation>连接被接管的时间（本地时间）</translation>
     </message>
     <message>
         <source>How the connection was intercepted: REDIRECT (NAT) or TPROXY</source>
-        <translation>连接的拦截方式：REDIRECT（NAT）或 TPROXY</translation>
+        <translation>连接的接管方式：REDIRECT（NAT）或 TPROXY</translation>
     </message>
 </context>
 <context>
@@ -153,7 +200,7 @@
     </message>
     <message>
         <source>Enable interception</source>
-        <translation>开启拦截</translation>
+        <translation>开启接管</translation>
     </message>
     <message>
         <source>Filter (any column)…</source>
@@ -197,18 +244,280 @@
     </message>
     <message>
         <source>Interception is off. Connections appear here once it is on.</source>
-        <translation>拦截已关闭。开启后，连接会显示在这里。</translation>
+        <translation>接管已关闭。开启后，连接会显示在这里。</translation>
     </message>
     <message>
         <source>No connections yet.</source>
         <translation>暂无连接。</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
+    <message>
+        <source>Mode, scope, what to intercept and exclusions</source>
+        <translation>模式、范围、接管内容与排除项</translation>
+    </message>
+</context>
+<context>
+    <name>weir::ExclusionsPage</name>
+    <message>
+        <source>These apply to this machine&apos;s own traffic only, not to a LAN behind it.</source>
+        <translation>排除项只作用于本机自身的流量，不作用于其后方的局域网。</translation>
+    </message>
+    <message>
+        <source>names or numbers, like alice, 1001</source>
+        <translation>用户名或 UID，例如 alice, 1001</translation>
+    </message>
+    <message>
+        <source>names or numbers, like vpn, 1500</source>
+        <translation>组名或 GID，例如 vpn, 1500</translation>
+    </message>
+    <message>
+        <source>/system.slice/sshd.service (one cgroup v2 path per line)</source>
+        <translation>/system.slice/sshd.service（每行一个 cgroup v2 路径）</translation>
+    </message>
+    <message>
+        <source>Users:</source>
+        <translation>用户：</translation>
+    </message>
+    <message>
+        <source>Groups:</source>
+        <translation>用户组：</translation>
+    </message>
+    <message>
+        <source>Cgroups:</source>
+        <translation>cgroup：</translation>
+    </message>
+    <message>
+        <source>%1 (no such user here)</source>
+        <translation>%1（本机无此用户）</translation>
+    </message>
+    <message>
+        <source>%1 (no such group here)</source>
+        <translation>%1（本机无此用户组）</translation>
+    </message>
+    <message>
+        <source>No such user: %1</source>
+        <translation>用户不存在：%1</translation>
+    </message>
+    <message>
+        <source>No such group: %1</source>
+        <translation>用户组不存在：%1</translation>
+    </message>
+    <message>
+        <source>Exclusions need the scope to include this machine.</source>
+        <translation>排除项要求范围包含本机。</translation>
+    </message>
+    <message>
+        <source>Exclusions</source>
+        <translation>排除</translation>
+    </message>
+</context>
+<context>
+    <name>weir::FilterPage</name>
+    <message>
+        <source>Intercept IPv6 as well as IPv4</source>
+        <translation>除 IPv4 外也接管 IPv6</translation>
+    </message>
+    <message>
+        <source>all ports</source>
+        <translation>所有端口</translation>
+    </message>
+    <message>
+        <source>Ports and ranges separated by commas, like 80,443,8000-8100. Empty: all ports.</source>
+        <translation>用逗号分隔的端口和端口范围，例如 80,443,8000-8100。留空：所有端口。</translation>
+    </message>
+    <message>
+        <source>203.0.113.0/24 (one address or subnet per line)</source>
+        <translation>203.0.113.0/24（每行一个地址或子网）</translation>
+    </message>
+    <message>
+        <source>Leave private ranges alone (192.168.x.x, 10.x.x.x, 172.16–31.x.x, 100.64/10, fc00::/7)</source>
+        <translation>私有地址直连，不接管（192.168.x.x、10.x.x.x、172.16–31.x.x、100.64/10、fc00::/7）</translation>
+    </message>
+    <message>
+        <source>Destination ports:</source>
+        <translation>目标端口：</translation>
+    </message>
+    <message>
+        <source>For example 80,443,8000-8100. Empty: every port.</source>
+        <translation>例如 80,443,8000-8100。留空：所有端口。</translation>
+    </message>
+    <message>
+        <source>Never intercept:</source>
+        <translation>不接管（绕过）：</translation>
+    </message>
+    <message>
+        <source>Not a port (1–65535) or a range like 8000-8100: %1</source>
+        <translation>不是有效端口（1–65535）或端口范围（如 8000-8100）：%1</translation>
+    </message>
+    <message>
+        <source>Not an address or subnet: %1 (like 203.0.113.7 or 203.0.113.0/24)</source>
+        <translation>不是有效的地址或子网：%1（例如 203.0.113.7 或 203.0.113.0/24）</translation>
+    </message>
+    <message>
+        <source>What to intercept</source>
+        <translation>接管内容</translation>
+    </message>
+</context>
+<context>
+    <name>weir::ModePage</name>
+    <message>
+        <source>REDIRECT</source>
+        <translation>REDIRECT</translation>
+    </message>
+    <message>
+        <source>TPROXY</source>
+        <translation>TPROXY</translation>
+    </message>
+    <message>
+        <source>Intercept UDP too</source>
+        <translation>同时接管 UDP</translation>
+    </message>
+    <message>
+        <source>TCP only. The simplest way: the nat table sends connections to Weir. Works almost everywhere, also with Docker.</source>
+        <translation>仅 TCP。最简单的方式：由 nat 表把连接转给 Weir。几乎在任何环境都能用，也兼容 Docker。</translation>
+    </message>
+    <message>
+        <source>TCP and UDP. Keeps each packet&apos;s original destination and uses policy routing (a firewall mark and a routing table) to hand traffic to Weir.</source>
+        <translation>TCP 和 UDP。保留每个数据包的原始目标地址，通过策略路由（防火墙标记加路由表）把流量交给 Weir。</translation>
+    </message>
+    <message>
+        <source>UDP flows (DNS, QUIC, games) go through Weir as well.</source>
+        <translation>UDP 流量（DNS、QUIC、游戏等）也会经过 Weir。</translation>
+    </message>
+    <message>
+        <source>Only TPROXY can intercept UDP: REDIRECT cannot recover the original destination of a UDP packet.</source>
+        <translation>只有 TPROXY 能接管 UDP：REDIRECT 无法取回 UDP 数据包的原始目标地址。</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>模式</translation>
+    </message>
+</context>
+<context>
+    <name>weir::RulesPreviewDialog</name>
+    <message>
+        <source>Weir — Rules preview</source>
+        <translation>Weir — 规则预览</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>What these settings would install (nothing has been changed yet):</source>
+        <translation>这些设置将会安装的内容（目前尚未做任何更改）：</translation>
+    </message>
+</context>
+<context>
+    <name>weir::ScopePage</name>
+    <message>
+        <source>This machine only</source>
+        <translation>仅本机</translation>
+    </message>
+    <message>
+        <source>A LAN behind this machine (gateway)</source>
+        <translation>本机后方的局域网（网关）</translation>
+    </message>
+    <message>
+        <source>Both</source>
+        <translation>两者</translation>
+    </message>
+    <message>
+        <source>LAN</source>
+        <translation>局域网</translation>
+    </message>
+    <message>
+        <source>192.168.1.0/24 (one subnet per line)</source>
+        <translation>192.168.1.0/24（每行一个子网）</translation>
+    </message>
+    <message>
+        <source>Turn on IP forwarding while interception is on</source>
+        <translation>接管开启期间打开 IP 转发</translation>
+    </message>
+    <message>
+        <source>Interfaces:</source>
+        <translation>网络接口：</translation>
+    </message>
+    <message>
+        <source>Subnets:</source>
+        <translation>子网：</translation>
+    </message>
+    <message>
+        <source>Only traffic from these subnets is intercepted. Picking an interface adds its subnet.</source>
+        <translation>只接管来自这些子网的流量。勾选接口会自动添加它所在的子网。</translation>
+    </message>
+    <message>
+        <source>%1  (not present)</source>
+        <translation>%1  （不存在）</translation>
+    </message>
+    <message>
+        <source>Scope</source>
+        <translation>范围</translation>
+    </message>
+    <message>
+        <source>Not a valid subnet: %1 (like 192.168.1.0/24; the prefix length is 0–32 for IPv4, 0–128 for IPv6)</source>
+        <translation>不是有效的子网：%1（例如 192.168.1.0/24；IPv4 前缀长度为 0–32，IPv6 为 0–128）</translation>
+    </message>
+</context>
+<context>
+    <name>weir::SettingsDialog</name>
+    <message>
+        <source>Weir — Settings</source>
+        <translation>Weir — 设置</translation>
+    </message>
+    <message>
+        <source>Preview rules…</source>
+        <translation>预览规则…</translation>
+    </message>
+    <message>
+        <source>Show the firewall rules and routes these settings would install</source>
+        <translation>显示这些设置将会安装的防火墙规则和路由</translation>
+    </message>
+    <message>
+        <source>Something on this page needs fixing</source>
+        <translation>此页有需要修正的内容</translation>
+    </message>
+    <message>
+        <source>Reading the settings…</source>
+        <translation>正在读取设置…</translation>
+    </message>
+    <message>
+        <source>Fix the marked fields first.</source>
+        <translation>请先修正标出的字段。</translation>
+    </message>
+    <message>
+        <source>Waiting for the helper (it may ask for your password)…</source>
+        <translation>正在等待辅助程序（可能会要求输入密码）…</translation>
+    </message>
+    <message>
+        <source>Asking the helper for the rules…</source>
+        <translation>正在向辅助程序获取规则…</translation>
+    </message>
+    <message>
+        <source>Could not read the settings: %1</source>
+        <translation>无法读取设置：%1</translation>
+    </message>
+    <message>
+        <source>Applied.</source>
+        <translation>已应用。</translation>
+    </message>
+    <message>
+        <source>The helper did not accept the settings: %1</source>
+        <translation>辅助程序未接受这些设置：%1</translation>
+    </message>
+    <message>
+        <source>The helper did not accept the settings: see the marked fields.</source>
+        <translation>辅助程序未接受这些设置：请查看标出的字段。</translation>
     </message>
 </context>
 <context>
     <name>weir::TrayController</name>
     <message>
         <source>Enable interception</source>
-        <translation>开启拦截</translation>
+        <translation>开启接管</translation>
     </message>
     <message>
         <source>Connections…</source>
@@ -218,16 +527,32 @@
         <source>Quit</source>
         <translation>退出</translation>
     </message>
+    <message>
+        <source>Mode</source>
+        <translation>模式</translation>
+    </message>
+    <message>
+        <source>REDIRECT (TCP)</source>
+        <translation>REDIRECT（TCP）</translation>
+    </message>
+    <message>
+        <source>TPROXY (TCP and UDP)</source>
+        <translation>TPROXY（TCP 和 UDP）</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>设置…</translation>
+    </message>
 </context>
 <context>
     <name>weir::TrayState</name>
     <message>
         <source>Disable interception</source>
-        <translation>关闭拦截</translation>
+        <translation>关闭接管</translation>
     </message>
     <message>
         <source>Enable interception</source>
-        <translation>开启拦截</translation>
+        <translation>开启接管</translation>
     </message>
     <message>
         <source>Connecting to the helper…</source>
@@ -259,7 +584,7 @@
     </message>
     <message>
         <source>Interception off</source>
-        <translation>拦截已关闭</translation>
+        <translation>接管已关闭</translation>
     </message>
     <message numerus="yes">
         <source>%n active connection(s)</source>
@@ -269,7 +594,7 @@
     </message>
     <message>
         <source>Interception on (%1)</source>
-        <translation>拦截已开启（%1）</translation>
+        <translation>接管已开启（%1）</translation>
     </message>
     <message>
         <source>%1 · %2</source>
@@ -282,6 +607,18 @@
     <message>
         <source>Weir — %1</source>
         <translation>Weir — %1</translation>
+    </message>
+    <message>
+        <source>Degraded</source>
+        <translation>运行异常</translation>
+    </message>
+    <message>
+        <source>Degraded: %1</source>
+        <translation>运行异常：%1</translation>
+    </message>
+    <message>
+        <source>Warning: %1</source>
+        <translation>警告：%1</translation>
     </message>
 </context>
 <context>

@@ -3,6 +3,7 @@
 #include <QApplication>
 
 #include "gui/connectionswindow.h"
+#include "gui/settings/settingsdialog.h"
 #include "gui/traycontroller.h"
 
 namespace weir {
@@ -14,13 +15,18 @@ AppController::AppController(HelperClient* client, QObject* parent)
     if (TrayController::isSystemTrayAvailable()) {
         tray_ = new TrayController(client_, this);
         connect(tray_, &TrayController::enableRequested, this, &AppController::requestEnabled);
+        connect(tray_, &TrayController::modeRequested, this, &AppController::requestMode);
+        connect(tray_, &TrayController::settingsRequested, this, &AppController::showSettings);
         connect(tray_, &TrayController::toggleWindowRequested, this, &AppController::toggleWindow);
         connect(tray_, &TrayController::showWindowRequested, this, &AppController::showWindow);
         connect(tray_, &TrayController::quitRequested, qApp, &QCoreApplication::quit, Qt::QueuedConnection);
     }
     connect(window_.get(), &ConnectionsWindow::enableRequested, this, &AppController::requestEnabled);
+    connect(window_.get(), &ConnectionsWindow::settingsRequested, this, &AppController::showSettings);
     connect(window_.get(), &ConnectionsWindow::visibilityChanged, this, &AppController::updatePolling);
     connect(client_, &HelperClient::enableFinished, this, &AppController::onEnableFinished);
+    connect(client_, &HelperClient::settingsApplied, this,
+            [this](bool ok, const QString& message) { onSettingsApplied(ok, message); });
     connect(client_, &HelperClient::availabilityChanged, this, &AppController::onAvailabilityChanged);
 }
 
@@ -56,6 +62,40 @@ void AppController::requestEnabled(bool enable) {
     setBusy(true);
     window_->showError({});
     client_->setEnabled(enable);
+}
+
+void AppController::requestMode(const QString& mode) {
+    if (busy_)
+        return;
+    setBusy(true);
+    modePending_ = true;
+    window_->showError({});
+    client_->setMode(mode);
+}
+
+void AppController::onSettingsApplied(bool ok, const QString& message) {
+    if (!modePending_)
+        return; // the Settings dialog's Apply; the dialog shows its result
+    modePending_ = false;
+    setBusy(false);
+    if (ok)
+        return;
+    const QString title = tr("Could not switch the mode");
+    window_->showError(title + QStringLiteral(": ") + message);
+    if (tray_)
+        tray_->notify(title, message, true);
+}
+
+void AppController::showSettings() {
+    if (!settings_) {
+        settings_ = std::make_unique<SettingsDialog>(client_);
+        connect(settings_.get(), &SettingsDialog::busyChanged, this, &AppController::setBusy);
+    }
+    if (!settings_->isVisible())
+        settings_->refresh(); // what the helper has now, not what was left in the dialog last time
+    settings_->show();
+    settings_->raise();
+    settings_->activateWindow();
 }
 
 void AppController::onEnableFinished(bool requested, bool ok, const QString& message) {

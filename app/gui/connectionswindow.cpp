@@ -22,6 +22,7 @@
 
 #include "gui/connectionmodel.h"
 #include "gui/icons.h"
+#include "gui/palette.h"
 
 namespace weir {
 
@@ -56,6 +57,11 @@ ConnectionsWindow::ConnectionsWindow(HelperClient* client, QWidget* parent)
     toolBar->toggleViewAction()->setVisible(false);
     toggleAction_ = toolBar->addAction(tr("Enable interception"));
     connect(toggleAction_, &QAction::triggered, this, [this] { Q_EMIT enableRequested(!state_.enabled); });
+    QAction* settingsAction = toolBar->addAction(tr("Settings…"));
+    settingsAction->setObjectName(QStringLiteral("settingsAction"));
+    settingsAction->setShortcut(QKeySequence::Preferences);
+    settingsAction->setToolTip(tr("Mode, scope, what to intercept and exclusions"));
+    connect(settingsAction, &QAction::triggered, this, &ConnectionsWindow::settingsRequested);
     auto* spacer = new QWidget(toolBar);
     spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     toolBar->addWidget(spacer);
@@ -94,10 +100,7 @@ ConnectionsWindow::ConnectionsWindow(HelperClient* client, QWidget* parent)
     // Problem banner above the table: helper missing or refusing, or a failed Enable/Disable.
     banner_ = new QFrame;
     banner_->setObjectName(QStringLiteral("problemBanner"));
-    banner_->setStyleSheet(
-        QStringLiteral("#problemBanner { background: #fdecea; border: 1px solid #e6a1a1;"
-                       " border-radius: 4px; }"
-                       "#problemBanner QLabel { color: #8a1c1c; background: transparent; }"));
+    banner_->setStyleSheet(palette::bannerStyleSheet(banner_->objectName()));
     auto* bannerIcon = new QLabel(banner_);
     const int iconSize = style()->pixelMetric(QStyle::PM_SmallIconSize) * 2;
     bannerIcon->setPixmap(trayIcon(StateIcon::Unavailable).pixmap(iconSize, iconSize));
@@ -272,8 +275,7 @@ void ConnectionsWindow::updateState() {
 
     // The status bar keeps to one line; the banner carries the full sentence when something is wrong.
     statusLabel_->setText(state_.problem ? state_.summary : state_.statusText);
-    statusLabel_->setStyleSheet(state_.problem ? QStringLiteral("color: #c62828; font-weight: bold;")
-                                               : QString());
+    statusLabel_->setStyleSheet(state_.problem ? palette::errorLabelStyleSheet(true) : QString());
     statusLabel_->setToolTip(client_->lastError());
     updateBanner();
     updateCount();

@@ -41,6 +41,7 @@ public:
 
 Q_SIGNALS:
     void enableRequested(bool enable);
+    void settingsRequested();
     void visibilityChanged(bool visible);
 
 protected:

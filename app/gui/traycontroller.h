@@ -10,6 +10,7 @@
 #include "gui/traystate.h"
 
 class QAction;
+class QActionGroup;
 class QMenu;
 
 namespace weir {
@@ -24,15 +25,25 @@ public:
 
     void show();
     void hide();
-    // An Enable/Disable call is running: the action is disabled until it returns.
+    // An Enable/Disable or settings call is running: the actions that change state are disabled until
+    // it returns.
     void setBusy(bool busy);
     void notify(const QString& title, const QString& message, bool warning);
 
     const TrayState& state() const { return state_; }
+    // Shows a state: icon, tooltip, menu texts, which actions are enabled and the checked mode.
+    // updateState() calls it with trayStateFor(the client's state); tests call it directly.
+    void applyState(const TrayState& state);
     QSystemTrayIcon* trayIcon() const { return tray_; }
+    QMenu* menu() const { return menu_; }
+    QAction* redirectAction() const { return redirectAction_; }
+    QAction* tproxyAction() const { return tproxyAction_; }
+    QAction* settingsAction() const { return settingsAction_; }
 
 Q_SIGNALS:
     void enableRequested(bool enable);
+    void modeRequested(const QString& mode); // "redirect" | "tproxy"
+    void settingsRequested();
     void toggleWindowRequested();
     void showWindowRequested();
     void quitRequested();
@@ -40,12 +51,18 @@ Q_SIGNALS:
 private:
     void updateState();
     void onActivated(QSystemTrayIcon::ActivationReason reason);
+    void requestMode(const QString& mode);
 
     HelperClient* client_;
     QSystemTrayIcon* tray_;
     QMenu* menu_;
     QAction* statusAction_;
+    QAction* noticeAction_;
     QAction* toggleAction_;
+    QActionGroup* modeGroup_;
+    QAction* redirectAction_;
+    QAction* tproxyAction_;
+    QAction* settingsAction_;
     QAction* connectionsAction_;
     QAction* quitAction_;
     TrayState state_;

@@ -20,12 +20,45 @@ QString iconPathFor(StateIcon icon) {
     return QStringLiteral(":/icons/weir-unavailable.svg");
 }
 
+namespace {
+
+// Degraded health (the helper found its rules changed and has not put them back), the last error and
+// the helper's warnings: each one line of the tooltip and a part of the status text.
+void addProblems(const HelperStatus& status, TrayState* s, QStringList* details) {
+    QStringList parts;
+    if (status.degraded()) {
+        s->icon = StateIcon::Degraded;
+        parts << (status.healthReason.isEmpty()
+                      ? QCoreApplication::translate("weir::TrayState", "Degraded")
+                      : QCoreApplication::translate("weir::TrayState", "Degraded: %1")
+                            .arg(status.healthReason));
+        s->problem = true;
+    }
+    if (!status.lastError.isEmpty()) {
+        if (status.enabled)
+            s->icon = StateIcon::Degraded;
+        parts << QCoreApplication::translate("weir::TrayState", "Problem: %1").arg(status.lastError);
+        s->problem = true;
+    }
+    for (const QString& warning : status.warnings)
+        parts << QCoreApplication::translate("weir::TrayState", "Warning: %1").arg(warning);
+    for (const QString& part : std::as_const(parts))
+        s->statusText += QStringLiteral(" · ") + part;
+    *details << parts;
+    s->notice = parts.join(QStringLiteral(" · "));
+}
+
+} // namespace
+
 // Strings use QCoreApplication::translate with a literal context (not a macro) so lupdate sees them.
 TrayState trayStateFor(HelperClient::Availability availability, const HelperStatus& status,
                        const QString& clientError) {
     using A = HelperClient::Availability;
     TrayState s;
     s.enabled = availability == A::Available && status.enabled;
+    s.mode = status.mode.compare(QLatin1String("tproxy"), Qt::CaseInsensitive) == 0
+                 ? QStringLiteral("tproxy")
+                 : QStringLiteral("redirect");
     s.toggleText = s.enabled ? QCoreApplication::translate("weir::TrayState", "Disable interception")
                              : QCoreApplication::translate("weir::TrayState", "Enable interception");
     QStringList details; // further tooltip lines
@@ -57,7 +90,8 @@ TrayState trayStateFor(HelperClient::Availability availability, const HelperStat
         break;
     case A::Available: {
         s.canToggle = true;
-        const bool tproxy = status.mode.compare(QLatin1String("tproxy"), Qt::CaseInsensitive) == 0;
+        s.canChangeMode = true;
+        const bool tproxy = s.mode == QLatin1String("tproxy");
         const QString mode = tproxy ? QStringLiteral("TPROXY") : QStringLiteral("REDIRECT");
         if (!status.enabled) {
             s.icon = StateIcon::Off;
@@ -71,15 +105,7 @@ TrayState trayStateFor(HelperClient::Availability availability, const HelperStat
             s.statusText = QCoreApplication::translate("weir::TrayState", "%1 · %2").arg(s.summary, active);
             details << active;
         }
-        if (!status.lastError.isEmpty()) {
-            if (status.enabled)
-                s.icon = StateIcon::Degraded;
-            const QString problem =
-                QCoreApplication::translate("weir::TrayState", "Problem: %1").arg(status.lastError);
-            s.statusText += QStringLiteral(" · ") + problem;
-            details << problem;
-            s.problem = true;
-        }
+        addProblems(status, &s, &details);
         break;
     }
     }

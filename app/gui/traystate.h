@@ -13,14 +13,17 @@ enum class StateIcon { Off, Redirect, Tproxy, Degraded, Unavailable };
 
 struct TrayState {
     StateIcon icon = StateIcon::Unavailable;
-    QString iconPath;       // resource path of the icon's SVG
-    QString summary;        // short: "Interception on (REDIRECT)", for the top of the tray menu
-    QString toolTip;        // tray tooltip: "Weir — interception on (REDIRECT)" and more lines
-    QString statusText;     // the full sentence for the Connections window's status bar
-    QString toggleText;     // "Enable interception" / "Disable interception"
-    bool canToggle = false; // the helper answers, so Enable/Disable can be asked for
-    bool enabled = false;   // interception is on
-    bool problem = false;   // statusText is an error the user should act on
+    QString iconPath;           // resource path of the icon's SVG
+    QString summary;            // short: "Interception on (REDIRECT)", for the top of the tray menu
+    QString toolTip;            // tray tooltip: "Weir — interception on (REDIRECT)" and more lines
+    QString statusText;         // the full sentence for the Connections window's status bar
+    QString notice;             // degraded health, last error and warnings, for a second line in the menu
+    QString toggleText;         // "Enable interception" / "Disable interception"
+    bool canToggle = false;     // the helper answers, so Enable/Disable can be asked for
+    bool enabled = false;       // interception is on
+    bool problem = false;       // statusText is an error the user should act on
+    QString mode;               // "redirect" | "tproxy": the tray's mode switch shows it checked
+    bool canChangeMode = false; // the helper answers, so a mode change can be asked for
 };
 
 // clientError: HelperClient::lastError(), the reason when the helper is unavailable or refuses.

@@ -1,6 +1,9 @@
 // The Connections window against a bus without a helper (ctest runs this under dbus-run-session, so the
 // session bus is a private, empty one): it must say so, clearly.
+#include <QAction>
 #include <QApplication>
+#include <QPushButton>
+#include <QTabWidget>
 #include <QDBusConnection>
 #include <QHeaderView>
 #include <QLineEdit>
@@ -13,6 +16,7 @@
 #include "gui/appcontroller.h"
 #include "gui/connectionmodel.h"
 #include "gui/connectionswindow.h"
+#include "gui/settings/settingsdialog.h"
 
 class TestConnectionsWindow : public QObject {
     Q_OBJECT
@@ -81,6 +85,28 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 5000);
         QCOMPARE(finished.at(0).at(1).toBool(), false);
         QVERIFY(controller.window()->problemText().contains(QStringLiteral("Could not enable interception")));
+
+        // Settings… in the window opens the dialog, which says it could not read the settings.
+        auto* settingsAction = controller.window()->findChild<QAction*>(QStringLiteral("settingsAction"));
+        QVERIFY(settingsAction);
+        QVERIFY(!controller.settingsDialog());
+        settingsAction->trigger();
+        weir::SettingsDialog* dialog = controller.settingsDialog();
+        QVERIFY(dialog);
+        QVERIFY(dialog->isVisible());
+        QTRY_VERIFY_WITH_TIMEOUT(
+            dialog->messageText().startsWith(QStringLiteral("Could not read the settings")), 5000);
+        QVERIFY(!dialog->tabs()->isEnabled());
+        QVERIFY(!dialog->applyButton()->isEnabled());
+        dialog->hide();
+
+        // A refused mode switch (the tray's REDIRECT/TPROXY) is reported in the window like Enable.
+        QSignalSpy applied(&client, &weir::HelperClient::settingsApplied);
+        controller.requestMode(QStringLiteral("tproxy"));
+        QTRY_COMPARE_WITH_TIMEOUT(applied.size(), 1, 5000);
+        QVERIFY(controller.window()->problemText().contains(QStringLiteral("Could not switch the mode")));
+        QVERIFY(
+            dialog->messageText().startsWith(QStringLiteral("Could not read the settings"))); // not its call
         controller.window()->hide();
     }
 

@@ -24,6 +24,19 @@ HelperStatus status(bool enabled, const QString& mode = QStringLiteral("redirect
     s.version = QStringLiteral("0.1.0");
     return s;
 }
+HelperStatus degraded(const QString& reason, const QStringList& warnings = {}) {
+    HelperStatus s = status(true, QStringLiteral("tproxy"), 0);
+    s.health = QStringLiteral("degraded");
+    s.healthReason = reason;
+    s.warnings = warnings;
+    return s;
+}
+
+HelperStatus warned(const QStringList& warnings) {
+    HelperStatus s = status(true, QStringLiteral("redirect"), 1);
+    s.warnings = warnings;
+    return s;
+}
 } // namespace
 
 class TestTrayState : public QObject {
@@ -80,6 +93,27 @@ private Q_SLOTS:
             << "Weir — Interception on (REDIRECT)\n0 active connections\nProblem: rule gone"
             << "Interception on (REDIRECT) · 0 active connections · Problem: rule gone" << true << true
             << true;
+        // Health "degraded": the helper found its rules changed or gone.
+        QTest::newRow("health degraded")
+            << int(A::Available) << degraded(QStringLiteral("WEIR_PRE chain missing")) << QString()
+            << int(StateIcon::Degraded)
+            << "Weir — Interception on (TPROXY)\n0 active connections\nDegraded: WEIR_PRE chain missing"
+            << "Interception on (TPROXY) · 0 active connections · Degraded: WEIR_PRE chain missing" << true
+            << true << true;
+        QTest::newRow("degraded without reason, with a warning")
+            << int(A::Available) << degraded(QString(), {QStringLiteral("no IPv6 route")}) << QString()
+            << int(StateIcon::Degraded)
+            << "Weir — Interception on (TPROXY)\n0 active connections\nDegraded\nWarning: no IPv6 route"
+            << "Interception on (TPROXY) · 0 active connections · Degraded · Warning: no IPv6 route" << true
+            << true << true;
+        // Warnings alone are information, not a problem: the icon keeps the mode.
+        QTest::newRow("warnings")
+            << int(A::Available) << warned({QStringLiteral("ip_forward is off"), QStringLiteral("b")})
+            << QString() << int(StateIcon::Redirect)
+            << "Weir — Interception on (REDIRECT)\n1 active connection\nWarning: ip_forward is off\nWarning: "
+               "b"
+            << "Interception on (REDIRECT) · 1 active connection · Warning: ip_forward is off · Warning: b"
+            << true << true << false;
         QTest::newRow("off with error")
             << int(A::Available) << status(false, QStringLiteral("redirect"), 0, "boom") << QString()
             << int(StateIcon::Off) << "Weir — Interception off\nProblem: boom"
@@ -108,6 +142,12 @@ private Q_SLOTS:
                  enabled ? QStringLiteral("Disable interception") : QStringLiteral("Enable interception"));
         QCOMPARE(s.iconPath, weir::iconPathFor(s.icon));
         QVERIFY(s.toolTip.startsWith(QStringLiteral("Weir — ")));
+        // The tray's mode switch: the helper's mode, choosable only when the helper answers.
+        QCOMPARE(s.mode, status.mode);
+        QCOMPARE(s.canChangeMode, A(availability) == A::Available);
+        // The menu's second line: whatever the status text adds after the summary and the count.
+        QCOMPARE(s.notice.isEmpty(),
+                 !(problem && A(availability) == A::Available) && status.warnings.isEmpty());
     }
 
     // The states a user must tell apart at a glance have different icons and tooltips.
@@ -141,11 +181,18 @@ private Q_SLOTS:
         const TrayState on = weir::trayStateFor(A::Available, status(true, QStringLiteral("redirect"), 2));
         const TrayState missing = weir::trayStateFor(A::Unavailable, status(false));
         QCoreApplication::removeTranslator(&zh);
-        QCOMPARE(off.summary, QStringLiteral("拦截已关闭"));
-        QCOMPARE(on.statusText, QStringLiteral("拦截已开启（REDIRECT） · 2 个活动连接"));
-        QCOMPARE(on.toggleText, QStringLiteral("关闭拦截"));
+        QCOMPARE(off.summary, QStringLiteral("接管已关闭"));
+        QCOMPARE(on.statusText, QStringLiteral("接管已开启（REDIRECT） · 2 个活动连接"));
+        QCOMPARE(on.toggleText, QStringLiteral("关闭接管"));
         QVERIFY(missing.statusText.contains(QStringLiteral("systemctl status weir-helper")));
         QVERIFY(missing.statusText.contains(QStringLiteral("辅助程序")));
+        HelperStatus bad = status(true, QStringLiteral("tproxy"));
+        bad.health = QStringLiteral("degraded");
+        bad.healthReason = QStringLiteral("x");
+        QVERIFY(QCoreApplication::installTranslator(&zh));
+        const TrayState degraded = weir::trayStateFor(A::Available, bad);
+        QCoreApplication::removeTranslator(&zh);
+        QVERIFY2(degraded.toolTip.contains(QStringLiteral("运行异常：x")), qPrintable(degraded.toolTip));
     }
 
     // Every string lupdate found has a finished Chinese translation.
@@ -158,6 +205,8 @@ private Q_SLOTS:
         QCOMPARE(text.count(QStringLiteral("type=\"unfinished\"")), 0);
         QCOMPARE(text.count(QStringLiteral("type=\"vanished\"")), 0);
         QCOMPARE(text.count(QRegularExpression(QStringLiteral("<translation>\\s*</translation>"))), 0);
+        // Interception is 接管 (taking over) for proxy users; 拦截 reads as "block".
+        QCOMPARE(text.count(QStringLiteral("拦截")), 0);
     }
 
     void iconsAreEmbedded() {

@@ -1,0 +1,117 @@
+#include "gui/settings/advancedpage.h"
+
+#include <QCheckBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QRegularExpressionValidator>
+#include <QSpinBox>
+
+#include "config/settings.h"
+
+namespace weir {
+
+namespace {
+const QString kProxyPort = QStringLiteral("proxy_port");
+const QString kOutgoingMark = QStringLiteral("outgoing_mark");
+const QString kFwmark = QStringLiteral("fwmark");
+const QString kRouteTable = QStringLiteral("route_table");
+const QString kReapply = QStringLiteral("reapply_on_drift");
+
+QLineEdit* hexEdit(const QString& key, QWidget* parent) {
+    auto* edit = new QLineEdit(parent);
+    edit->setObjectName(key);
+    // Lets the user type freely within hex digits; checkFields() says what is wrong with the rest.
+    edit->setValidator(new QRegularExpressionValidator(
+        QRegularExpression(QStringLiteral("(0[xX])?[0-9a-fA-F]{0,8}")), edit));
+    edit->setMaximumWidth(edit->fontMetrics().averageCharWidth() * 16);
+    return edit;
+}
+} // namespace
+
+AdvancedPage::AdvancedPage(QWidget* parent)
+    : SettingsPage(parent) {
+    proxyPort_ = new QSpinBox(this);
+    proxyPort_->setObjectName(kProxyPort);
+    proxyPort_->setRange(1, 65535);
+    proxyPort_->setMaximumWidth(proxyPort_->fontMetrics().averageCharWidth() * 16);
+    outgoingMark_ = hexEdit(kOutgoingMark, this);
+    fwmark_ = hexEdit(kFwmark, this);
+    routeTable_ = new QLineEdit(this);
+    routeTable_->setObjectName(kRouteTable);
+    routeTable_->setValidator(
+        new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{0,10}")), routeTable_));
+    routeTable_->setMaximumWidth(routeTable_->fontMetrics().averageCharWidth() * 16);
+    reapply_ = new QCheckBox(tr("Put the rules back when another tool removes them"), this);
+    reapply_->setObjectName(kReapply);
+
+    auto* form = makeForm();
+    addField(form, kProxyPort, tr("Proxy port:"), proxyPort_);
+    addField(form, kOutgoingMark, tr("Outgoing mark (hex):"), outgoingMark_);
+    form->addRow(QString(),
+                 note(tr("Set on Weir's own connections so they are never intercepted again."), this));
+    addField(form, kFwmark, tr("TPROXY firewall mark (hex):"), fwmark_);
+    addField(form, kRouteTable, tr("TPROXY routing table:"), routeTable_);
+    form->addRow(QString(), note(tr("Change these only if another tool (a VPN, a container runtime) uses "
+                                    "the same mark or table."),
+                                 this));
+    addField(form, kReapply, QString(), reapply_);
+
+    connect(proxyPort_, &QSpinBox::valueChanged, this, &SettingsPage::edited);
+    connect(outgoingMark_, &QLineEdit::textChanged, this, &SettingsPage::edited);
+    connect(fwmark_, &QLineEdit::textChanged, this, &SettingsPage::edited);
+    connect(routeTable_, &QLineEdit::textChanged, this, &SettingsPage::edited);
+    connect(reapply_, &QCheckBox::toggled, this, &SettingsPage::edited);
+}
+
+std::optional<quint32> AdvancedPage::parseHex(const QString& text) {
+    QString digits = text.trimmed();
+    if (digits.startsWith(QLatin1String("0x"), Qt::CaseInsensitive))
+        digits = digits.mid(2);
+    bool ok = false;
+    const quint32 value = digits.toUInt(&ok, 16);
+    if (!ok || digits.isEmpty() || digits.size() > 8)
+        return std::nullopt;
+    return value;
+}
+
+QString AdvancedPage::formatHex(quint32 value) {
+    return QStringLiteral("0x") + QString::number(value, 16);
+}
+
+void AdvancedPage::load(const QVariantMap& settings) {
+    proxyPort_->setValue(int(settings.value(kProxyPort, kDefaultProxyPort).toUInt()));
+    outgoingMark_->setText(formatHex(settings.value(kOutgoingMark, kDefaultOutgoingMark).toUInt()));
+    fwmark_->setText(formatHex(settings.value(kFwmark, kDefaultFwmark).toUInt()));
+    routeTable_->setText(QString::number(settings.value(kRouteTable, kDefaultRouteTable).toUInt()));
+    reapply_->setChecked(settings.value(kReapply, true).toBool());
+}
+
+void AdvancedPage::store(QVariantMap* settings) const {
+    settings->insert(kProxyPort, QVariant::fromValue(quint16(proxyPort_->value())));
+    if (const auto mark = parseHex(outgoingMark_->text()))
+        settings->insert(kOutgoingMark, QVariant::fromValue(quint32(*mark)));
+    if (const auto mark = parseHex(fwmark_->text()))
+        settings->insert(kFwmark, QVariant::fromValue(quint32(*mark)));
+    bool ok = false;
+    const quint32 table = routeTable_->text().toUInt(&ok);
+    if (ok)
+        settings->insert(kRouteTable, QVariant::fromValue(table));
+    settings->insert(kReapply, reapply_->isChecked());
+}
+
+settings::FieldErrors AdvancedPage::checkFields() const {
+    settings::FieldErrors errors;
+    const QString notHex = tr("Write a hexadecimal number, like 0x5746");
+    if (!parseHex(outgoingMark_->text()))
+        errors.insert(kOutgoingMark, notHex);
+    if (!parseHex(fwmark_->text()))
+        errors.insert(kFwmark, notHex);
+    bool ok = false;
+    routeTable_->text().toUInt(&ok);
+    if (!ok)
+        errors.insert(kRouteTable, tr("Write a table number from 1 to 4294967295"));
+    return errors;
+}
+
+} // namespace weir
