@@ -218,7 +218,20 @@ weir_polkit_start() {
         cat "$dir/polkitd.log" >&2
         return 1
     fi
+    # Owning its name is not enough: polkitd reads the action files a little later, and a check for
+    # an action it has not loaded yet fails ("Action ... is not registered").
+    if ! _weir_wait 15 _weir_polkit_knows "$dir" io.github.weir.monitor ||
+        ! _weir_wait 15 _weir_polkit_knows "$dir" io.github.weir.control; then
+        _weir_log "polkitd did not load Weir's actions; its log:"
+        cat "$dir/polkitd.log" >&2
+        return 1
+    fi
     _weir_log "polkitd pid $pid"
+}
+
+# _weir_polkit_knows DIR ACTION: polkitd on DIR's bus has loaded ACTION.
+_weir_polkit_knows() {
+    DBUS_SYSTEM_BUS_ADDRESS="unix:path=$1/system_bus_socket" pkaction --action-id "$2" >/dev/null 2>&1
 }
 
 # weir_polkit_add_rules DIR NAME CONTENT
