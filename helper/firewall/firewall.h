@@ -15,6 +15,8 @@ namespace weir::firewall {
 
 using weir::Mode;
 
+// Deprecated: use weir::Settings and planRules(const weir::Settings&). Kept until helper/service
+// moves over; planRules(InterceptSettings) converts it.
 struct InterceptSettings {
     Mode mode = Mode::Redirect;
     std::uint16_t proxyPort = 41080;
@@ -37,6 +39,10 @@ public:
     // Removes every WEIR_ chain and every rule jumping to one or tagged "weir", whatever plan made it.
     // *removed (if given) gets how many chains and rules outside them were deleted (0: nothing found).
     virtual bool removeAll(std::string* error, std::size_t* removed = nullptr) = 0;
+    // Drift check, changing nothing: true when every chain and rule of the plan is installed exactly
+    // and Weir's chains hold nothing else. Otherwise false with *difference saying what differs,
+    // e.g. "chain WEIR_OUTPUT missing in ipv4 nat" or "rule `-A OUTPUT ...` missing in ipv4 nat".
+    virtual bool verify(const RulePlan& plan, std::string* difference) = 0;
 };
 
 } // namespace weir::firewall

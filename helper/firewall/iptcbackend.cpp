@@ -1,19 +1,15 @@
 #include "firewall/iptcbackend.h"
+#include "firewall/iptcentry.h"
+#include "firewall/iptcsupport.h"
 #include "firewall/ruleplan.h"
 
 // <netinet/in.h> must come before any <linux/netfilter*.h> (struct in_addr is defined by both).
 #include <netinet/in.h>
-#include <arpa/inet.h>
-#include <net/if.h>
 #include <libiptc/libiptc.h>
 extern "C" { // libip6tc.h (iptables 1.8.9) has no extern "C" guard of its own
 #include <libiptc/libip6tc.h>
 }
-#include <linux/netfilter/nf_nat.h>
-#include <linux/netfilter/xt_TPROXY.h>
-#include <linux/netfilter/xt_addrtype.h>
 #include <linux/netfilter/xt_comment.h>
-#include <linux/netfilter/xt_mark.h>
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -47,173 +43,9 @@ Label label(const std::string& name) {
     return l;
 }
 
-template <class T> std::vector<unsigned char> bytesOf(const T& value) {
-    static_assert(std::is_trivially_copyable_v<T>);
-    const auto* p = reinterpret_cast<const unsigned char*>(&value);
-    return {p, p + sizeof(T)};
-}
-
 void setError(std::string* error, const std::string& text) {
     if (error)
         *error = text;
-}
-
-// The lock `iptables -w` and other xtables users serialise on. libiptc does not take it.
-class XtablesLock {
-public:
-    ~XtablesLock() {
-        if (m_fd >= 0)
-            ::close(m_fd); // closing releases the flock
-    }
-
-    bool acquire(std::string path, int timeoutMs, std::string* error) {
-        if (path.empty()) {
-            const char* env = std::getenv("XTABLES_LOCKFILE");
-            path = env && *env ? env : "/run/xtables.lock";
-        }
-        m_fd = ::open(path.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-        if (m_fd < 0) {
-            setError(error, "cannot open the xtables lock " + path + ": " + std::strerror(errno));
-            return false;
-        }
-        const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
-        while (::flock(m_fd, LOCK_EX | LOCK_NB) != 0) {
-            if (errno != EWOULDBLOCK && errno != EINTR) {
-                setError(error, "cannot lock " + path + ": " + std::strerror(errno));
-                return false;
-            }
-            if (std::chrono::steady_clock::now() >= deadline) {
-                setError(error, "another program (iptables -w, firewalld, ...) held the xtables lock " +
-                                    path + " for more than " + std::to_string(timeoutMs) +
-                                    " ms; try again later");
-                return false;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        return true;
-    }
-
-private:
-    int m_fd = -1;
-};
-
-// iptc_commit only says EINVAL; the kernel logs why. Remembers where the log ends before a commit
-// and reads what was added after it failed. Best effort: needs root, and the log is shared by all
-// namespaces, so a line from elsewhere may slip in.
-class KernelLogTail {
-public:
-    KernelLogTail() {
-        m_fd = ::open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-        if (m_fd >= 0)
-            ::lseek(m_fd, 0, SEEK_END);
-    }
-    ~KernelLogTail() {
-        if (m_fd >= 0)
-            ::close(m_fd);
-    }
-    KernelLogTail(const KernelLogTail&) = delete;
-    KernelLogTail& operator=(const KernelLogTail&) = delete;
-
-    // New records that look like xtables messages, joined with "; ".
-    std::string newLines() const {
-        std::string out;
-        char record[2048];
-        for (int i = 0; m_fd >= 0 && i < 64; ++i) {
-            const ssize_t n = ::read(m_fd, record, sizeof record - 1);
-            if (n < 0 && errno == EPIPE)
-                continue; // overwritten records: go on with the next one
-            if (n <= 0)
-                break;
-            const std::string text(record, static_cast<std::size_t>(n));
-            const auto start = text.find(';');
-            if (start == std::string::npos)
-                continue;
-            std::string message = text.substr(start + 1, text.find('\n', start) - start - 1);
-            if (message.find("tables") == std::string::npos && message.find("target") == std::string::npos &&
-                message.find("match") == std::string::npos)
-                continue;
-            out += (out.empty() ? "" : "; ") + message;
-        }
-        return out;
-    }
-
-private:
-    int m_fd = -1;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Entries: a header (ipt_entry / ip6t_entry), XT_ALIGNed matches, an XT_ALIGNed target.
-
-struct Part {
-    std::string name;
-    std::uint8_t revision = 0;
-    std::vector<unsigned char> data;
-};
-
-template <class Entry>
-std::vector<unsigned char> buildEntry(const Entry& header, const std::vector<Part>& matches,
-                                      const Part& target) {
-    std::size_t offset = XT_ALIGN(sizeof(Entry));
-    std::vector<std::size_t> matchSizes;
-    for (const auto& m : matches) {
-        matchSizes.push_back(XT_ALIGN(sizeof(xt_entry_match) + m.data.size()));
-        offset += matchSizes.back();
-    }
-    const std::size_t targetSize = XT_ALIGN(sizeof(xt_entry_target) + target.data.size());
-    std::vector<unsigned char> buf(offset + targetSize, 0); // padding must be zero: the kernel compares it
-
-    auto* e = reinterpret_cast<Entry*>(buf.data());
-    *e = header;
-    e->target_offset = static_cast<std::uint16_t>(offset);
-    e->next_offset = static_cast<std::uint16_t>(offset + targetSize);
-
-    std::size_t pos = XT_ALIGN(sizeof(Entry));
-    for (std::size_t i = 0; i < matches.size(); ++i) {
-        auto* m = reinterpret_cast<xt_entry_match*>(buf.data() + pos);
-        m->u.user.match_size = static_cast<std::uint16_t>(matchSizes[i]);
-        std::strncpy(m->u.user.name, matches[i].name.c_str(), sizeof(m->u.user.name) - 1);
-        m->u.user.revision = matches[i].revision;
-        std::memcpy(m->data, matches[i].data.data(), matches[i].data.size());
-        pos += matchSizes[i];
-    }
-    auto* t = reinterpret_cast<xt_entry_target*>(buf.data() + offset);
-    t->u.user.target_size = static_cast<std::uint16_t>(targetSize);
-    std::strncpy(t->u.user.name, target.name.c_str(), sizeof(t->u.user.name) - 1);
-    t->u.user.revision = target.revision;
-    std::memcpy(t->data, target.data.data(), target.data.size());
-    return buf;
-}
-
-// Interface name and mask as iptables fills them: a trailing '+' is a prefix wildcard.
-bool fillInterface(const std::string& name, char* iface, unsigned char* mask, std::string* error) {
-    if (name.size() >= IFNAMSIZ) {
-        setError(error, "interface name too long: " + name);
-        return false;
-    }
-    std::strncpy(iface, name.c_str(), IFNAMSIZ - 1);
-    const bool wildcard = !name.empty() && name.back() == '+';
-    std::memset(mask, 0xff, wildcard ? name.size() - 1 : name.size() + 1);
-    return true;
-}
-
-bool parsePrefix(int af, const Cidr& cidr, void* addr, void* mask, std::string* error) {
-    const int bits = af == AF_INET ? 32 : 128;
-    if (inet_pton(af, cidr.address.c_str(), addr) != 1 || cidr.prefixLength < 0 || cidr.prefixLength > bits) {
-        setError(error, "bad address prefix " + cidr.address + "/" + std::to_string(cidr.prefixLength));
-        return false;
-    }
-    auto* a = static_cast<unsigned char*>(addr);
-    auto* m = static_cast<unsigned char*>(mask);
-    for (int i = 0; i < bits / 8; ++i) {
-        const int keep = std::clamp(cidr.prefixLength - i * 8, 0, 8);
-        m[i] = static_cast<unsigned char>(0xff00 >> keep);
-        a[i] &= m[i];
-    }
-    return true;
-}
-
-std::uint8_t ipProto(Protocol p) {
-    return p == Protocol::Tcp ? IPPROTO_TCP : IPPROTO_UDP;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,32 +83,6 @@ struct V4 {
     static int deleteEntry(const Label& c, const Entry* e, unsigned char* mask, xtc_handle* h) {
         return iptc_delete_entry(c.data(), e, mask, h);
     }
-
-    static bool header(const Rule& r, Entry* e, std::string* error) {
-        if (r.protocol)
-            e->ip.proto = ipProto(*r.protocol);
-        if (r.destination) {
-            if (!parsePrefix(af, *r.destination, &e->ip.dst, &e->ip.dmsk, error))
-                return false;
-            if (r.invertDestination)
-                e->ip.invflags |= IPT_INV_DSTIP;
-        }
-        if (!r.outInterface.empty()) {
-            if (!fillInterface(r.outInterface, e->ip.outiface, e->ip.outiface_mask, error))
-                return false;
-            if (r.invertOutInterface)
-                e->ip.invflags |= IPT_INV_VIA_OUT;
-        }
-        return true;
-    }
-
-    static Part redirect(std::uint16_t port) {
-        nf_nat_ipv4_multi_range_compat mr{};
-        mr.rangesize = 1;
-        mr.range[0].flags = NF_NAT_RANGE_PROTO_SPECIFIED;
-        mr.range[0].min.tcp.port = mr.range[0].max.tcp.port = htons(port);
-        return {"REDIRECT", 0, bytesOf(mr)};
-    }
 };
 
 struct V6 {
@@ -311,110 +117,7 @@ struct V6 {
     static int deleteEntry(const Label& c, const Entry* e, unsigned char* mask, xtc_handle* h) {
         return ip6tc_delete_entry(c.data(), e, mask, h);
     }
-
-    static bool header(const Rule& r, Entry* e, std::string* error) {
-        if (r.protocol) {
-            e->ipv6.proto = ipProto(*r.protocol);
-            e->ipv6.flags |= IP6T_F_PROTO; // without it the kernel ignores proto
-        }
-        if (r.destination) {
-            if (!parsePrefix(af, *r.destination, &e->ipv6.dst, &e->ipv6.dmsk, error))
-                return false;
-            if (r.invertDestination)
-                e->ipv6.invflags |= IP6T_INV_DSTIP;
-        }
-        if (!r.outInterface.empty()) {
-            if (!fillInterface(r.outInterface, e->ipv6.outiface, e->ipv6.outiface_mask, error))
-                return false;
-            if (r.invertOutInterface)
-                e->ipv6.invflags |= IP6T_INV_VIA_OUT;
-        }
-        return true;
-    }
-
-    static Part redirect(std::uint16_t port) {
-        nf_nat_range range{};
-        range.flags = NF_NAT_RANGE_PROTO_SPECIFIED;
-        range.min_proto.tcp.port = range.max_proto.tcp.port = htons(port);
-        return {"REDIRECT", 0, bytesOf(range)};
-    }
 };
-
-template <class F> struct PartBuilder {
-    std::string* error;
-
-    std::optional<Part> operator()(const MarkMatch& m) const {
-        xt_mark_mtinfo1 info{};
-        info.mark = m.value;
-        info.mask = m.mask;
-        info.invert = m.invert ? 1 : 0;
-        return Part{"mark", 1, bytesOf(info)};
-    }
-    std::optional<Part> operator()(const AddrTypeMatch& m) const {
-        xt_addrtype_info_v1 info{};
-        info.dest = XT_ADDRTYPE_LOCAL;
-        if (m.invert)
-            info.flags |= XT_ADDRTYPE_INVERT_DEST;
-        return Part{"addrtype", 1, bytesOf(info)};
-    }
-    std::optional<Part> operator()(const CommentMatch& m) const {
-        xt_comment_info info{};
-        if (m.text.size() >= sizeof(info.comment)) {
-            setError(error, "comment too long: " + m.text);
-            return std::nullopt;
-        }
-        std::strncpy(info.comment, m.text.c_str(), sizeof(info.comment) - 1);
-        return Part{"comment", 0, bytesOf(info)};
-    }
-
-    std::optional<Part> operator()(const JumpTarget& t) const {
-        if (t.chain.empty() || t.chain.size() >= XT_EXTENSION_MAXNAMELEN) {
-            setError(error, "bad chain name: " + t.chain);
-            return std::nullopt;
-        }
-        return Part{t.chain, 0, std::vector<unsigned char>(sizeof(int))}; // libiptc maps the name
-    }
-    std::optional<Part> operator()(const ReturnTarget&) const {
-        return Part{"RETURN", 0, std::vector<unsigned char>(sizeof(int))};
-    }
-    std::optional<Part> operator()(const RedirectTarget& t) const { return F::redirect(t.toPort); }
-    std::optional<Part> operator()(const TproxyTarget& t) const {
-        xt_tproxy_target_info_v1 info{};
-        info.mark_value = t.markValue;
-        info.mark_mask = t.markMask;
-        info.lport = htons(t.onPort);
-        if (!t.onIp.empty() && inet_pton(F::af, t.onIp.c_str(), &info.laddr) != 1) {
-            setError(error, "bad TPROXY address " + t.onIp);
-            return std::nullopt;
-        }
-        return Part{"TPROXY", 1, bytesOf(info)};
-    }
-    std::optional<Part> operator()(const MarkTarget& t) const {
-        xt_mark_tginfo2 info{};
-        info.mark = t.value;
-        info.mask = t.mask;
-        return Part{"MARK", 2, bytesOf(info)};
-    }
-};
-
-template <class F> bool entryFor(const Rule& rule, std::vector<unsigned char>* out, std::string* error) {
-    typename F::Entry header{};
-    if (!F::header(rule, &header, error))
-        return false;
-    PartBuilder<F> build{error};
-    std::vector<Part> matches;
-    for (const auto& m : rule.matches) {
-        auto part = std::visit(build, m);
-        if (!part)
-            return false;
-        matches.push_back(std::move(*part));
-    }
-    auto target = std::visit(build, rule.target);
-    if (!target)
-        return false;
-    *out = buildEntry(header, matches, *target);
-    return true;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Table transactions
@@ -503,9 +206,52 @@ template <class F> std::vector<std::string> chainsOf(const RulePlan& plan, Table
     return out;
 }
 
-template <class F> bool installTable(xtc_handle* h, const RulePlan& plan, Table table, std::string* error) {
+// WEIR_FAULT_REJECT (see iptcbackend.h): whether to make the commit of this family's table fail.
+bool faultRequested(Family family, Table table) {
+    const char* env = std::getenv("WEIR_FAULT_REJECT");
+    if (!env)
+        return false;
+    const std::string wanted = std::string(toString(family)) + " " + tableName(table);
+    std::string list = env;
+    for (std::size_t start = 0; start <= list.size();) {
+        const auto comma = std::min(list.find(',', start), list.size());
+        if (list.substr(start, comma - start) == wanted)
+            return true;
+        start = comma + 1;
+    }
+    return false;
+}
+
+// A rule the kernel accepts from libiptc but refuses at commit (EINVAL): a target that is only
+// valid in the other table. It goes into its own chain, so the rest of the table is the real plan.
+Rule faultRule(Family family, Table table) {
+    Rule r;
+    r.family = family;
+    r.table = table;
+    r.chain = std::string(kChainPrefix) + "FAULT";
+    r.protocol = Protocol::Tcp;
+    r.matches.emplace_back(CommentMatch{kRuleComment});
+    if (table == Table::Nat)
+        r.target = TproxyTarget{1, "", 1, 1}; // TPROXY: mangle only
+    else
+        r.target = RedirectTarget{1}; // REDIRECT: nat only
+    return r;
+}
+
+// Creates the plan's chains and adds its rules of one table (plus the fault rule when asked for).
+// *added gets every rule added, for naming them if the kernel refuses the table.
+template <class F>
+bool installTable(xtc_handle* h, const RulePlan& plan, Table table, std::vector<Rule>* added,
+                  std::string* error) {
     const char* tname = tableName(table);
-    for (const auto& chain : chainsOf<F>(plan, table)) {
+    auto chains = chainsOf<F>(plan, table);
+    std::vector<const Rule*> rules = rulesOf<F>(plan, table);
+    const Rule fault = faultRule(F::family, table);
+    if (faultRequested(F::family, table)) {
+        chains.push_back(fault.chain);
+        rules.push_back(&fault);
+    }
+    for (const auto& chain : chains) {
         if (!isWeirChain(chain) || chain.size() >= XT_EXTENSION_MAXNAMELEN) {
             setError(error, "refusing to create chain " + chain + " (Weir's chains start with WEIR_)");
             return false;
@@ -515,16 +261,16 @@ template <class F> bool installTable(xtc_handle* h, const RulePlan& plan, Table 
             return false;
         }
     }
-    const auto rules = rulesOf<F>(plan, table);
     auto add = [&](const Rule& rule) {
-        std::vector<unsigned char> entry;
-        if (!entryFor<F>(rule, &entry, error))
+        const auto entry = kernelEntry(rule, error);
+        if (!entry)
             return false;
-        const auto* e = reinterpret_cast<const typename F::Entry*>(entry.data());
+        const auto* e = reinterpret_cast<const typename F::Entry*>(entry->bytes.data());
         const int ok = rule.position == Rule::Position::InsertTop ? F::insert(label(rule.chain), e, 0, h)
                                                                   : F::append(label(rule.chain), e, h);
         if (!ok)
             setError(error, failure<F>("cannot add rule `" + renderRule(rule) + "`", tname, errno));
+        added->push_back(rule);
         return ok != 0;
     };
     // Inserted at the top in reverse, so they end up in plan order.
@@ -535,6 +281,27 @@ template <class F> bool installTable(xtc_handle* h, const RulePlan& plan, Table 
         if (r->position == Rule::Position::Append && !add(*r))
             return false;
     return true;
+}
+
+// Which of the rules the kernel refused, going by the extension its log names ("TPROXY target:
+// only valid in mangle table", "xt_cgroup: invalid path"); all of them when it does not say.
+std::string blameRules(const std::vector<Rule>& rules, const std::string& kernelLog) {
+    std::vector<const Rule*> suspects;
+    for (const auto& r : rules)
+        for (const auto& name : extensionNames(r))
+            if (kernelLog.find(name + " target") != std::string::npos ||
+                kernelLog.find(name + " match") != std::string::npos ||
+                kernelLog.find("xt_" + name + ":") != std::string::npos) {
+                suspects.push_back(&r);
+                break;
+            }
+    std::string out = suspects.empty() ? " Rules being added:" : " Refused rule(s):";
+    if (suspects.empty())
+        for (const auto& r : rules)
+            suspects.push_back(&r);
+    for (const Rule* r : suspects)
+        out += "\n  " + renderRule(*r);
+    return out;
 }
 
 template <class F>
@@ -548,12 +315,11 @@ bool removePlanFromTable(xtc_handle* h, const RulePlan& plan, Table table, bool*
     for (const Rule* rule : rulesOf<F>(plan, table)) {
         if (planChain(rule->chain) || !F::isChain(label(rule->chain), h))
             continue;
-        std::vector<unsigned char> entry;
-        if (!entryFor<F>(*rule, &entry, error))
+        auto entry = kernelEntry(*rule, error);
+        if (!entry)
             return false;
-        std::vector<unsigned char> mask(entry.size(), 0xff);
-        const auto* e = reinterpret_cast<const typename F::Entry*>(entry.data());
-        while (F::deleteEntry(label(rule->chain), e, mask.data(), h))
+        const auto* e = reinterpret_cast<const typename F::Entry*>(entry->bytes.data());
+        while (F::deleteEntry(label(rule->chain), e, entry->mask.data(), h))
             *dirty = true;
     }
     for (const auto& chain : chains)
@@ -578,7 +344,7 @@ bool removePlanFromTable(xtc_handle* h, const RulePlan& plan, Table table, bool*
 // The handle is always freed. mutate sets *dirty when there is something to commit.
 template <class F>
 bool transaction(const char* table, int attempts, const std::function<bool(xtc_handle*, bool*)>& mutate,
-                 std::string* error) {
+                 std::string* error, const std::function<std::string(const std::string&)>& blame = {}) {
     for (int attempt = 1;; ++attempt) {
         xtc_handle* h = F::init(table);
         if (!h) {
@@ -601,12 +367,17 @@ bool transaction(const char* table, int attempts, const std::function<bool(xtc_h
             continue;
         std::string text = std::string("the kernel rejected the ") + F::label + " " + table +
                            " table (iptc_commit: " + F::strerror(err) + ")";
-        if (err == EAGAIN)
+        if (err == EAGAIN) {
             text += " after " + std::to_string(attempts) + " attempts: other programs keep changing it";
-        else if (const std::string reason = kernelLog.newLines(); !reason.empty())
-            text += "; the table is unchanged. Kernel log (dmesg): " + reason;
-        else
-            text += "; the table is unchanged. The reason is in the kernel log (dmesg)";
+        } else {
+            const std::string reason = kernelLog.newLines();
+            if (!reason.empty())
+                text += "; the table is unchanged. Kernel log (dmesg): " + reason + ".";
+            else
+                text += "; the table is unchanged. The reason is in the kernel log (dmesg).";
+            if (blame)
+                text += blame(reason);
+        }
         setError(error, text);
         return false;
     }
@@ -648,14 +419,17 @@ bool cleanExisting(int attempts, std::size_t* count, std::string* error, const R
 
 template <class F> bool applyTable(int attempts, const RulePlan& plan, Table table, std::string* error) {
     const char* name = tableName(table);
+    std::vector<Rule> added;
     auto mutate = [&](xtc_handle* h, bool* dirty) {
         std::size_t ignored = 0;
+        added.clear(); // filled again on an EAGAIN retry
         if (!cleanTable<F>(h, name, dirty, &ignored, error))
             return false;
         *dirty = true;
-        return installTable<F>(h, plan, table, error);
+        return installTable<F>(h, plan, table, &added, error);
     };
-    return transaction<F>(name, attempts, mutate, error);
+    auto blame = [&added](const std::string& kernelLog) { return blameRules(added, kernelLog); };
+    return transaction<F>(name, attempts, mutate, error, blame);
 }
 
 template <class F> bool cleanOne(int attempts, Table table, std::string* error) {
@@ -665,6 +439,71 @@ template <class F> bool cleanOne(int attempts, Table table, std::string* error) 
         return cleanTable<F>(h, name, dirty, &ignored, error);
     };
     return transaction<F>(name, attempts, clean, error);
+}
+
+// What remains after verifyTable() deleted the plan's rules on its private handle: anything of Weir's.
+template <class F>
+bool leftoversMatch(xtc_handle* h, const std::vector<std::string>& planChains, const std::string& where,
+                    std::string* difference) {
+    std::vector<std::string> chains;
+    for (const char* c = F::firstChain(h); c; c = F::nextChain(h))
+        chains.emplace_back(c);
+    for (const auto& chain : chains) {
+        const bool planned = std::find(planChains.begin(), planChains.end(), chain) != planChains.end();
+        if (isWeirChain(chain) && !planned) {
+            setError(difference, "chain " + chain + where + " is not in the plan");
+            return false;
+        }
+        std::size_t extra = 0;
+        for (auto* e = F::firstRule(chain.c_str(), h); e; e = F::nextRule(e, h)) {
+            const char* target = F::target(e, h);
+            if (planned || (target && isWeirChain(target)) || hasWeirComment<F>(e))
+                ++extra;
+        }
+        if (extra > 0) {
+            setError(difference, "chain " + chain + where + " has " + std::to_string(extra) +
+                                     " rule(s) of Weir that are not in the plan (changed or added)");
+            return false;
+        }
+    }
+    return true;
+}
+
+template <class F> bool verifyTable(const RulePlan& plan, Table table, std::string* difference) {
+    const char* name = tableName(table);
+    const std::string where = std::string(" in ") + toString(F::family) + " " + name;
+    if (!tableExists(F::namesFile, name)) {
+        setError(difference, std::string("table") + where.substr(3) + " missing");
+        return false;
+    }
+    xtc_handle* h = F::init(name);
+    if (!h) {
+        setError(difference, std::string("cannot read") + where.substr(3) + ": " + F::strerror(errno));
+        return false;
+    }
+    // Never committed: every change below stays in this handle.
+    std::unique_ptr<xtc_handle, void (*)(xtc_handle*)> guard(h, F::free);
+    const auto chains = chainsOf<F>(plan, table);
+    for (const auto& chain : chains)
+        if (!F::isChain(label(chain), h)) {
+            setError(difference, "chain " + chain + " missing" + where);
+            return false;
+        }
+    for (const Rule* rule : rulesOf<F>(plan, table)) {
+        std::string error;
+        auto entry = kernelEntry(*rule, &error);
+        if (!entry) {
+            setError(difference, "rule `" + renderRule(*rule) + "` cannot be built: " + error);
+            return false;
+        }
+        const auto* e = reinterpret_cast<const typename F::Entry*>(entry->bytes.data());
+        if (!F::isChain(label(rule->chain), h) ||
+            !F::deleteEntry(label(rule->chain), e, entry->mask.data(), h)) {
+            setError(difference, "rule `" + renderRule(*rule) + "` missing" + where);
+            return false;
+        }
+    }
+    return leftoversMatch<F>(h, chains, where, difference);
 }
 
 } // namespace
@@ -745,6 +584,16 @@ bool IptcBackend::removeAll(std::string* error, std::size_t* removed) {
     if (removed)
         *removed = count;
     return ok;
+}
+
+bool IptcBackend::verify(const RulePlan& plan, std::string* difference) {
+    for (const auto& [family, table] : plan.tables()) {
+        const bool ok = family == Family::V4 ? verifyTable<V4>(plan, table, difference)
+                                             : verifyTable<V6>(plan, table, difference);
+        if (!ok)
+            return false;
+    }
+    return true;
 }
 
 } // namespace weir::firewall

@@ -1,5 +1,11 @@
 // FirewallBackend on the legacy xtables kernel interface, through libiptc (IPv4) and libip6tc (IPv6).
 // Rules written here are seen by iptables-legacy-save, not by iptables-nft.
+//
+// Fault injection (for tests of the rollback path; the one hook that exists for tests):
+//   WEIR_FAULT_REJECT="ipv6 mangle"   (a comma-separated list of "ipv4|ipv6 nat|mangle")
+// makes apply() add, to each listed table it commits, a chain WEIR_FAULT holding a rule the kernel
+// really refuses (TPROXY in nat, REDIRECT in mangle), so that commit fails with EINVAL exactly as a
+// bad plan would, and apply() takes its real rollback path.
 #pragma once
 
 #include "firewall/firewall.h"
@@ -32,6 +38,10 @@ public:
     // Only looks at tables that already exist (/proc/net/ip{,6}_tables_names), so it never
     // instantiates legacy tables on a host that does not use them.
     bool removeAll(std::string* error, std::size_t* removed = nullptr) override;
+    // On a fresh libiptc handle per table: deletes each planned rule with an exact-match mask (all
+    // must be found), then checks Weir's chains are left empty and no other rule of Weir remains;
+    // the handle is freed without a commit. Reads only (no lock: iptc_init takes one snapshot).
+    bool verify(const RulePlan& plan, std::string* difference) override;
 
 private:
     Options m_options;

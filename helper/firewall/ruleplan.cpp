@@ -62,6 +62,22 @@ std::string quoted(const std::string& s) {
     return out + "\"";
 }
 
+} // namespace
+
+const std::array<TcpFlagName, 6> kTcpFlagNames = {
+    {{"FIN", 0x01}, {"SYN", 0x02}, {"RST", 0x04}, {"PSH", 0x08}, {"ACK", 0x10}, {"URG", 0x20}}};
+
+namespace {
+
+// As libxt_tcp prints them: names from the lowest bit up, comma-separated; NONE for none.
+std::string tcpFlags(std::uint8_t flags) {
+    std::string out;
+    for (const auto& f : kTcpFlagNames)
+        if (flags & f.bit)
+            out += (out.empty() ? "" : ",") + std::string(f.name);
+    return out.empty() ? "NONE" : out;
+}
+
 struct MatchRenderer {
     std::string operator()(const MarkMatch& m) const {
         return std::string(" -m mark") + (m.invert ? " !" : "") + " --mark " +
@@ -71,12 +87,36 @@ struct MatchRenderer {
         return std::string(" -m addrtype") + (m.invert ? " !" : "") + " --dst-type LOCAL";
     }
     std::string operator()(const CommentMatch& m) const { return " -m comment --comment " + quoted(m.text); }
+    std::string operator()(const SocketMatch& m) const {
+        return std::string(" -m socket") + (m.transparent ? " --transparent" : "");
+    }
+    std::string operator()(const TcpFlagsMatch& m) const {
+        return std::string(" -m tcp") + (m.invert ? " !" : "") + " --tcp-flags " + tcpFlags(m.mask) + " " +
+               tcpFlags(m.compare);
+    }
+    std::string operator()(const OwnerMatch& m) const {
+        return std::string(" -m owner") + (m.invert ? " !" : "") +
+               (m.kind == OwnerMatch::Kind::Uid ? " --uid-owner " : " --gid-owner ") + std::to_string(m.id);
+    }
+    std::string operator()(const CgroupMatch& m) const {
+        return std::string(" -m cgroup") + (m.invert ? " !" : "") + " --path " + quoted(m.path);
+    }
+    std::string operator()(const MultiportMatch& m) const {
+        std::string ports;
+        for (const auto& p : m.destinationPorts) {
+            ports += (ports.empty() ? "" : ",") + std::to_string(p.first);
+            if (p.last != p.first)
+                ports += ":" + std::to_string(p.last);
+        }
+        return std::string(" -m multiport") + (m.invert ? " !" : "") + " --dports " + ports;
+    }
 };
 
 struct TargetRenderer {
     Family family;
     std::string operator()(const JumpTarget& t) const { return " -j " + t.chain; }
     std::string operator()(const ReturnTarget&) const { return " -j RETURN"; }
+    std::string operator()(const AcceptTarget&) const { return " -j ACCEPT"; }
     std::string operator()(const RedirectTarget& t) const {
         return " -j REDIRECT --to-ports " + std::to_string(t.toPort);
     }
@@ -89,53 +129,6 @@ struct TargetRenderer {
         return " -j MARK --set-xmark " + valueMask(t.value, t.mask, true);
     }
 };
-
-Rule weirRule(std::string chain, Target target) {
-    Rule r;
-    r.chain = std::move(chain);
-    r.target = std::move(target);
-    return r;
-}
-
-void tag(Rule& r) {
-    r.matches.emplace_back(CommentMatch{kRuleComment});
-}
-
-std::optional<RulePlan> planRedirect(const InterceptSettings& s) {
-    const std::string chain = std::string(kChainPrefix) + "OUTPUT";
-    RulePlan plan;
-    plan.chains.push_back({Family::V4, Table::Nat, chain});
-
-    // The only rule in a built-in chain: the jump. TCP only; REDIRECT cannot carry anything else.
-    Rule jump = weirRule("OUTPUT", JumpTarget{chain});
-    jump.position = Rule::Position::InsertTop;
-    jump.protocol = Protocol::Tcp;
-    tag(jump);
-    plan.rules.push_back(jump);
-
-    // First: the core's own outgoing sockets (SO_MARK), so its upstream connections never loop back.
-    Rule own = weirRule(chain, ReturnTarget{});
-    own.matches.emplace_back(MarkMatch{s.bypassMark, 0xffffffff, false});
-    tag(own);
-    plan.rules.push_back(own);
-
-    // Loopback, then every address of this machine (covers the core's listener and local services).
-    Rule loopback = weirRule(chain, ReturnTarget{});
-    loopback.destination = Cidr{"127.0.0.0", 8};
-    tag(loopback);
-    plan.rules.push_back(loopback);
-
-    Rule local = weirRule(chain, ReturnTarget{});
-    local.matches.emplace_back(AddrTypeMatch{AddrTypeMatch::Type::Local, false});
-    tag(local);
-    plan.rules.push_back(local);
-
-    Rule redirect = weirRule(chain, RedirectTarget{s.proxyPort});
-    redirect.protocol = Protocol::Tcp;
-    tag(redirect);
-    plan.rules.push_back(redirect);
-    return plan;
-}
 
 } // namespace
 
@@ -174,30 +167,15 @@ std::vector<std::pair<Family, Table>> RulePlan::tables() const {
     return out;
 }
 
-std::optional<RulePlan> planRules(const InterceptSettings& settings, std::string* error) {
-    auto fail = [error](const char* why) -> std::optional<RulePlan> {
-        if (error)
-            *error = why;
-        return std::nullopt;
-    };
-    if (settings.proxyPort == 0)
-        return fail("the proxy port must not be 0");
-    if (settings.bypassMark == 0)
-        return fail("the bypass mark must not be 0 (unmarked traffic would bypass the proxy)");
-    switch (settings.mode) {
-    case Mode::Redirect:
-        return planRedirect(settings);
-    case Mode::Tproxy:
-        return fail("TPROXY mode is not supported yet");
-    }
-    return fail("unknown interception mode");
-}
-
 std::string renderRule(const Rule& r) {
     std::string line = "-A " + r.chain;
+    if (r.source)
+        line += std::string(r.invertSource ? " !" : "") + " -s " + normalisedCidr(*r.source, r.family);
     if (r.destination)
         line +=
             std::string(r.invertDestination ? " !" : "") + " -d " + normalisedCidr(*r.destination, r.family);
+    if (!r.inInterface.empty())
+        line += std::string(r.invertInInterface ? " !" : "") + " -i " + r.inInterface;
     if (!r.outInterface.empty())
         line += std::string(r.invertOutInterface ? " !" : "") + " -o " + r.outInterface;
     if (r.protocol)

@@ -3,13 +3,107 @@
 
 #include "firewall/ruleplan.h"
 
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace weir::firewall::test {
 
-inline InterceptSettings nonDefaultSettings() {
-    InterceptSettings s;
-    s.proxyPort = 12345;
-    s.bypassMark = 0x1;
-    return s;
+using weir::Mode;
+using weir::Settings;
+
+// One settings case per golden file (golden/<name>.rules). The netns test applies each of them, so
+// interfaces need not exist but cgroup paths must ("/" always does).
+struct PlanCase {
+    const char* name;
+    Settings settings;
+};
+
+inline Cidr cidr(const char* text) {
+    return *Cidr::parse(text);
+}
+
+inline std::vector<PlanCase> planCases() {
+    std::vector<PlanCase> cases;
+    auto add = [&cases](const char* name, auto change) {
+        Settings s;
+        change(s);
+        cases.push_back({name, s});
+    };
+    auto gateway = [](Settings& s, Scope scope) {
+        s.scope = scope;
+        s.gatewayInterfaces = {"eth1", "wlan+"};
+        s.gatewaySources = {cidr("192.168.50.0/24"), cidr("fd00:50::/64")};
+    };
+    add("redirect-local-v4", [](Settings& s) { s.ipv6 = false; });
+    add("redirect-local", [](Settings&) {});
+    add("redirect-gateway", [&](Settings& s) { gateway(s, Scope::Gateway); });
+    add("redirect-both-v4-sources", [](Settings& s) {
+        s.scope = Scope::Both;
+        s.gatewayInterfaces = {"eth1"};
+        s.gatewaySources = {cidr("10.8.0.0/16"), cidr("10.9.0.0/16")}; // no IPv6 LAN: v6 local only
+    });
+    add("redirect-ports-port12345-mark1", [](Settings& s) {
+        s.ports = {{80, 80}, {443, 443}, {8000, 8100}};
+        s.proxyPort = 12345;
+        s.outgoingMark = 0x1;
+    });
+    add("redirect-exclusions", [](Settings& s) {
+        s.excludeUids = {0, 1000};
+        s.excludeGids = {100};
+        s.excludeCgroups = {"/"};
+    });
+    add("redirect-bypass-no-private", [](Settings& s) {
+        s.bypassPrivate = false;
+        s.bypass = {cidr("203.0.113.0/24"), cidr("198.51.100.7"), cidr("2001:db8:1:2::/64")};
+    });
+    add("tproxy-local-v4", [](Settings& s) {
+        s.mode = Mode::Tproxy;
+        s.ipv6 = false;
+    });
+    add("tproxy-local-udp", [](Settings& s) {
+        s.mode = Mode::Tproxy;
+        s.udp = true;
+    });
+    add("tproxy-gateway-udp", [&](Settings& s) {
+        s.mode = Mode::Tproxy;
+        s.udp = true;
+        gateway(s, Scope::Gateway);
+    });
+    add("tproxy-both-ports-exclusions", [&](Settings& s) {
+        s.mode = Mode::Tproxy;
+        s.udp = true;
+        gateway(s, Scope::Both);
+        s.ports = {{53, 53}, {443, 443}};
+        s.excludeUids = {1000};
+        s.excludeCgroups = {"/"};
+    });
+    add("tproxy-both-no-private-bypass", [&](Settings& s) {
+        s.mode = Mode::Tproxy;
+        gateway(s, Scope::Both);
+        s.bypassPrivate = false;
+        s.bypass = {cidr("10.0.0.0/8"), cidr("fd12::/16")};
+        s.fwmark = 0x1;
+        s.outgoingMark = 0x2;
+        s.proxyPort = 7893;
+    });
+    return cases;
+}
+
+inline std::optional<Settings> caseSettings(const std::string& name) {
+    for (const auto& c : planCases())
+        if (name == c.name)
+            return c.settings;
+    return std::nullopt;
+}
+
+// A plan touching ipv4 nat, ipv4 mangle and ipv6 mangle (in that order), for the rollback test.
+inline RulePlan threeTablePlan() {
+    RulePlan p = *planRules(*caseSettings("redirect-local-v4"));
+    const RulePlan tproxy = *planRules(*caseSettings("tproxy-local-udp"));
+    p.chains.insert(p.chains.end(), tproxy.chains.begin(), tproxy.chains.end());
+    p.rules.insert(p.rules.end(), tproxy.rules.begin(), tproxy.rules.end());
+    return p;
 }
 
 inline Rule taggedRule(Family family, Table table, std::string chain, Target target) {
@@ -106,7 +200,7 @@ inline RulePlan extendedSamplePlan() {
 
 // The REDIRECT plan plus a REDIRECT in mangle, which the kernel refuses ("only valid in nat table").
 inline RulePlan rejectedPlan() {
-    RulePlan p = *planRules(InterceptSettings{});
+    RulePlan p = *planRules(*caseSettings("redirect-local-v4"));
     p.chains.push_back({Family::V4, Table::Mangle, "WEIR_BAD"});
     Rule r = taggedRule(Family::V4, Table::Mangle, "WEIR_BAD", RedirectTarget{41080});
     r.protocol = Protocol::Tcp;
