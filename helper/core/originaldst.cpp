@@ -64,4 +64,22 @@ std::optional<SocketAddress> recoverOriginalDestination(int fd, InterceptMode mo
     return fromStorage(ss, len, error, "SO_ORIGINAL_DST");
 }
 
+std::optional<ArrivedDestination> recoverArrivedDestination(int fd, bool transparentListener,
+                                                            std::string* error) {
+    std::string natError;
+    const auto natted = recoverOriginalDestination(fd, InterceptMode::Redirect, &natError);
+    const auto local = recoverOriginalDestination(fd, InterceptMode::Tproxy, error);
+    if (!local)
+        return std::nullopt;
+    if (natted && !(*natted == *local))
+        return ArrivedDestination{*natted, InterceptMode::Redirect};
+    if (transparentListener)
+        return ArrivedDestination{*local, InterceptMode::Tproxy};
+    if (natted)
+        return ArrivedDestination{*local, InterceptMode::Redirect};
+    if (error)
+        *error = natError;
+    return std::nullopt;
+}
+
 } // namespace weir::core

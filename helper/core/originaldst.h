@@ -19,4 +19,18 @@ namespace weir::core {
 // puts a readable reason in *error (e.g. "SO_ORIGINAL_DST: No such file or directory").
 std::optional<SocketAddress> recoverOriginalDestination(int fd, InterceptMode mode, std::string* error);
 
+// Where the accepted TCP socket `fd` wanted to go, and how it got to us, whatever the listener was
+// set up for (one listener may see both): SO_ORIGINAL_DST (IP6T_SO_ORIGINAL_DST for IPv6) that
+// differs from getsockname() means NAT REDIRECTed it (mode Redirect). Otherwise, on a transparent
+// listener, TPROXY delivered it and getsockname() is the original destination (mode Tproxy); on a
+// plain listener an unchanged destination is the listener itself (mode Redirect; the loop guard
+// refuses it). Fails (nullopt, *error) when none of this applies, e.g. a plain listener reached
+// without NAT and without a conntrack entry ("SO_ORIGINAL_DST: No such file or directory").
+struct ArrivedDestination {
+    SocketAddress address;
+    InterceptMode mode = InterceptMode::Redirect;
+};
+std::optional<ArrivedDestination> recoverArrivedDestination(int fd, bool transparentListener,
+                                                            std::string* error);
+
 } // namespace weir::core

@@ -1,5 +1,7 @@
-// The embedded proxy core: accepts intercepted connections, recovers their original destination,
-// connects there and relays both ways. One epoll thread, non-blocking sockets, no Qt.
+// The embedded proxy core: accepts intercepted TCP connections and UDP flows, recovers their
+// original destination, connects there and relays both ways. One epoll thread, non-blocking
+// sockets, no Qt. The parts: listener.h (listening sockets), tcprelay.h, udprelay.h,
+// connectiontable.h, loopguard.h, sourcefilter.h; this file holds the thread and the public API.
 #pragma once
 
 #include <chrono>
@@ -13,28 +15,42 @@
 
 #include "core/connection.h"
 #include "core/connector.h"
+#include "core/listener.h"
+#include "core/sourcefilter.h"
 
 namespace weir::core {
 
 struct CoreConfig {
+    // The listener set. When empty, listenAddress/listenPort/mode below make the one TCP listener
+    // older callers expect (transparent when mode is Tproxy).
+    std::vector<ListenerConfig> listeners;
     std::string listenAddress = "127.0.0.1";
     std::uint16_t listenPort = 41080;
+    InterceptMode mode = InterceptMode::Redirect;
+    // Who may use the proxy; anything else is refused ("source not allowed: ADDR").
+    SourceFilter sourceFilter;
+
     // SO_MARK put on every outgoing socket of the core, so the firewall's mark RETURN rule lets it
     // through instead of intercepting it again (a loop). 0 disables marking.
     std::uint32_t outgoingMark = 0x5745;
-    InterceptMode mode = InterceptMode::Redirect;
     // Closed connections stay in the table this long, so short-lived ones can be seen.
     std::chrono::milliseconds closedRetention{60'000};
     // ... but at most this many closed records (the oldest go first under heavy churn).
     std::size_t maxClosedRecords = 50'000;
     std::chrono::milliseconds connectTimeout{10'000};
+    // A UDP flow without a datagram either way for this long is closed ("idle timeout").
+    std::chrono::milliseconds udpIdleTimeout{60'000};
+    // At most this many UDP flows at once; a new one closes the least recently active ("session limit").
+    std::size_t maxUdpSessions = 4096;
 
-    // How outgoing connections are made. Null: a DirectConnector carrying outgoingMark.
+    // How outgoing TCP connections are made. Null: a DirectConnector carrying outgoingMark.
+    // (UDP flows always go direct, with outgoingMark.)
     std::shared_ptr<Connector> connector;
 
     // Test and diagnostic seam: when set, replaces the kernel lookup of the original destination
-    // (recoverOriginalDestination). Called on the relay thread with the accepted client socket;
-    // return nullopt and set *error to make the connection fail. Leave empty in production.
+    // of TCP connections (recoverArrivedDestination). Called on the relay thread with the accepted
+    // client socket; return nullopt and set *error to make the connection fail. The record's mode is
+    // then the listener's (Tproxy when transparent). Leave empty in production.
     // Note: loop detection compares (client source, destination) with (local address, destination)
     // of the core's own outgoing sockets; an override that reports one fixed destination for
     // clients on the core's own source address can make a client look like such a loop.
@@ -48,24 +64,38 @@ public:
     ProxyCore(const ProxyCore&) = delete;
     ProxyCore& operator=(const ProxyCore&) = delete;
 
-    // Binds the listener and starts the relay thread. Returns false with *error set when the
+    // Opens the listeners and starts the relay thread. Returns false with *error set when a
     // listener cannot be set up (port in use, ...). Starting a running core is an error.
     bool start(const CoreConfig& config, std::string* error);
-    // Stops accepting new connections; open connections keep relaying until they end.
+    // Replaces the listener set and the source filter, all or nothing: opens every listener not
+    // already open (one equal to an open one, as asked or with its real port, is kept as it is),
+    // and only when all of them opened closes those no longer listed. On failure nothing changes
+    // and *error says which listener failed. Returns once the relay thread uses the new set.
+    // While not accepting (stopAccepting()) the new set is checked by opening it, then kept closed
+    // for resumeAccepting(). Fails when the core is not running.
+    bool setListeners(const std::vector<ListenerConfig>& listeners, const SourceFilter& filter,
+                      std::string* error);
+    // Stops accepting new connections and flows on every listener; open ones keep relaying until
+    // they end. Synchronous: when this returns the ports are free.
     void stopAccepting();
-    // Opens the listener again on the same address and port after stopAccepting(). Returns false
-    // with *error set when the port cannot be had again or the core is not running.
+    // Opens the listener set again (same addresses and real ports) after stopAccepting(). Returns
+    // false with *error set when a port cannot be had again or the core is not running.
     bool resumeAccepting(std::string* error);
-    // Stops everything: closes the listener and every connection, joins the thread.
+    // Stops everything: closes the listeners and every connection, joins the thread.
     void stop();
 
     bool isRunning() const;
     bool isAccepting() const;
-    // The bound listener address (the real port when listenPort was 0).
+    // The first listener's bound address (the real port when 0 was asked); invalid when there is none.
     SocketAddress listenAddress() const;
+    // The listener set with real ports: open while accepting, to be reopened by resumeAccepting().
+    std::vector<ListenerConfig> listeners() const;
 
     // A consistent copy of the table: open connections and those closed within closedRetention.
     std::vector<ConnectionRecord> snapshot() const;
+    // The same, with the table's generation: it changes whenever a record is added, changes state
+    // or is removed (byte counters aside), so an unchanged value means only counters moved.
+    std::vector<ConnectionRecord> snapshot(std::uint64_t* generation) const;
 
 private:
     struct Impl;

@@ -1,0 +1,97 @@
+#include "core/connectiontable.h"
+
+namespace weir::core::detail {
+
+std::int64_t unixNowMs() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+void ConnectionTable::configure(std::chrono::milliseconds closedRetention, std::size_t maxClosedRecords) {
+    closedRetention_ = closedRetention;
+    maxClosedRecords_ = maxClosedRecords;
+}
+
+TableEntry* ConnectionTable::add(Protocol protocol, InterceptMode mode, const SocketAddress& source) {
+    const std::uint64_t id = nextId_++;
+    std::lock_guard lock(mutex_);
+    auto [it, inserted] = entries_.try_emplace(id);
+    ConnectionRecord& r = it->second.record;
+    r.id = id;
+    r.protocol = protocol;
+    r.mode = mode;
+    r.source = source;
+    r.startedMs = unixNowMs();
+    r.state = ConnectionState::Connecting;
+    changed();
+    return &it->second;
+}
+
+void ConnectionTable::setDestination(TableEntry* entry, const SocketAddress& destination,
+                                     InterceptMode mode) {
+    std::lock_guard lock(mutex_);
+    entry->record.destination = destination;
+    entry->record.mode = mode;
+    changed();
+}
+
+void ConnectionTable::setState(TableEntry* entry, ConnectionState state) {
+    if (entry->record.state == state) // only the relay thread writes it, so reading is safe
+        return;
+    std::lock_guard lock(mutex_);
+    entry->record.state = state;
+    changed();
+}
+
+void ConnectionTable::finish(TableEntry* entry, ConnectionState state, std::string reason) {
+    const std::uint64_t id = entry->record.id;
+    {
+        std::lock_guard lock(mutex_);
+        entry->record.state = state;
+        entry->record.closeReason = std::move(reason);
+        entry->record.closedMs = unixNowMs();
+        changed();
+    }
+    pruneDeadlines_.emplace_back(Clock::now() + closedRetention_, id);
+    if (pruneDeadlines_.size() <= maxClosedRecords_)
+        return;
+    std::lock_guard lock(mutex_);
+    while (pruneDeadlines_.size() > maxClosedRecords_) {
+        entries_.erase(pruneDeadlines_.front().second);
+        pruneDeadlines_.pop_front();
+    }
+}
+
+void ConnectionTable::prune(Clock::time_point now) {
+    if (pruneDeadlines_.empty() || pruneDeadlines_.front().first > now)
+        return;
+    std::lock_guard lock(mutex_);
+    while (!pruneDeadlines_.empty() && pruneDeadlines_.front().first <= now) {
+        entries_.erase(pruneDeadlines_.front().second);
+        pruneDeadlines_.pop_front();
+    }
+    changed();
+}
+
+std::optional<ConnectionTable::Clock::time_point> ConnectionTable::nextPrune() const {
+    if (pruneDeadlines_.empty())
+        return std::nullopt;
+    return pruneDeadlines_.front().first;
+}
+
+std::vector<ConnectionRecord> ConnectionTable::snapshot(std::uint64_t* generation) const {
+    std::lock_guard lock(mutex_);
+    std::vector<ConnectionRecord> result;
+    result.reserve(entries_.size());
+    for (const auto& [id, entry] : entries_) {
+        result.push_back(entry.record);
+        result.back().bytesSent = entry.bytesSent.load(std::memory_order_relaxed);
+        result.back().bytesReceived = entry.bytesReceived.load(std::memory_order_relaxed);
+    }
+    if (generation)
+        *generation = generation_.load(std::memory_order_relaxed);
+    return result;
+}
+
+} // namespace weir::core::detail

@@ -1,0 +1,76 @@
+// The connection table: one record per intercepted TCP connection or UDP flow, open or recently
+// closed. Threads: the relay thread is the only writer; snapshot() may be called from any thread.
+// Records and the generation counter change under the mutex; the byte counters are atomics written
+// by the relay thread alone, so the relay hot path takes no lock for them.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/connection.h"
+
+namespace weir::core::detail {
+
+std::int64_t unixNowMs();
+
+struct TableEntry {
+    ConnectionRecord record;
+    std::atomic<std::uint64_t> bytesSent{0};
+    std::atomic<std::uint64_t> bytesReceived{0};
+
+    // Only the relay thread writes the counters; a plain load+store avoids a locked add.
+    static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n) {
+        counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+    }
+};
+
+class ConnectionTable {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    // Before the relay thread starts.
+    void configure(std::chrono::milliseconds closedRetention, std::size_t maxClosedRecords);
+
+    // --- relay thread ---
+    // A new record in state Connecting with the next id. The pointer stays valid until the record
+    // is pruned, which happens only after finish().
+    TableEntry* add(Protocol protocol, InterceptMode mode, const SocketAddress& source);
+    void setDestination(TableEntry* entry, const SocketAddress& destination, InterceptMode mode);
+    void setState(TableEntry* entry, ConnectionState state);
+    // Final state (Closed or Failed) with its reason; the record is kept for closedRetention, but
+    // never more than maxClosedRecords closed ones (under heavy churn the oldest go first).
+    void finish(TableEntry* entry, ConnectionState state, std::string reason);
+    void prune(Clock::time_point now);
+    std::optional<Clock::time_point> nextPrune() const;
+
+    // --- any thread ---
+    // A consistent copy: open records and those closed within closedRetention, by id. *generation
+    // (if given) gets the counter that changes with every record added, changed or removed (bytes
+    // aside), so a reader can tell cheaply whether anything but the counters moved.
+    std::vector<ConnectionRecord> snapshot(std::uint64_t* generation = nullptr) const;
+    std::uint64_t generation() const { return generation_.load(std::memory_order_relaxed); }
+
+private:
+    void changed() {
+        generation_.store(generation_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+    }
+
+    mutable std::mutex mutex_;
+    std::map<std::uint64_t, TableEntry> entries_; // ordered by id; nodes are stable
+    std::atomic<std::uint64_t> generation_{0};
+    // Relay thread only. Deadlines in the order they were set; with a fixed retention that is
+    // deadline order.
+    std::deque<std::pair<Clock::time_point, std::uint64_t>> pruneDeadlines_;
+    std::uint64_t nextId_ = 1;
+    std::chrono::milliseconds closedRetention_{60'000};
+    std::size_t maxClosedRecords_ = 50'000;
+};
+
+} // namespace weir::core::detail

@@ -1,0 +1,57 @@
+#include "core/loopguard.h"
+
+#include <netinet/in.h>
+
+namespace weir::core::detail {
+
+bool isWildcard(const SocketAddress& a) {
+    if (a.family() == AF_INET)
+        return reinterpret_cast<const sockaddr_in*>(a.sockaddrPtr())->sin_addr.s_addr == htonl(INADDR_ANY);
+    if (a.family() == AF_INET6)
+        return IN6_IS_ADDR_UNSPECIFIED(&reinterpret_cast<const sockaddr_in6*>(a.sockaddrPtr())->sin6_addr);
+    return false;
+}
+
+bool LoopGuard::isProxyItself(weir::Protocol protocol, const SocketAddress& destination) {
+    for (const auto& l : listeners_) {
+        if (l.protocol != protocol)
+            continue;
+        if (destination == l.bound)
+            return true;
+        // A wildcard listener is reachable under every local address of its family.
+        if (isWildcard(l.bound) && l.bound.family() == destination.family() &&
+            l.bound.port() == destination.port() && local_.contains(destination))
+            return true;
+    }
+    return false;
+}
+
+// Canonical bytes of (protocol, from, to), usable as a hash key (SocketAddress zero-fills and
+// normalizes).
+std::string LoopGuard::key(weir::Protocol protocol, const SocketAddress& from, const SocketAddress& to) {
+    std::string k(1, protocol == weir::Protocol::Tcp ? 't' : 'u');
+    k.append(reinterpret_cast<const char*>(from.sockaddrPtr()), from.sockaddrLen());
+    k.append(reinterpret_cast<const char*>(to.sockaddrPtr()), to.sockaddrLen());
+    return k;
+}
+
+std::string LoopGuard::addOwnFlow(weir::Protocol protocol, const SocketAddress& local,
+                                  const SocketAddress& destination, std::uint64_t id) {
+    std::string k = key(protocol, local, destination);
+    ownFlows_.emplace(k, id);
+    return k;
+}
+
+void LoopGuard::removeOwnFlow(const std::string& k) {
+    if (!k.empty())
+        ownFlows_.erase(k);
+}
+
+std::optional<std::uint64_t> LoopGuard::ownFlow(weir::Protocol protocol, const SocketAddress& source,
+                                                const SocketAddress& destination) const {
+    if (auto it = ownFlows_.find(key(protocol, source, destination)); it != ownFlows_.end())
+        return it->second;
+    return std::nullopt;
+}
+
+} // namespace weir::core::detail

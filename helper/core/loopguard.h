@@ -1,0 +1,53 @@
+// Refuses connections that would loop back into the core. Relay thread only.
+// Two ways a loop shows up:
+// - the destination is the proxy itself: one of our listeners (or, for a wildcard listener, any
+//   local address on its port). Relaying it would connect the core to itself, forever.
+// - one of the core's own outgoing sockets was intercepted again (no SO_MARK, or rules that ignore
+//   it): a new flow whose (source, destination) equals (local address, destination) of an outgoing
+//   socket of ours. The source alone is not enough: Linux shares an ephemeral port between
+//   connections to different destinations, so a genuine local client may have it too.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "config/types.h"
+#include "core/socketaddress.h"
+#include "core/sourcefilter.h"
+
+namespace weir::core::detail {
+
+class LoopGuard {
+public:
+    explicit LoopGuard(LocalAddresses& local)
+        : local_(local) {}
+
+    struct Listening {
+        weir::Protocol protocol;
+        SocketAddress bound;
+    };
+    void setListeners(std::vector<Listening> listeners) { listeners_ = std::move(listeners); }
+    bool isProxyItself(weir::Protocol protocol, const SocketAddress& destination);
+
+    // Registers an outgoing socket of the flow `id`; returns the key to forget it with.
+    std::string addOwnFlow(weir::Protocol protocol, const SocketAddress& local,
+                           const SocketAddress& destination, std::uint64_t id);
+    void removeOwnFlow(const std::string& key);
+    // The id of our flow whose outgoing socket has exactly this (local, destination), if any.
+    std::optional<std::uint64_t> ownFlow(weir::Protocol protocol, const SocketAddress& source,
+                                         const SocketAddress& destination) const;
+
+private:
+    static std::string key(weir::Protocol protocol, const SocketAddress& from, const SocketAddress& to);
+
+    LocalAddresses& local_;
+    std::vector<Listening> listeners_;
+    std::unordered_map<std::string, std::uint64_t> ownFlows_;
+};
+
+bool isWildcard(const SocketAddress& a);
+
+} // namespace weir::core::detail
