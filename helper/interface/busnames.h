@@ -15,6 +15,10 @@ inline const QString controlAction = QStringLiteral("io.github.weir.control");
 // Errors the helper replies with besides the standard org.freedesktop.DBus.Error.* ones.
 inline const QString errorFailed = QStringLiteral("io.github.weir.Error.Failed");
 inline const QString errorBusy = QStringLiteral("io.github.weir.Error.Busy");
+// The call needs an administrator's password and no Polkit authentication agent answered for the
+// caller (e.g. an ssh session): clients tell the user to run as root or add a Polkit rule.
+inline const QString errorNoAuthenticationAgent =
+    QStringLiteral("io.github.weir.Error.NoAuthenticationAgent");
 // Its message has one line per bad key: "key: why".
 inline const QString errorInvalidSettings = QStringLiteral("io.github.weir.Error.InvalidSettings");
 

@@ -8,7 +8,9 @@
 #include "interface/busnames.h"
 #include "interface/helperstatus.h"
 #include "service/engine.h"
+#include "service/nftprobe.h"
 #include "service/polkitauthorizer.h"
+#include "service/settingsstore.h"
 
 namespace weir::service {
 
@@ -49,15 +51,24 @@ ConnectionInfo toInfo(const core::ConnectionRecord& r) {
     return c;
 }
 
+// Health is checked this often while enabled (drift: another tool flushed a table).
+constexpr int kHealthIntervalMs = 2000;
+
 } // namespace
 
-HelperService::HelperService(Engine* engine, const QDBusConnection& bus, QObject* parent)
+HelperService::HelperService(Engine* engine, SettingsStore* store, const QDBusConnection& bus,
+                             QObject* parent)
     : QObject(parent)
     , engine_(engine)
+    , store_(store)
     , bus_(bus)
-    , authorizer_(new PolkitAuthorizer(bus, this)) {
+    , authorizer_(new PolkitAuthorizer(bus, this))
+    , settings_(engine, store)
+    , announced_(current()) {
     registerBusTypes();
     new Helper1Adaptor(this);
+    healthTimer_.setInterval(kHealthIntervalMs);
+    connect(&healthTimer_, &QTimer::timeout, this, &HelperService::checkHealth);
 }
 
 HelperService::~HelperService() = default;
@@ -75,7 +86,15 @@ bool HelperService::enabled() const {
 }
 
 QString HelperService::mode() const {
-    return modeName(engine_->settings().mode);
+    return QString::fromLatin1(toString(engine_->settings().mode));
+}
+
+QString HelperService::health() const {
+    return current().health;
+}
+
+QString HelperService::healthReason() const {
+    return current().healthReason;
 }
 
 void HelperService::dispatch(Action action) {
@@ -87,41 +106,54 @@ void HelperService::dispatch(Action action) {
                                         QStringLiteral("%1 has no authorization rule").arg(call.member())));
         return;
     }
-    authorizer_->check(
-        call, actionId, [this, call, actionId, action](AuthResult result, const QString& detail) {
-            switch (result) {
-            case AuthResult::Authorized:
-                action(call);
-                return;
-            case AuthResult::ChallengeRequired:
-                // Polkit wants a password. Without the interactive flag the client may retry with it;
-                // with it, no authentication agent answered for the caller.
-                if (!call.isInteractiveAuthorizationAllowed())
-                    bus_.send(call.createErrorReply(
-                        QStringLiteral("org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"),
-                        QStringLiteral(
-                            "%1 needs authentication (%2); retry with interactive authorization allowed")
-                            .arg(call.member(), actionId)));
-                else
-                    bus_.send(call.createErrorReply(
-                        QDBusError::AccessDenied,
-                        QStringLiteral(
-                            "%1 needs authentication (%2) and no Polkit authentication agent answered")
-                            .arg(call.member(), actionId)));
-                return;
-            case AuthResult::Denied:
-                bus_.send(call.createErrorReply(
-                    QDBusError::AccessDenied,
-                    QStringLiteral("not authorized by Polkit for %1%2")
-                        .arg(actionId, detail.isEmpty() ? QString() : QStringLiteral(": ") + detail)));
-                return;
-            case AuthResult::Error:
-                bus_.send(call.createErrorReply(
-                    QDBusError::AccessDenied,
-                    QStringLiteral("Polkit could not be asked, so %1 is refused: %2").arg(actionId, detail)));
-                return;
-            }
-        });
+    authorizer_->check(call, actionId,
+                       [this, call, actionId, action](AuthResult result, const QString& detail) {
+                           if (result == AuthResult::Authorized)
+                               action(call);
+                           else
+                               refuse(call, result, actionId, detail);
+                       });
+}
+
+void HelperService::refuse(const QDBusMessage& call, AuthResult result, const QString& actionId,
+                           const QString& detail) {
+    switch (result) {
+    case AuthResult::Authorized:
+        return;
+    case AuthResult::ChallengeRequired:
+        // Polkit wants a password. Without the interactive flag the client may retry with it; with
+        // it, no authentication agent answered for the caller (a named error: clients say what to do).
+        if (!call.isInteractiveAuthorizationAllowed())
+            bus_.send(call.createErrorReply(
+                QStringLiteral("org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"),
+                QStringLiteral("%1 needs authentication (%2); retry with interactive authorization allowed")
+                    .arg(call.member(), actionId)));
+        else
+            bus_.send(call.createErrorReply(
+                bus::errorNoAuthenticationAgent,
+                QStringLiteral("%1 needs authentication (%2) and no Polkit authentication agent answered")
+                    .arg(call.member(), actionId)));
+        return;
+    case AuthResult::Denied:
+        bus_.send(call.createErrorReply(
+            QDBusError::AccessDenied,
+            QStringLiteral("not authorized by Polkit for %1%2")
+                .arg(actionId, detail.isEmpty() ? QString() : QStringLiteral(": ") + detail)));
+        return;
+    case AuthResult::Error:
+        bus_.send(call.createErrorReply(
+            QDBusError::AccessDenied,
+            QStringLiteral("Polkit could not be asked, so %1 is refused: %2").arg(actionId, detail)));
+        return;
+    }
+}
+
+void HelperService::reply(const QDBusMessage& call, const std::optional<CallError>& error,
+                          const QVariant& value) {
+    if (error)
+        bus_.send(call.createErrorReply(error->name, error->message));
+    else
+        bus_.send(value.isValid() ? call.createReply(value) : call.createReply());
 }
 
 void HelperService::Enable() {
@@ -133,90 +165,130 @@ void HelperService::Disable() {
 }
 
 void HelperService::changeEnabled(const QDBusMessage& call, bool enable) {
-    const bool was = engine_->isEnabled();
     std::string error;
     if (!(enable ? engine_->enable(&error) : engine_->disable(&error))) {
         lastError_ = QString::fromStdString(error);
-        bus_.send(call.createErrorReply(
-            bus::errorFailed,
-            QStringLiteral("cannot %1 interception: %2")
-                .arg(enable ? QStringLiteral("enable") : QStringLiteral("disable"), lastError_)));
+        reply(call,
+              CallError{bus::errorFailed,
+                        QStringLiteral("cannot %1 interception: %2")
+                            .arg(enable ? QStringLiteral("enable") : QStringLiteral("disable"), lastError_)});
         return;
     }
     lastError_.clear();
-    bus_.send(call.createReply());
-    setEnabledState(was);
+    reply(call, std::nullopt);
+    checkHealth();
 }
 
 QVariantMap HelperService::GetStatus() {
-    dispatch([this](const QDBusMessage& call) { bus_.send(call.createReply(statusMap())); });
+    dispatch([this](const QDBusMessage& call) { reply(call, std::nullopt, statusMap()); });
     return {};
 }
 
 QList<QVariantMap> HelperService::ListConnections() {
     dispatch([this](const QDBusMessage& call) {
-        bus_.send(call.createReply(QVariant::fromValue(connectionMaps())));
+        reply(call, std::nullopt, QVariant::fromValue(connectionMaps()));
     });
     return {};
 }
 
-// Interim bodies: the a{sv} conversion and InvalidSettings errors come with the settings API.
 QVariantMap HelperService::GetSettings() {
-    dispatch([this](const QDBusMessage& call) { bus_.send(call.createReply(QVariantMap())); });
+    dispatch([this](const QDBusMessage& call) { reply(call, std::nullopt, settings_.get()); });
     return {};
 }
 
-void HelperService::SetSettings(const QVariantMap&) {
-    dispatch([this](const QDBusMessage& call) {
-        bus_.send(call.createErrorReply(bus::errorFailed, QStringLiteral("not implemented yet")));
+void HelperService::SetSettings(const QVariantMap& changes) {
+    dispatch([this, changes](const QDBusMessage& call) {
+        const auto error = settings_.set(changes);
+        if (error && error->name == bus::errorFailed)
+            lastError_ = error->message;
+        reply(call, error);
+        if (!error)
+            checkHealth(); // new settings, new plan: announce Mode and a fresh Health
     });
 }
 
-QString HelperService::PreviewRules(const QVariantMap&) {
-    dispatch([this](const QDBusMessage& call) {
-        std::string error;
-        bus_.send(
-            call.createReply(QString::fromStdString(engine_->previewRules(engine_->settings(), &error))));
+QString HelperService::PreviewRules(const QVariantMap& changes) {
+    dispatch([this, changes](const QDBusMessage& call) {
+        std::optional<CallError> error;
+        const QString text = settings_.preview(changes, &error);
+        reply(call, error, text);
     });
     return {};
-}
-
-QString HelperService::health() const {
-    return engine_->health().ok ? QStringLiteral("ok") : QStringLiteral("degraded");
-}
-
-QString HelperService::healthReason() const {
-    return QString::fromStdString(engine_->health().reason);
 }
 
 void HelperService::shutdown() {
-    const bool was = engine_->isEnabled();
     std::string error;
     if (!engine_->disable(&error))
         qWarning("weir-helper: cannot remove the interception rules: %s", error.c_str());
-    setEnabledState(was);
+    checkHealth();
 }
 
-void HelperService::setEnabledState(bool wasEnabled) {
-    if (wasEnabled == engine_->isEnabled())
+void HelperService::checkHealth() {
+    if (engine_->isEnabled())
+        engine_->checkHealth();
+    if (engine_->isEnabled() != healthTimer_.isActive()) {
+        if (engine_->isEnabled())
+            healthTimer_.start();
+        else
+            healthTimer_.stop();
+    }
+    announceChanges();
+}
+
+HelperService::Announced HelperService::current() const {
+    const bool on = engine_->isEnabled();
+    // While disabled nothing is installed, so nothing can have drifted.
+    const bool ok = !on || engine_->health().ok;
+    return {on, mode(), ok ? QStringLiteral("ok") : QStringLiteral("degraded"),
+            ok ? QString() : QString::fromStdString(engine_->health().reason)};
+}
+
+void HelperService::announceChanges() {
+    const Announced now = current();
+    if (now == announced_)
         return;
-    // PropertiesChanged carries only public state (Enabled), never connection data.
+    QVariantMap changed;
+    if (now.enabled != announced_.enabled)
+        changed.insert(QStringLiteral("Enabled"), now.enabled);
+    if (now.mode != announced_.mode)
+        changed.insert(QStringLiteral("Mode"), now.mode);
+    if (now.health != announced_.health)
+        changed.insert(QStringLiteral("Health"), now.health);
+    if (now.healthReason != announced_.healthReason)
+        changed.insert(QStringLiteral("HealthReason"), now.healthReason);
+    announced_ = now;
+    // PropertiesChanged carries only public state, never connection data.
     QDBusMessage signal =
         QDBusMessage::createSignal(bus::objectPath, QStringLiteral("org.freedesktop.DBus.Properties"),
                                    QStringLiteral("PropertiesChanged"));
-    signal << bus::interfaceName << QVariantMap{{QStringLiteral("Enabled"), engine_->isEnabled()}}
-           << QStringList();
+    signal << bus::interfaceName << changed << QStringList();
     bus_.send(signal);
 }
 
+QStringList HelperService::warnings() const {
+    QStringList list;
+    if (!store_->warning().empty())
+        list.append(QString::fromStdString(store_->warning()));
+    std::string error;
+    if (const auto chains = listNftChainsAtWeirHooks(&error)) {
+        const std::string warning = nftCoexistenceWarning(*chains, engine_->backendName());
+        if (!warning.empty())
+            list.append(QString::fromStdString(warning));
+    }
+    // A failed probe is no warning: without nf_tables there is nothing to coexist with.
+    return list;
+}
+
 QVariantMap HelperService::statusMap() const {
+    const Announced now = current();
     HelperStatus s;
-    s.enabled = engine_->isEnabled();
-    s.mode = mode();
+    s.enabled = now.enabled;
+    s.mode = now.mode;
     s.proxyPort = engine_->settings().proxyPort;
     s.scope = QString::fromLatin1(toString(engine_->settings().scope));
-    s.health = engine_->health().ok ? QStringLiteral("ok") : QStringLiteral("degraded");
-    s.healthReason = QString::fromStdString(engine_->health().reason);
+    s.health = now.health;
+    s.healthReason = now.healthReason;
+    s.warnings = warnings();
     s.backend = QString::fromStdString(engine_->backendName());
     s.version = QStringLiteral(WEIR_VERSION);
     s.lastError = lastError_;

@@ -1,21 +1,29 @@
 // HelperService: the object behind io.github.weir.Helper1. Every method goes through one dispatcher
 // that looks the method up in a table of Polkit actions (a method without an entry cannot run),
-// validates, authorizes asynchronously with a delayed reply, and only then acts.
+// authorizes asynchronously with a delayed reply, and only then validates the arguments and acts.
+// The public properties (Enabled, Mode, Health, HealthReason) are announced with one
+// PropertiesChanged whenever any of them differs from what was last announced.
+// Single-threaded (the Qt main thread): actions run one at a time, each against the state of the
+// moment it runs, not of the moment it was called.
 #pragma once
 
 #include <QDBusConnection>
 #include <QDBusContext>
 #include <QObject>
+#include <QTimer>
 #include <QVariantMap>
 
 #include <functional>
 
 #include "interface/connectioninfo.h"
+#include "service/settingsapi.h"
 
 namespace weir::service {
 
 class Engine;
+enum class AuthResult;
 class PolkitAuthorizer;
+class SettingsStore;
 
 class HelperService : public QObject, protected QDBusContext {
     Q_OBJECT
@@ -24,7 +32,8 @@ class HelperService : public QObject, protected QDBusContext {
     Q_PROPERTY(QString Health READ health)
     Q_PROPERTY(QString HealthReason READ healthReason)
 public:
-    HelperService(Engine* engine, const QDBusConnection& bus, QObject* parent = nullptr);
+    HelperService(Engine* engine, SettingsStore* store, const QDBusConnection& bus,
+                  QObject* parent = nullptr);
     ~HelperService() override;
 
     bool enabled() const;
@@ -50,14 +59,32 @@ public Q_SLOTS: // D-Bus methods; replies are delayed until Polkit answers.
 private:
     using Action = std::function<void(const QDBusMessage& call)>;
     void dispatch(Action action);
+    void refuse(const QDBusMessage& call, AuthResult result, const QString& actionId, const QString& detail);
     void changeEnabled(const QDBusMessage& call, bool enable);
-    void setEnabledState(bool wasEnabled);
+    void reply(const QDBusMessage& call, const std::optional<CallError>& error, const QVariant& value = {});
+    void checkHealth();
+    void announceChanges();
+    QStringList warnings() const;
     QVariantMap statusMap() const;
     QList<QVariantMap> connectionMaps() const;
 
+    // What the last PropertiesChanged said (or the start state).
+    struct Announced {
+        bool enabled = false;
+        QString mode;
+        QString health;
+        QString healthReason;
+        bool operator==(const Announced&) const = default;
+    };
+    Announced current() const;
+
     Engine* engine_;
+    SettingsStore* store_;
     QDBusConnection bus_;
     PolkitAuthorizer* authorizer_;
+    SettingsApi settings_;
+    QTimer healthTimer_;
+    Announced announced_;
     QString lastError_;
 };
 

@@ -3,6 +3,7 @@
 //
 //   weir-helper            serve (removes rules a crash left behind first)
 //   weir-helper --cleanup  remove every Weir chain and rule, then exit
+// Settings come from $WEIR_STATE_DIR/settings.conf (default /var/lib/weir), see settingsstore.h.
 #include <QCommandLineParser>
 #include <QCoreApplication>
 #include <QDBusConnection>
@@ -19,6 +20,7 @@
 #include "service/engine.h"
 #include "service/helperservice.h"
 #include "service/instanceguard.h"
+#include "service/settingsstore.h"
 
 namespace {
 
@@ -75,21 +77,24 @@ int main(int argc, char* argv[]) {
     parser.addVersionOption();
     QCommandLineOption cleanupOption(QStringLiteral("cleanup"),
                                      QStringLiteral("Remove every Weir chain and rule, then exit."));
-    QCommandLineOption portOption(QStringLiteral("proxy-port"),
-                                  QStringLiteral("Port of the proxy core (default 41080)."),
-                                  QStringLiteral("port"), QStringLiteral("41080"));
+    QCommandLineOption portOption(
+        QStringLiteral("proxy-port"),
+        QStringLiteral("Port of the proxy core for this run, instead of the stored proxy_port setting."),
+        QStringLiteral("port"));
     parser.addOption(cleanupOption);
     parser.addOption(portOption);
     parser.process(app);
 
-    weir::Settings settings;
-    quint16 port = 0;
-    if (!parsePort(parser.value(portOption), &port)) {
-        std::fprintf(stderr, "weir-helper: --proxy-port must be a number from 1 to 65535\n");
-        return 2;
+    weir::service::SettingsStore store(weir::service::SettingsStore::defaultDirectory());
+    weir::Settings settings = store.load(); // defaults (and a warning) when there is no usable file
+    if (parser.isSet(portOption)) {
+        quint16 port = 0;
+        if (!parsePort(parser.value(portOption), &port)) {
+            std::fprintf(stderr, "weir-helper: --proxy-port must be a number from 1 to 65535\n");
+            return 2;
+        }
+        settings.proxyPort = port;
     }
-    settings.proxyPort = port;
-    settings.ipv6 = false; // interim: the planner does not plan IPv6 yet
 
     // One helper per network namespace: a second one must not "clean up" the rules of the first.
     std::string error;
@@ -137,7 +142,7 @@ int main(int argc, char* argv[]) {
                      qPrintable(bus.lastError().message()));
         return 1;
     }
-    weir::service::HelperService service(&engine, bus);
+    weir::service::HelperService service(&engine, &store, bus);
     QString registerError;
     if (!service.registerOn(bus, &registerError)) {
         std::fprintf(stderr, "weir-helper: %s\n", qPrintable(registerError));
@@ -155,7 +160,8 @@ int main(int argc, char* argv[]) {
         app.quit();
     });
     std::fprintf(stderr, "weir-helper: serving %s (proxy core port %u, backend %s)\n",
-                 qPrintable(weir::bus::serviceName), port, engine.backendName().c_str());
+                 qPrintable(weir::bus::serviceName), unsigned{engine.settings().proxyPort},
+                 engine.backendName().c_str());
     const int rc = app.exec();
     service.shutdown();
     return rc;
