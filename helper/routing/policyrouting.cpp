@@ -185,7 +185,102 @@ bool localRoute(Family family, const PolicyRoute& r, bool removing, std::string*
         error);
 }
 
+// Dumps one family's rules or routes; `each` sees every message of the answer.
+bool dump(std::uint16_t type, Family family, mnl_cb_t each, void* data, std::string* error) {
+    std::unique_ptr<mnl_socket, int (*)(mnl_socket*)> sock(mnl_socket_open(NETLINK_ROUTE), mnl_socket_close);
+    if (!sock || mnl_socket_bind(sock.get(), 0, MNL_SOCKET_AUTOPID) < 0) {
+        setError(error, std::string("cannot open an rtnetlink socket: ") + std::strerror(errno));
+        return false;
+    }
+    alignas(nlmsghdr) char buf[kBufferSize] = {};
+    nlmsghdr* nlh = mnl_nlmsg_put_header(buf);
+    nlh->nlmsg_type = type;
+    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+    nlh->nlmsg_seq = static_cast<unsigned>(std::time(nullptr));
+    // rtmsg and fib_rule_hdr both start with the family byte, and a dump reads nothing else.
+    auto* rtm = static_cast<rtmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(rtmsg)));
+    rtm->rtm_family = addressFamily(family);
+    if (mnl_socket_sendto(sock.get(), nlh, nlh->nlmsg_len) < 0) {
+        setError(error, std::string("cannot send to rtnetlink: ") + std::strerror(errno));
+        return false;
+    }
+    const unsigned portid = mnl_socket_get_portid(sock.get());
+    for (;;) {
+        const ssize_t n = mnl_socket_recvfrom(sock.get(), buf, sizeof buf);
+        if (n < 0) {
+            setError(error, std::string("cannot read the rtnetlink dump: ") + std::strerror(errno));
+            return false;
+        }
+        const int ret = mnl_cb_run(buf, static_cast<std::size_t>(n), nlh->nlmsg_seq, portid, each, data);
+        if (ret == MNL_CB_STOP)
+            return true;
+        if (ret < 0) {
+            setError(error, std::string("rtnetlink dump failed: ") + std::strerror(errno));
+            return false;
+        }
+    }
+}
+
+struct Attributes {
+    std::uint32_t values[32] = {};
+    bool present[32] = {};
+};
+
+int collectAttribute(const nlattr* attr, void* data) {
+    auto* a = static_cast<Attributes*>(data);
+    const auto type = mnl_attr_get_type(attr);
+    if (type < 32 && mnl_attr_get_payload_len(attr) == sizeof(std::uint32_t)) {
+        a->values[type] = mnl_attr_get_u32(attr);
+        a->present[type] = true;
+    }
+    return MNL_CB_OK;
+}
+
+struct Search {
+    const PolicyRoute* route;
+    unsigned lo = 0;
+    bool found = false;
+};
+
+int matchRule(const nlmsghdr* nlh, void* data) {
+    auto* s = static_cast<Search*>(data);
+    const auto* frh = static_cast<const fib_rule_hdr*>(mnl_nlmsg_get_payload(nlh));
+    Attributes a;
+    mnl_attr_parse(nlh, sizeof(*frh), collectAttribute, &a);
+    const std::uint32_t table = a.present[FRA_TABLE] ? a.values[FRA_TABLE] : frh->table;
+    const std::uint32_t mask = a.present[FRA_FWMASK] ? a.values[FRA_FWMASK] : 0xffffffff;
+    if (frh->action == FR_ACT_TO_TBL && a.present[FRA_FWMARK] && a.values[FRA_FWMARK] == s->route->fwmark &&
+        mask == s->route->mask && table == s->route->table && a.values[FRA_PRIORITY] == s->route->priority)
+        s->found = true;
+    return MNL_CB_OK;
+}
+
+int matchRoute(const nlmsghdr* nlh, void* data) {
+    auto* s = static_cast<Search*>(data);
+    const auto* rtm = static_cast<const rtmsg*>(mnl_nlmsg_get_payload(nlh));
+    Attributes a;
+    mnl_attr_parse(nlh, sizeof(*rtm), collectAttribute, &a);
+    const std::uint32_t table = a.present[RTA_TABLE] ? a.values[RTA_TABLE] : rtm->rtm_table;
+    if (rtm->rtm_type == RTN_LOCAL && rtm->rtm_dst_len == 0 && table == s->route->table &&
+        a.values[RTA_OIF] == s->lo)
+        s->found = true;
+    return MNL_CB_OK;
+}
+
 } // namespace
+
+bool hasFwmarkRule(Family family, const PolicyRoute& route, std::string* error) {
+    Search s{&route};
+    setError(error, {});
+    return dump(RTM_GETRULE, family, matchRule, &s, error) && s.found;
+}
+
+bool hasLocalRoute(Family family, const PolicyRoute& route, std::string* error) {
+    Search s{&route};
+    s.lo = if_nametoindex("lo");
+    setError(error, {});
+    return s.lo != 0 && dump(RTM_GETROUTE, family, matchRoute, &s, error) && s.found;
+}
 
 bool addFwmarkRule(Family family, const PolicyRoute& route, std::string* error) {
     return fwmarkRule(family, route, false, error);

@@ -28,6 +28,12 @@ bool removeFwmarkRule(Family family, const PolicyRoute& route, std::string* erro
 bool addLocalRoute(Family family, const PolicyRoute& route, std::string* error);
 bool removeLocalRoute(Family family, const PolicyRoute& route, std::string* error);
 
+// Read-back, for drift checks: whether the kernel holds exactly this rule (fwmark/mask, table,
+// pref, action lookup) or this route (local default via lo in that table), from a netlink dump.
+// false with *error empty: not there; false with *error set: the dump failed.
+bool hasFwmarkRule(Family family, const PolicyRoute& route, std::string* error);
+bool hasLocalRoute(Family family, const PolicyRoute& route, std::string* error);
+
 // Rule and route together; add undoes its own half on failure.
 bool addPolicyRouting(Family family, const PolicyRoute& route, std::string* error);
 bool removePolicyRouting(Family family, const PolicyRoute& route, std::string* error);

@@ -1,26 +1,44 @@
+// Engine transactions: enable, disable, a settings change while enabled, drift checks. The single
+// steps (record, routes, sysctls, listeners, crash cleanup) are in enginesteps.cpp.
 #include "service/engine.h"
 
-#include "firewall/ruleplan.h"
+#include <algorithm>
+#include <cstdlib>
+#include <ctime>
+
+#include "service/sysctl.h"
 
 namespace weir::service {
 
 namespace {
 
-// Interim: the planner still takes InterceptSettings (replaced by the Settings planner next).
-firewall::InterceptSettings interceptSettings(const Settings& s) {
-    firewall::InterceptSettings out;
-    out.mode = s.mode;
-    out.proxyPort = s.proxyPort;
-    out.bypassMark = s.outgoingMark;
-    return out;
+std::string defaultRuntimeDir() {
+    const char* env = std::getenv("WEIR_RUNTIME_DIR");
+    return env && *env ? env : "/run/weir";
 }
 
-core::CoreConfig coreConfig(const Settings& s) {
-    core::CoreConfig c;
-    c.listenPort = s.proxyPort;
-    c.outgoingMark = s.outgoingMark;
-    c.mode = s.mode;
-    return c;
+void runUndo(std::vector<std::function<void()>>* undo) {
+    for (auto it = undo->rbegin(); it != undo->rend(); ++it)
+        (*it)();
+    undo->clear();
+}
+
+std::string nowUtc() {
+    const std::time_t t = std::time(nullptr);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return text;
+}
+
+// The entries of a whose path b does not hold.
+std::vector<SysctlRecord> onlyPaths(const std::vector<SysctlRecord>& a, const std::vector<SysctlRecord>& b) {
+    std::vector<SysctlRecord> out;
+    for (const auto& s : a)
+        if (std::none_of(b.begin(), b.end(), [&](const auto& n) { return n.path == s.path; }))
+            out.push_back(s);
+    return out;
 }
 
 } // namespace
@@ -28,7 +46,13 @@ core::CoreConfig coreConfig(const Settings& s) {
 Engine::Engine(Settings settings, std::unique_ptr<firewall::FirewallBackend> backend, EngineOptions options)
     : settings_(std::move(settings))
     , backend_(std::move(backend))
-    , options_(std::move(options)) {}
+    , options_(std::move(options)) {
+    if (options_.runtimeDir.empty())
+        options_.runtimeDir = defaultRuntimeDir();
+    if (!options_.routes)
+        options_.routes = netlinkRouteOps();
+    recordPath_ = recordPathForThisNetns(options_.runtimeDir);
+}
 
 Engine::~Engine() {
     std::string ignored;
@@ -39,39 +63,69 @@ std::string Engine::backendName() const {
     return backend_->name();
 }
 
+std::vector<core::ConnectionRecord> Engine::connections() const {
+    return core_.snapshot();
+}
+
+std::string Engine::previewRules(const Settings& settings, std::string* error) const {
+    const auto plan = plan::makePlan(settings, error);
+    return plan ? plan::renderPreview(*plan) : std::string();
+}
+
+// Order: listeners (so nothing is ever sent to a port nobody listens on), record (so a crash from
+// here on is cleaned up), rules, routes, sysctls. Each step pushes its undo; a failure runs them
+// backwards, leaving the core not accepting and no record.
 bool Engine::enable(std::string* error) {
     if (enabled_)
         return true;
-    const auto plan = firewall::planRules(interceptSettings(settings_), error);
-    if (!plan)
+    auto plan = plan::makePlan(settings_, error);
+    std::vector<SysctlRecord> sysctls;
+    if (!plan || !readPrevious(plan->sysctls, &sysctls, error))
         return false;
-    // The core must accept before any packet is redirected to it, or redirected connections are refused.
-    if (!core_.isRunning()) {
-        if (!core_.start(coreConfig(settings_), error))
-            return false;
-    } else if (!core_.isAccepting() && !core_.resumeAccepting(error)) {
-        return false;
-    }
-    if (!backend_->apply(*plan, error)) {
-        core_.stopAccepting(); // apply() left nothing installed; nothing may reach the listener now
-        return false;
-    }
+    Undo undo;
+    std::string ignored;
+    undo.push_back([this] { stopListening(); });
+    if (!applyListeners(*plan, plan->listeners, plan->sourceFilter, error))
+        return runUndo(&undo), false;
+    undo.push_back([this, &ignored] { removeFile(recordPath_, &ignored); });
+    if (!writeRecord({plan->rules, plan->routes, sysctls}, error))
+        return runUndo(&undo), false;
+    if (!backend_->apply(plan->rules, error))
+        return runUndo(&undo), false; // apply() left nothing of the plan installed
+    undo.push_back([this, &plan, &ignored] { backend_->remove(plan->rules, &ignored); });
+    undo.push_back([this, &plan, &ignored] { removeRoutes(plan->routes, &ignored); });
+    if (!addRoutes(plan->routes, error))
+        return runUndo(&undo), false;
+    undo.push_back([this, &sysctls, &ignored] { restoreSysctls(sysctls, &ignored); });
+    if (!writeSysctls(sysctls, error))
+        return runUndo(&undo), false;
+    installed_ = std::move(plan);
+    sysctlState_ = std::move(sysctls);
     enabled_ = true;
+    health_ = {};
     return true;
 }
 
 bool Engine::disable(std::string* error) {
     if (!enabled_)
         return true;
-    const auto plan = firewall::planRules(interceptSettings(settings_), error);
-    if (!plan)
-        return false;
     // Rules first: if they cannot be removed, the core keeps accepting so traffic is not blackholed.
-    if (!backend_->remove(*plan, error))
+    if (!backend_->remove(installed_->rules, error))
         return false;
-    core_.stopAccepting();
+    std::string routeError, sysctlError;
+    const bool routesOk = removeRoutes(installed_->routes, &routeError);
+    const bool sysctlsOk = restoreSysctls(sysctlState_, &sysctlError);
+    stopListening();
     enabled_ = false;
-    return true;
+    installed_.reset();
+    sysctlState_.clear();
+    health_ = {};
+    if (!routesOk || !sysctlsOk) {
+        // The record stays, so removeLeftovers() tries again later.
+        *error = routesOk ? sysctlError : routeError;
+        return false;
+    }
+    return removeFile(recordPath_, error);
 }
 
 bool Engine::setSettings(const Settings& settings, std::string* error) {
@@ -79,36 +133,108 @@ bool Engine::setSettings(const Settings& settings, std::string* error) {
         settings_ = settings;
         return true;
     }
-    // Interim (not yet a transaction): off with the old settings, on with the new.
-    if (!disable(error))
+    auto next = plan::makePlan(settings, error);
+    std::vector<SysctlRecord> nextSys;
+    if (!next || !readPrevious(next->sysctls, &nextSys, error))
         return false;
-    const Settings old = settings_;
+    const plan::InstallPlan previous = *installed_;
+    if (!switchTo(previous, *next, nextSys, error)) {
+        restore(previous, *next, nextSys, error);
+        return false;
+    }
     settings_ = settings;
-    if (enable(error))
-        return true;
-    settings_ = old;
-    std::string ignored;
-    enable(&ignored);
-    return false;
+    installed_ = std::move(next);
+    sysctlState_ = std::move(nextSys);
+    health_ = {};
+    return true;
 }
 
-std::string Engine::previewRules(const Settings& settings, std::string* error) const {
-    const auto plan = firewall::planRules(interceptSettings(settings), error);
-    if (!plan)
-        return {};
-    return firewall::renderIptablesSave(*plan, Family::V4);
+// Both plans are live from the union listeners to the final setListeners, and the record covers
+// both, so neither a failure nor a crash in between can leave anything unaccounted for.
+bool Engine::switchTo(const plan::InstallPlan& from, const plan::InstallPlan& to,
+                      const std::vector<SysctlRecord>& toSys, std::string* error) {
+    const InstallRecord both{plan::unionRules(from.rules, to.rules), plan::unionOf(from.routes, to.routes),
+                             plan::unionOf(sysctlState_, onlyPaths(toSys, sysctlState_))};
+    return applyListeners(to, plan::unionOf(from.listeners, to.listeners),
+                          plan::unionFilter(from.sourceFilter, to.sourceFilter), error) &&
+           writeRecord(both, error) && backend_->apply(to.rules, error) &&
+           // apply() replaced Weir's rules only in the tables of the new plan (REDIRECT -> TPROXY:
+           // the mangle tables); the old plan's other tables (nat) still hold its rules.
+           backend_->remove(plan::rulesOutsideTables(from.rules, to.rules), error) &&
+           addRoutes(to.routes, error) && removeRoutes(plan::minus(from.routes, to.routes), error) &&
+           restoreSysctls(onlyPaths(sysctlState_, toSys), error) && writeSysctls(toSys, error) &&
+           applyListeners(to, to.listeners, to.sourceFilter, error) &&
+           writeRecord({to.rules, to.routes, toSys}, error);
+}
+
+// Puts the old plan back whatever step failed: every call is idempotent, so re-doing the steps that
+// had not been undone costs nothing. *error keeps the original reason first.
+void Engine::restore(const plan::InstallPlan& from, const plan::InstallPlan& failed,
+                     const std::vector<SysctlRecord>& failedSys, std::string* error) {
+    std::string e;
+    bool ok = backend_->apply(from.rules, &e) &&
+              backend_->remove(plan::rulesOutsideTables(failed.rules, from.rules), &e);
+    ok = removeRoutes(plan::minus(failed.routes, from.routes), &e) && addRoutes(from.routes, &e) && ok;
+    ok = restoreSysctls(onlyPaths(failedSys, sysctlState_), &e) && writeSysctls(sysctlState_, &e) && ok;
+    ok = applyListeners(from, from.listeners, from.sourceFilter, &e) && ok;
+    ok = writeRecord({from.rules, from.routes, sysctlState_}, &e) && ok;
+    if (!ok)
+        *error += "; restoring the previous settings failed too: " + e;
 }
 
 Health Engine::checkHealth() {
+    if (!enabled_) {
+        health_ = {};
+        return health_;
+    }
+    const std::string drift = findDrift();
+    if (drift.empty()) {
+        health_ = {};
+        return health_;
+    }
+    std::string error;
+    if (settings_.reapplyOnDrift) {
+        if (reapply(&error) && findDrift().empty()) {
+            lastReapply_ = nowUtc() + ": " + drift;
+            health_ = {};
+            return health_;
+        }
+        health_ = {false, drift + (error.empty() ? "" : "; re-applying failed: " + error)};
+        return health_;
+    }
+    health_ = {false, drift};
     return health_;
 }
 
-bool Engine::removeLeftovers(std::size_t* removed, std::string* error) {
-    return backend_->removeAll(error, removed);
+// The first difference found: rules (backend verify), then routes, then sysctls.
+std::string Engine::findDrift() {
+    std::string problem;
+    if (!backend_->verify(installed_->rules, &problem))
+        return problem;
+    for (const auto& r : installed_->routes)
+        if (!options_.routes->check(r, &problem))
+            return problem;
+    for (const auto& s : sysctlState_) {
+        const auto value = sysctl::read(options_.sysctlRoot, s.path, &problem);
+        if (!value)
+            return problem;
+        if (*value != s.value)
+            return s.path + " is " + *value + ", expected " + s.value;
+    }
+    return {};
 }
 
-std::vector<core::ConnectionRecord> Engine::connections() const {
-    return core_.snapshot();
+bool Engine::reapply(std::string* error) {
+    return backend_->apply(installed_->rules, error) && addRoutes(installed_->routes, error) &&
+           writeSysctls(sysctlState_, error);
+}
+
+bool Engine::removeLeftovers(std::size_t* removed, std::string* error) {
+    if (enabled_) { // never remove what this engine has installed and is using
+        *error = "interception is enabled";
+        return false;
+    }
+    return cleanupAfterCrash(options_, *backend_, removed, error);
 }
 
 } // namespace weir::service

@@ -2,23 +2,38 @@
 // the proxy core and the firewall backend and keeps them consistent: rules are never installed without
 // a core accepting behind them (that would blackhole the machine's traffic), a failed enable leaves
 // nothing behind, and a settings change while enabled is one transaction (new plan in, old plan out,
-// or the old state back). Plain C++: the D-Bus layer calls it, tests can drive it directly.
+// or the old state back).
+//
+// Everything installed comes from one plan (plan/installplan.h) and is written to an install record
+// (service/installrecord.h) before the kernel is touched, so removeLeftovers() and the guardian's
+// cleanupAfterCrash() remove exactly what may be installed.
+// Threads: not thread-safe; the helper calls it from its main (D-Bus) thread only.
+// Plain C++: the D-Bus layer calls it, tests can drive it directly.
 #pragma once
 
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "config/settings.h"
 #include "core/proxycore.h"
 #include "firewall/firewall.h"
+#include "plan/installplan.h"
+#include "service/installrecord.h"
+#include "service/routeops.h"
 
 namespace weir::service {
 
 struct EngineOptions {
-    // Where the record of what is installed is kept ($WEIR_RUNTIME_DIR, default /run/weir).
+    // Where the install record is kept. Empty: $WEIR_RUNTIME_DIR, else /run/weir.
     std::string runtimeDir;
+    // Prefix for /proc/sys paths; tests point it at a scratch directory. Empty in production.
+    std::string sysctlRoot;
+    // Policy routing; null: the kernel (rtnetlink). Tests pass a fake.
+    std::shared_ptr<RouteOps> routes;
 };
 
 // Whether what the engine installed is still there (drift: another tool flushed a table).
@@ -48,21 +63,56 @@ public:
     // every few seconds. Always ok while disabled.
     Health checkHealth();
     const Health& health() const { return health_; }
+    // When and why drift was last repaired ("2026-12-01T20:31:07Z: ipv4 mangle: ..."); empty: never.
+    const std::string& lastReapply() const { return lastReapply_; }
 
     // Removes what a crashed run left: the recorded install first, then any stray Weir rule.
     bool removeLeftovers(std::size_t* removed, std::string* error);
+    // The same without an engine, for the guardian after the helper was killed: reads the record of
+    // this network namespace, removes what it lists (rules, routes; sysctls restored), deletes it,
+    // then removes stray WEIR_ rules. A corrupt record: every Weir rule is removed, the file deleted,
+    // and false is returned with the parse error in *error (so it gets logged).
+    static bool cleanupAfterCrash(const EngineOptions& options, firewall::FirewallBackend& backend,
+                                  std::size_t* removed, std::string* error);
+    // Where this engine keeps its install record.
+    const std::string& recordPath() const { return recordPath_; }
 
     bool isEnabled() const { return enabled_; }
     std::string backendName() const;
     std::vector<core::ConnectionRecord> connections() const;
+    // The plan installed now (null while disabled).
+    const plan::InstallPlan* installedPlan() const { return installed_ ? &*installed_ : nullptr; }
 
 private:
+    using Undo = std::vector<std::function<void()>>;
+    bool switchTo(const plan::InstallPlan& from, const plan::InstallPlan& to,
+                  const std::vector<SysctlRecord>& toSys, std::string* error);
+    void restore(const plan::InstallPlan& from, const plan::InstallPlan& failed,
+                 const std::vector<SysctlRecord>& failedSys, std::string* error);
+    bool readPrevious(const std::vector<plan::SysctlSpec>& specs, std::vector<SysctlRecord>* out,
+                      std::string* error) const;
+    bool writeRecord(const InstallRecord& record, std::string* error);
+    bool addRoutes(const std::vector<plan::RouteSpec>& routes, std::string* error);
+    bool removeRoutes(const std::vector<plan::RouteSpec>& routes, std::string* error);
+    bool writeSysctls(const std::vector<SysctlRecord>& sysctls, std::string* error);
+    bool restoreSysctls(const std::vector<SysctlRecord>& sysctls, std::string* error);
+    bool applyListeners(const plan::InstallPlan& plan, const std::vector<core::ListenerConfig>& listeners,
+                        const core::SourceFilter& filter, std::string* error);
+    void stopListening();
+    std::string findDrift();
+    bool reapply(std::string* error);
+
     Settings settings_;
     std::unique_ptr<firewall::FirewallBackend> backend_;
     EngineOptions options_;
+    std::string recordPath_;
     core::ProxyCore core_;
+    std::uint32_t coreMark_ = 0; // the outgoing mark the running core was started with
     bool enabled_ = false;
+    std::optional<plan::InstallPlan> installed_;
+    std::vector<SysctlRecord> sysctlState_; // the installed plan's sysctls with their previous values
     Health health_;
+    std::string lastReapply_;
 };
 
 } // namespace weir::service

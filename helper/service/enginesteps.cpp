@@ -1,0 +1,163 @@
+// The single steps of the engine's transactions, each idempotent so that undoing and re-doing can
+// be repeated safely: the install record, policy routes, sysctls, the core's listeners, and the
+// cleanup after a crash.
+#include "service/engine.h"
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "firewall/planrecord.h"
+#include "service/sysctl.h"
+
+namespace weir::service {
+
+namespace {
+
+void appendError(std::string* all, const std::string& one) {
+    if (!all->empty())
+        *all += "; ";
+    *all += one;
+}
+
+std::string runtimeDirOf(const EngineOptions& o) {
+    if (!o.runtimeDir.empty())
+        return o.runtimeDir;
+    const char* env = std::getenv("WEIR_RUNTIME_DIR");
+    return env && *env ? env : "/run/weir";
+}
+
+} // namespace
+
+// Previous values come from the installed state for paths the engine already holds (the value
+// there now is Weir's own), from the kernel for the others.
+bool Engine::readPrevious(const std::vector<plan::SysctlSpec>& specs, std::vector<SysctlRecord>* out,
+                          std::string* error) const {
+    out->clear();
+    for (const auto& spec : specs) {
+        const auto held = std::find_if(sysctlState_.begin(), sysctlState_.end(),
+                                       [&](const SysctlRecord& s) { return s.path == spec.path; });
+        if (held != sysctlState_.end()) {
+            out->push_back({spec.path, spec.value, held->previous});
+            continue;
+        }
+        const auto now = sysctl::read(options_.sysctlRoot, spec.path, error);
+        if (!now)
+            return false;
+        out->push_back({spec.path, spec.value, *now});
+    }
+    return true;
+}
+
+bool Engine::writeRecord(const InstallRecord& record, std::string* error) {
+    return writeFileAtomically(recordPath_, serializeRecord(record), error);
+}
+
+bool Engine::addRoutes(const std::vector<plan::RouteSpec>& routes, std::string* error) {
+    for (const auto& r : routes)
+        if (!options_.routes->add(r, error))
+            return false;
+    return true;
+}
+
+// Goes on after a failure, so that as much as possible is removed; reports the first error.
+bool Engine::removeRoutes(const std::vector<plan::RouteSpec>& routes, std::string* error) {
+    std::string errors;
+    for (const auto& r : routes) {
+        std::string e;
+        if (!options_.routes->remove(r, &e))
+            appendError(&errors, e);
+    }
+    if (!errors.empty())
+        *error = errors;
+    return errors.empty();
+}
+
+bool Engine::writeSysctls(const std::vector<SysctlRecord>& sysctls, std::string* error) {
+    for (const auto& s : sysctls)
+        if (!sysctl::write(options_.sysctlRoot, s.path, s.value, error))
+            return false;
+    return true;
+}
+
+bool Engine::restoreSysctls(const std::vector<SysctlRecord>& sysctls, std::string* error) {
+    std::string errors;
+    for (const auto& s : sysctls) {
+        std::string e;
+        if (!sysctl::write(options_.sysctlRoot, s.path, s.previous, &e))
+            appendError(&errors, e);
+    }
+    if (!errors.empty())
+        *error = errors;
+    return errors.empty();
+}
+
+// The core is started with the first listener set and keeps running while disabled (not accepting),
+// so its connection table survives a disable/enable. setListeners() is all or nothing and keeps
+// identical listeners open, so a settings change never drops a port that stays.
+bool Engine::applyListeners(const plan::InstallPlan& plan, const std::vector<core::ListenerConfig>& listeners,
+                            const core::SourceFilter& filter, std::string* error) {
+    // The outgoing mark is fixed when the core starts; a new one needs a new core.
+    if (core_.isRunning() && coreMark_ != plan.settings.outgoingMark)
+        core_.stop();
+    if (!core_.isRunning()) {
+        core::CoreConfig config;
+        config.listeners = listeners;
+        config.sourceFilter = filter;
+        config.outgoingMark = plan.settings.outgoingMark;
+        if (!core_.start(config, error))
+            return false;
+        coreMark_ = config.outgoingMark;
+        return true;
+    }
+    if (!core_.setListeners(listeners, filter, error))
+        return false;
+    return core_.isAccepting() || core_.resumeAccepting(error);
+}
+
+void Engine::stopListening() {
+    if (core_.isRunning())
+        core_.stopAccepting();
+}
+
+bool Engine::cleanupAfterCrash(const EngineOptions& options, firewall::FirewallBackend& backend,
+                               std::size_t* removed, std::string* error) {
+    const std::string path = recordPathForThisNetns(runtimeDirOf(options));
+    const auto routes = options.routes ? options.routes : netlinkRouteOps();
+    std::string errors, e;
+    std::size_t count = 0;
+    bool corrupt = false;
+    const auto text = readWholeFile(path, &e);
+    if (!e.empty())
+        appendError(&errors, e);
+    if (text) {
+        if (const auto record = parseRecord(*text, &e)) {
+            if (!backend.remove(record->rules, &e))
+                appendError(&errors, e);
+            for (const auto& r : record->routes)
+                if (!routes->remove(r, &e))
+                    appendError(&errors, e);
+            for (const auto& s : record->sysctls)
+                if (!sysctl::write(options.sysctlRoot, s.path, s.previous, &e))
+                    appendError(&errors, e);
+            count = record->rules.chains.size() + record->rules.rules.size() + record->routes.size();
+        } else {
+            corrupt = true;
+            appendError(&errors,
+                        "corrupt install record " + path + " (" + e + "); removed every Weir rule instead");
+        }
+    }
+    std::size_t strays = 0;
+    if (!backend.removeAll(&e, &strays))
+        appendError(&errors, e);
+    // A record whose removal failed stays for the next try; a corrupt one goes: nothing more can be
+    // learnt from it, and the next run must not trip on it again.
+    if (text && (errors.empty() || corrupt) && !removeFile(path, &e))
+        appendError(&errors, e);
+    if (removed)
+        *removed = count + strays;
+    if (!errors.empty() && error)
+        *error = errors;
+    return errors.empty();
+}
+
+} // namespace weir::service
