@@ -103,6 +103,17 @@ mx_cleanup() {
     set +e
     mx_kill_tracked
     HELPER_PID=
+    # Anything still running inside our namespaces was started by this test: end it by pid.
+    local ns pids
+    for ns in "$NS_G" "$NS_S" "$NS_C" "$NS_X" "$NS_L"; do
+        pids=$(ip netns pids "$ns" 2>/dev/null)
+        [ -n "$pids" ] && kill $pids 2>/dev/null
+    done
+    sleep 0.3
+    for ns in "$NS_G" "$NS_S" "$NS_C" "$NS_X" "$NS_L"; do
+        pids=$(ip netns pids "$ns" 2>/dev/null)
+        [ -n "$pids" ] && kill -9 $pids 2>/dev/null
+    done
     for ns in "$NS_C" "$NS_X" "$NS_L"; do ip netns del "$ns" 2>/dev/null; done
     (exit "$rc")
     weir_it_cleanup # deletes G and S, stops the bus, removes WEIR_IT_DIR, exits with rc
@@ -180,14 +191,15 @@ mx_start_servers() {
     head -c 262144 /dev/urandom >"$WEIR_IT_DIR/www/blob"
     head -c 2097152 /dev/urandom >"$WEIR_IT_DIR/www/long"
     chmod -R a+rX "$WEIR_IT_DIR/www"
-    in_s "$PY" -m http.server "$HTTP_PORT" --bind "$S4" --directory "$WEIR_IT_DIR/www" \
+    # ip netns exec directly (not through a shell function), so $! is the server itself.
+    ip netns exec "$NS_S" "$PY" -m http.server "$HTTP_PORT" --bind "$S4" --directory "$WEIR_IT_DIR/www" \
         </dev/null >>"$WEIR_IT_DIR/http.log" 2>&1 &
     mx_track $!
-    in_s "$PY" -m http.server "$HTTP_PORT" --bind "$S6" --directory "$WEIR_IT_DIR/www" \
+    ip netns exec "$NS_S" "$PY" -m http.server "$HTTP_PORT" --bind "$S6" --directory "$WEIR_IT_DIR/www" \
         </dev/null >>"$WEIR_IT_DIR/http.log" 2>&1 &
     mx_track $!
-    in_s "$PY" "$MX_TOOLS/udp_echo_server.py" "$S4:$UDP_PORT" "[$S6]:$UDP_PORT" --log "$WEIR_IT_DIR/udp.log" \
-        </dev/null >"$WEIR_IT_DIR/udp.out" 2>&1 &
+    ip netns exec "$NS_S" "$PY" "$MX_TOOLS/udp_echo_server.py" "$S4:$UDP_PORT" "[$S6]:$UDP_PORT" \
+        --log "$WEIR_IT_DIR/udp.log" </dev/null >"$WEIR_IT_DIR/udp.out" 2>&1 &
     mx_track $!
     mx_wait_tcp "$NS_S" "$S4" "$HTTP_PORT" || fail "the v4 HTTP server did not start: $(cat "$WEIR_IT_DIR/http.log")"
     mx_wait_tcp "$NS_S" "$S6" "$HTTP_PORT" || fail "the v6 HTTP server did not start: $(cat "$WEIR_IT_DIR/http.log")"
@@ -325,7 +337,17 @@ weir_rules_g() { # only Weir's lines of both xtables dumps
 }
 
 # ctl ARGS...: weirctl as root; stdout to stdout, stderr kept in $WEIR_IT_DIR/ctl.err.
-ctl() { "$WEIRCTL" "$@" 2>"$WEIR_IT_DIR/ctl.err"; }
+# WEIR_IT_CTL_FALLBACK=1 (development only, while weirctl has no `config` yet) sends
+# `config set|get` straight to the bus with tools/settings_bus.py.
+ctl() {
+    if [ "${WEIR_IT_CTL_FALLBACK:-0}" = 1 ] && [ "${1:-}" = config ]; then
+        case "${2:-}" in
+        set) "$PY" "$MX_TOOLS/settings_bus.py" set "${@:3}" 2>"$WEIR_IT_DIR/ctl.err"; return ;;
+        get) "$PY" "$MX_TOOLS/settings_bus.py" get 2>"$WEIR_IT_DIR/ctl.err"; return ;;
+        esac
+    fi
+    "$WEIRCTL" "$@" 2>"$WEIR_IT_DIR/ctl.err"
+}
 ctl_err() { cat "$WEIR_IT_DIR/ctl.err"; }
 status_field() { # status_field KEY: one field of weirctl status --json (python repr)
     local s
