@@ -20,6 +20,7 @@ T_START=$(now_ms)
 mx_make_topology
 mx_start_servers
 weir_it_start_bus
+mx_keep_polkit_action
 mx_make_test_user
 
 # ---------------------------------------------------------------------------------------------
@@ -121,8 +122,7 @@ case_not_intercepted() {
     local hits0 rows0 srcrows0 hits1 rows1 srcrows1 tag="neg-$kind-$mode-$scope-$fam-$proto-$RANDOM" seen
     hits0=$(rule_hits "$fam" "$table" "$chain" "$target" "$proto")
     is_count "$hits0" || fail "no IPv$fam $table $chain -p $proto -j $target rule (is Weir enabled?): $(weir_rules_g)"
-    rows0=$(conn_count --dest "$dest")
-    srcrows0=$(conn_count --source-ip "$src")
+    read -r rows0 srcrows0 <<<"$(conn_counts "dest=$dest" "source_ip=$src")"
 
     if [ "$proto" = tcp ]; then
         expect_http "$ns" "$fam" "$tag" "$user"
@@ -132,8 +132,7 @@ case_not_intercepted() {
         seen=$UDP_PEER
     fi
     sleep 0.3 # an intercepted flow is listed at accept, long before curl ends; give it a margin anyway
-    rows1=$(conn_count --dest "$dest")
-    srcrows1=$(conn_count --source-ip "$src")
+    read -r rows1 srcrows1 <<<"$(conn_counts "dest=$dest" "source_ip=$src")"
     hits1=$(rule_hits "$fam" "$table" "$chain" "$target" "$proto")
     [ "$rows1" -eq "$rows0" ] || fail "a row for $dest appeared ($rows0 -> $rows1): $(conn_show --dest "$dest")"
     [ "$srcrows1" -eq "$srcrows0" ] || fail "a row from $src appeared ($srcrows0 -> $srcrows1)"
@@ -149,22 +148,20 @@ case_not_intercepted() {
 
 # step_set KEY=VALUE...: a live settings change; Weir stays enabled and healthy with the new values.
 step_set() {
-    local t0 t1 st
+    local t0 t1
     t0=$(now_ms)
     ctl config set "$@" >/dev/null || fail "weirctl config set $* failed: $(ctl_err)"
     t1=$(now_ms)
-    st=$("$WEIRCTL" status --json) || fail "weirctl status failed"
-    [ "$(echo "$st" | json_get 'd.get("enabled")')" = True ] || fail "not enabled after config set: $st"
-    [ "$(echo "$st" | json_get 'd.get("health")')" = ok ] || fail "health not ok after config set: $st"
-    local kv key value got
+    local enabled health mode scope kv key value
+    read -r enabled health mode scope <<<"$(status_fields enabled health mode scope)"
+    [ "$enabled" = True ] || fail "not enabled after config set: $("$WEIRCTL" status --json)"
+    [ "$health" = ok ] || fail "health not ok after config set: $("$WEIRCTL" status --json)"
     for kv in "$@"; do
         key=${kv%%=*}
         value=${kv#*=}
         case $key in
-        mode | scope)
-            got=$(echo "$st" | json_get "d.get('$key')")
-            [ "$got" = "$value" ] || fail "status says $key=$got, expected $value"
-            ;;
+        mode) [ "$mode" = "$value" ] || fail "status says mode=$mode, expected $value" ;;
+        scope) [ "$scope" = "$value" ] || fail "status says scope=$scope, expected $value" ;;
         esac
     done
     pass "config set $* took $((t1 - t0)) ms; status enabled, health ok"
@@ -218,7 +215,7 @@ for mode in redirect tproxy; do
     if [ "$mode" = tproxy ]; then
         protos="tcp udp"
         udp=true
-        run_case "tproxy: live switch mode=tproxy udp=true scope=local" \
+        run_case "tproxy: live switch mode=tproxy udp=true scope=local (from both)" \
             step_set mode=tproxy udp=true scope=local "exclude_uids=$MX_TEST_UID"
     fi
     for proto in $protos; do
@@ -250,6 +247,13 @@ for mode in redirect tproxy; do
                 case_not_intercepted source "$mode" gateway "$fam" "$proto"
         done
     done
+    # Both at once: the machine's own traffic and the LAN's (their rules share chains and marks).
+    run_case "$mode: live switch scope=both" step_set scope=both "exclude_uids=$MX_TEST_UID"
+    for proto in $protos; do
+        run_case "$mode both v4 $proto from LAN client C" case_intercept "$mode" gateway 4 "$proto"
+        run_case "$mode both v6 $proto from G itself" case_intercept "$mode" local 6 "$proto"
+    done
+    run_case "$mode both v4 tcp: X (not in sources) not intercepted" case_not_intercepted source "$mode" gateway 4 tcp
 done
 run_case "disable: G exactly as before enable, traffic direct" step_disable
 

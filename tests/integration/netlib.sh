@@ -87,7 +87,7 @@ _mx_kill_list() {
         tries=30
         while mx_ours "$pid" "$st" && ((tries-- > 0)); do sleep 0.1; done
         mx_ours "$pid" "$st" && kill -9 "$pid" 2>/dev/null
-        wait "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null || true # 127 when it is not our child (started in a subshell)
     done <"$1"
     : >"$1"
     return 0
@@ -216,6 +216,25 @@ mx_start_helper() {
     mx_track_section "$HELPER_PID"
 }
 
+# Other test runs on the same machine (each with its own private bus) share polkit's action directory;
+# one that ends removes io.github.weir.policy under our feet ("Action ... is not registered"). This
+# keeper puts it back (recorded in the bus dir, so weir_bus_stop removes it at the end) while we run.
+mx_keep_polkit_action() {
+    local policy="$WEIR_SRC/packaging/polkit/io.github.weir.policy"
+    local target="$WEIR_PB_ACTIONS_DIR/io.github.weir.policy"
+    (
+        for _ in $(seq 3000); do
+            [ -d "$WEIR_IT_DIR/bus" ] || exit 0
+            if ! cmp -s "$policy" "$target"; then
+                echo "netlib: $target vanished (another test run ended); putting it back" >&2
+                _weir_place_file "$WEIR_IT_DIR/bus" "$target" "$policy"
+            fi
+            sleep 0.2
+        done
+    ) &
+    mx_track $!
+}
+
 # A throwaway system user (deleted at exit if we made it), for owner-match tests.
 mx_make_test_user() {
     MX_TEST_USER="wmx$$"
@@ -281,12 +300,24 @@ conn_count() {
     echo "$json" | "$PY" "$MX_TOOLS/conns.py" count "$@"
 }
 conn_show() { conns_json | "$PY" "$MX_TOOLS/conns.py" show "$@"; }
+# conn_counts SPEC...: one weirctl call, one count per SPEC ("dest=..,proto=..,mode=..,source_ip=..,state=..")
+# printed on one line.
+conn_counts() {
+    local json
+    json=$(conns_json) || exit 1
+    echo "$json" | "$PY" "$MX_TOOLS/conns.py" counts "$@"
+}
+
+# until_ms MS: true while less than MS milliseconds have passed since deadline_start was called.
+deadline_start() { MX_T0=$(now_ms); }
+until_ms() { [ $(($(now_ms) - MX_T0)) -lt "$1" ]; }
 
 # wait_conn_count N FILTERS...: polls (3 s) until at least N rows match; prints the last count.
 wait_conn_count() {
     local want=$1 n=0
     shift
-    for _ in $(seq 30); do
+    deadline_start
+    while until_ms 3000; do
         n=$(conn_count "$@")
         [ "$n" -ge "$want" ] && break
         sleep 0.1
@@ -319,14 +350,16 @@ snapshot_g() {
         in_g iptables-legacy-save | grep -v '^#'
         echo "## ip6tables"
         in_g ip6tables-legacy-save | grep -v '^#'
-        echo "## ip rule"
-        in_g ip rule
+        echo "## ip -4 rule"
+        in_g ip -4 rule
         echo "## ip -6 rule"
         in_g ip -6 rule
-        echo "## ip route table all"
-        in_g ip route show table all
+        echo "## ip -4 route table all"
+        in_g ip -4 route show table all # without -4, "table all" dumps every family
         echo "## ip -6 route table all"
-        in_g ip -6 route show table all
+        # Less the kernel's own subnet-router anycast entries for fe80::, which move around (and
+        # come and go in pairs) whenever forwarding is toggled; nothing of Weir's is anycast.
+        in_g ip -6 route show table all | grep -v '^anycast fe80:: '
         echo "## sysctl"
         in_g sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding
     } | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/g'
@@ -349,6 +382,12 @@ ctl() {
     "$WEIRCTL" "$@" 2>"$WEIR_IT_DIR/ctl.err"
 }
 ctl_err() { cat "$WEIR_IT_DIR/ctl.err"; }
+# status_fields KEY...: fields of one weirctl status --json, space-separated (python repr).
+status_fields() {
+    local s
+    s=$("$WEIRCTL" status --json 2>"$WEIR_IT_DIR/ctl.err") || fail "weirctl status failed: $(ctl_err)"
+    echo "$s" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(" ".join(str(d.get(k)) for k in sys.argv[1:]))' "$@"
+}
 status_field() { # status_field KEY: one field of weirctl status --json (python repr)
     local s
     s=$("$WEIRCTL" status --json 2>"$WEIR_IT_DIR/ctl.err") || fail "weirctl status failed: $(ctl_err)"
