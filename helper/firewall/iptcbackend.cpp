@@ -1,142 +1,24 @@
 #include "firewall/iptcbackend.h"
 #include "firewall/iptcentry.h"
+#include "firewall/iptcfamily.h"
 #include "firewall/iptcsupport.h"
 #include "firewall/ruleplan.h"
-
-// <netinet/in.h> must come before any <linux/netfilter*.h> (struct in_addr is defined by both).
-#include <netinet/in.h>
-#include <libiptc/libiptc.h>
-extern "C" { // libip6tc.h (iptables 1.8.9) has no extern "C" guard of its own
-#include <libiptc/libip6tc.h>
-}
-#include <linux/netfilter/xt_comment.h>
-
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <chrono>
 #include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <functional>
 #include <memory>
-#include <thread>
-#include <type_traits>
 
 namespace weir::firewall {
+
+using namespace iptc;
 
 namespace {
 
 // ---------------------------------------------------------------------------------------------
-// Small helpers
-
-// libiptc takes chain names as char[32] (xt_chainlabel); GCC warns when a shorter buffer is passed.
-using Label = std::array<char, sizeof(xt_chainlabel)>;
-
-Label label(const std::string& name) {
-    Label l{};
-    std::strncpy(l.data(), name.c_str(), l.size() - 1);
-    return l;
-}
-
-void setError(std::string* error, const std::string& text) {
-    if (error)
-        *error = text;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Family traits: the libiptc / libip6tc entry points and what differs in the entries.
-
-struct V4 {
-    using Entry = ipt_entry;
-    static constexpr Family family = Family::V4;
-    static constexpr int af = AF_INET;
-    static constexpr const char* namesFile = "/proc/net/ip_tables_names";
-    static constexpr const char* label = "iptables";
-
-    static xtc_handle* init(const char* table) { return iptc_init(table); }
-    static void free(xtc_handle* h) { iptc_free(h); }
-    static int commit(xtc_handle* h) { return iptc_commit(h); }
-    static const char* strerror(int err) { return iptc_strerror(err); }
-    static const char* firstChain(xtc_handle* h) { return iptc_first_chain(h); }
-    static const char* nextChain(xtc_handle* h) { return iptc_next_chain(h); }
-    static const Entry* firstRule(const char* c, xtc_handle* h) { return iptc_first_rule(c, h); }
-    static const Entry* nextRule(const Entry* e, xtc_handle* h) { return iptc_next_rule(e, h); }
-    static const char* target(const Entry* e, xtc_handle* h) { return iptc_get_target(e, h); }
-    static int isChain(const Label& c, xtc_handle* h) { return iptc_is_chain(c.data(), h); }
-    static int createChain(const Label& c, xtc_handle* h) { return iptc_create_chain(c.data(), h); }
-    static int flush(const Label& c, xtc_handle* h) { return iptc_flush_entries(c.data(), h); }
-    static int deleteChain(const Label& c, xtc_handle* h) { return iptc_delete_chain(c.data(), h); }
-    static int append(const Label& c, const Entry* e, xtc_handle* h) {
-        return iptc_append_entry(c.data(), e, h);
-    }
-    static int insert(const Label& c, const Entry* e, unsigned n, xtc_handle* h) {
-        return iptc_insert_entry(c.data(), e, n, h);
-    }
-    static int deleteNum(const Label& c, unsigned n, xtc_handle* h) {
-        return iptc_delete_num_entry(c.data(), n, h);
-    }
-    static int deleteEntry(const Label& c, const Entry* e, unsigned char* mask, xtc_handle* h) {
-        return iptc_delete_entry(c.data(), e, mask, h);
-    }
-};
-
-struct V6 {
-    using Entry = ip6t_entry;
-    static constexpr Family family = Family::V6;
-    static constexpr int af = AF_INET6;
-    static constexpr const char* namesFile = "/proc/net/ip6_tables_names";
-    static constexpr const char* label = "ip6tables";
-
-    static xtc_handle* init(const char* table) { return ip6tc_init(table); }
-    static void free(xtc_handle* h) { ip6tc_free(h); }
-    static int commit(xtc_handle* h) { return ip6tc_commit(h); }
-    static const char* strerror(int err) { return ip6tc_strerror(err); }
-    static const char* firstChain(xtc_handle* h) { return ip6tc_first_chain(h); }
-    static const char* nextChain(xtc_handle* h) { return ip6tc_next_chain(h); }
-    static const Entry* firstRule(const char* c, xtc_handle* h) { return ip6tc_first_rule(c, h); }
-    static const Entry* nextRule(const Entry* e, xtc_handle* h) { return ip6tc_next_rule(e, h); }
-    static const char* target(const Entry* e, xtc_handle* h) { return ip6tc_get_target(e, h); }
-    static int isChain(const Label& c, xtc_handle* h) { return ip6tc_is_chain(c.data(), h); }
-    static int createChain(const Label& c, xtc_handle* h) { return ip6tc_create_chain(c.data(), h); }
-    static int flush(const Label& c, xtc_handle* h) { return ip6tc_flush_entries(c.data(), h); }
-    static int deleteChain(const Label& c, xtc_handle* h) { return ip6tc_delete_chain(c.data(), h); }
-    static int append(const Label& c, const Entry* e, xtc_handle* h) {
-        return ip6tc_append_entry(c.data(), e, h);
-    }
-    static int insert(const Label& c, const Entry* e, unsigned n, xtc_handle* h) {
-        return ip6tc_insert_entry(c.data(), e, n, h);
-    }
-    static int deleteNum(const Label& c, unsigned n, xtc_handle* h) {
-        return ip6tc_delete_num_entry(c.data(), n, h);
-    }
-    static int deleteEntry(const Label& c, const Entry* e, unsigned char* mask, xtc_handle* h) {
-        return ip6tc_delete_entry(c.data(), e, mask, h);
-    }
-};
-
-// ---------------------------------------------------------------------------------------------
 // Table transactions
-
-template <class F> bool hasWeirComment(const typename F::Entry* e) {
-    const auto* base = reinterpret_cast<const unsigned char*>(e);
-    for (std::size_t off = sizeof(typename F::Entry); off + sizeof(xt_entry_match) <= e->target_offset;) {
-        const auto* m = reinterpret_cast<const xt_entry_match*>(base + off);
-        if (m->u.match_size == 0)
-            break;
-        if (std::strcmp(m->u.user.name, "comment") == 0) {
-            const auto* c = reinterpret_cast<const xt_comment_info*>(m->data);
-            if (std::strncmp(c->comment, kRuleComment, sizeof(c->comment)) == 0)
-                return true;
-        }
-        off += m->u.match_size;
-    }
-    return false;
-}
 
 template <class F> std::string failure(const std::string& what, const char* table, int err) {
     return what + " (" + F::label + " " + table + " table): " + F::strerror(err);
@@ -188,22 +70,6 @@ bool cleanTable(xtc_handle* h, const char* table, bool* dirty, std::size_t* coun
         ++*count;
     }
     return true;
-}
-
-template <class F> std::vector<const Rule*> rulesOf(const RulePlan& plan, Table table) {
-    std::vector<const Rule*> out;
-    for (const auto& r : plan.rules)
-        if (r.family == F::family && r.table == table)
-            out.push_back(&r);
-    return out;
-}
-
-template <class F> std::vector<std::string> chainsOf(const RulePlan& plan, Table table) {
-    std::vector<std::string> out;
-    for (const auto& c : plan.chains)
-        if (c.family == F::family && c.table == table)
-            out.push_back(c.name);
-    return out;
 }
 
 // WEIR_FAULT_REJECT (see iptcbackend.h): whether to make the commit of this family's table fail.
@@ -383,25 +249,104 @@ bool transaction(const char* table, int attempts, const std::function<bool(xtc_h
     }
 }
 
-bool tableExists(const char* namesFile, const char* table) {
-    std::ifstream in(namesFile);
-    std::string line;
-    while (std::getline(in, line))
-        if (line == table)
-            return true;
-    return false;
-}
-
 constexpr std::array<Table, 2> kTables = {Table::Nat, Table::Mangle};
 
-template <class F>
-bool cleanExisting(int attempts, std::size_t* count, std::string* error, const RulePlan* except = nullptr) {
-    for (Table t : kTables) {
-        if (except) {
-            const auto planned = except->tables();
-            if (std::find(planned.begin(), planned.end(), std::pair{F::family, t}) != planned.end())
+// Weir's part of one table as the kernel held it before apply() changed the table, so that a table
+// failing later in the same apply() can have the earlier ones put back exactly (a previous plan
+// keeps working instead of being half replaced).
+struct WeirSnapshot {
+    struct Entry {
+        std::string chain;
+        unsigned index = 0; // position in the chain, for rules in chains Weir does not own
+        std::vector<unsigned char> bytes;
+    };
+    std::vector<std::string> chains;
+    std::vector<Entry> rules; // chain by chain, each in order
+};
+
+template <class F> WeirSnapshot snapshotWeir(xtc_handle* h) {
+    WeirSnapshot snapshot;
+    std::vector<std::string> chains;
+    for (const char* c = F::firstChain(h); c; c = F::nextChain(h))
+        chains.emplace_back(c);
+    for (const auto& chain : chains) {
+        const bool own = isWeirChain(chain);
+        if (own)
+            snapshot.chains.push_back(chain);
+        unsigned index = 0;
+        for (auto* e = F::firstRule(chain.c_str(), h); e; e = F::nextRule(e, h), ++index) {
+            const char* target = F::target(e, h);
+            if (!own && !(target && isWeirChain(target)) && !hasWeirComment<F>(e))
                 continue;
+            const auto* raw = reinterpret_cast<const unsigned char*>(e);
+            std::vector<unsigned char> bytes(raw, raw + e->next_offset);
+            // libiptc holds jumps and verdicts as standard targets; by name they are mapped again.
+            auto* t = reinterpret_cast<xt_entry_target*>(bytes.data() + e->target_offset);
+            std::memset(t->u.user.name, 0, sizeof(t->u.user.name));
+            std::strncpy(t->u.user.name, target ? target : "", sizeof(t->u.user.name) - 1);
+            snapshot.rules.push_back({chain, index, std::move(bytes)});
         }
+    }
+    return snapshot;
+}
+
+template <class F>
+bool restoreWeir(xtc_handle* h, const WeirSnapshot& snapshot, const char* table, std::string* error) {
+    for (const auto& chain : snapshot.chains)
+        if (!F::isChain(label(chain), h) && !F::createChain(label(chain), h)) {
+            setError(error, failure<F>("cannot create chain " + chain, table, errno));
+            return false;
+        }
+    for (const auto& rule : snapshot.rules) {
+        const auto* e = reinterpret_cast<const typename F::Entry*>(rule.bytes.data());
+        unsigned length = 0; // others may have changed the chain since: never insert past its end
+        for (auto* r = F::firstRule(rule.chain.c_str(), h); r; r = F::nextRule(r, h))
+            ++length;
+        const int ok = isWeirChain(rule.chain)
+                           ? F::append(label(rule.chain), e, h)
+                           : F::insert(label(rule.chain), e, std::min(rule.index, length), h);
+        if (!ok) {
+            setError(error, failure<F>("cannot put back a rule of " + rule.chain, table, errno));
+            return false;
+        }
+    }
+    return true;
+}
+
+// One table's part of apply(): Weir's leftovers removed and, with a plan, the plan's chains and rules
+// installed, in one commit. *before gets Weir's part of the table as it was.
+template <class F>
+bool replaceTable(int attempts, const RulePlan* plan, Table table, WeirSnapshot* before, std::string* error) {
+    const char* name = tableName(table);
+    std::vector<Rule> added;
+    auto mutate = [&](xtc_handle* h, bool* dirty) {
+        std::size_t ignored = 0;
+        added.clear(); // all again on an EAGAIN retry
+        *before = snapshotWeir<F>(h);
+        if (!cleanTable<F>(h, name, dirty, &ignored, error))
+            return false;
+        if (!plan)
+            return true;
+        *dirty = true;
+        return installTable<F>(h, *plan, table, &added, error);
+    };
+    auto blame = [&added](const std::string& kernelLog) { return blameRules(added, kernelLog); };
+    return transaction<F>(name, attempts, mutate, error, blame);
+}
+
+template <class F>
+bool restoreTable(int attempts, Table table, const WeirSnapshot& before, std::string* error) {
+    const char* name = tableName(table);
+    auto mutate = [&](xtc_handle* h, bool* dirty) {
+        std::size_t ignored = 0;
+        *dirty = true;
+        return cleanTable<F>(h, name, dirty, &ignored, error) && restoreWeir<F>(h, before, name, error);
+    };
+    return transaction<F>(name, attempts, mutate, error);
+}
+
+template <class F> bool cleanExisting(int attempts, std::size_t* count, std::string* error) {
+    for (Table t : kTables) {
         const char* name = tableName(t);
         if (!tableExists(F::namesFile, name))
             continue;
@@ -417,93 +362,26 @@ bool cleanExisting(int attempts, std::size_t* count, std::string* error, const R
     return true;
 }
 
-template <class F> bool applyTable(int attempts, const RulePlan& plan, Table table, std::string* error) {
-    const char* name = tableName(table);
-    std::vector<Rule> added;
-    auto mutate = [&](xtc_handle* h, bool* dirty) {
-        std::size_t ignored = 0;
-        added.clear(); // filled again on an EAGAIN retry
-        if (!cleanTable<F>(h, name, dirty, &ignored, error))
-            return false;
-        *dirty = true;
-        return installTable<F>(h, plan, table, &added, error);
-    };
-    auto blame = [&added](const std::string& kernelLog) { return blameRules(added, kernelLog); };
-    return transaction<F>(name, attempts, mutate, error, blame);
-}
+// The tables apply() commits, in order: first those the plan does not use but that exist (Weir's
+// leftovers there, e.g. a previous REDIRECT plan's nat rules, are removed), then the plan's own.
+struct ApplyStep {
+    Family family;
+    Table table;
+    bool install;
+    WeirSnapshot before;
+};
 
-template <class F> bool cleanOne(int attempts, Table table, std::string* error) {
-    const char* name = tableName(table);
-    auto clean = [&](xtc_handle* h, bool* dirty) {
-        std::size_t ignored = 0;
-        return cleanTable<F>(h, name, dirty, &ignored, error);
-    };
-    return transaction<F>(name, attempts, clean, error);
-}
-
-// What remains after verifyTable() deleted the plan's rules on its private handle: anything of Weir's.
-template <class F>
-bool leftoversMatch(xtc_handle* h, const std::vector<std::string>& planChains, const std::string& where,
-                    std::string* difference) {
-    std::vector<std::string> chains;
-    for (const char* c = F::firstChain(h); c; c = F::nextChain(h))
-        chains.emplace_back(c);
-    for (const auto& chain : chains) {
-        const bool planned = std::find(planChains.begin(), planChains.end(), chain) != planChains.end();
-        if (isWeirChain(chain) && !planned) {
-            setError(difference, "chain " + chain + where + " is not in the plan");
-            return false;
-        }
-        std::size_t extra = 0;
-        for (auto* e = F::firstRule(chain.c_str(), h); e; e = F::nextRule(e, h)) {
-            const char* target = F::target(e, h);
-            if (planned || (target && isWeirChain(target)) || hasWeirComment<F>(e))
-                ++extra;
-        }
-        if (extra > 0) {
-            setError(difference, "chain " + chain + where + " has " + std::to_string(extra) +
-                                     " rule(s) of Weir that are not in the plan (changed or added)");
-            return false;
-        }
-    }
-    return true;
-}
-
-template <class F> bool verifyTable(const RulePlan& plan, Table table, std::string* difference) {
-    const char* name = tableName(table);
-    const std::string where = std::string(" in ") + toString(F::family) + " " + name;
-    if (!tableExists(F::namesFile, name)) {
-        setError(difference, std::string("table") + where.substr(3) + " missing");
-        return false;
-    }
-    xtc_handle* h = F::init(name);
-    if (!h) {
-        setError(difference, std::string("cannot read") + where.substr(3) + ": " + F::strerror(errno));
-        return false;
-    }
-    // Never committed: every change below stays in this handle.
-    std::unique_ptr<xtc_handle, void (*)(xtc_handle*)> guard(h, F::free);
-    const auto chains = chainsOf<F>(plan, table);
-    for (const auto& chain : chains)
-        if (!F::isChain(label(chain), h)) {
-            setError(difference, "chain " + chain + " missing" + where);
-            return false;
-        }
-    for (const Rule* rule : rulesOf<F>(plan, table)) {
-        std::string error;
-        auto entry = kernelEntry(*rule, &error);
-        if (!entry) {
-            setError(difference, "rule `" + renderRule(*rule) + "` cannot be built: " + error);
-            return false;
-        }
-        const auto* e = reinterpret_cast<const typename F::Entry*>(entry->bytes.data());
-        if (!F::isChain(label(rule->chain), h) ||
-            !F::deleteEntry(label(rule->chain), e, entry->mask.data(), h)) {
-            setError(difference, "rule `" + renderRule(*rule) + "` missing" + where);
-            return false;
-        }
-    }
-    return leftoversMatch<F>(h, chains, where, difference);
+std::vector<ApplyStep> applySteps(const RulePlan& plan) {
+    const auto planned = plan.tables();
+    std::vector<ApplyStep> steps;
+    for (Family f : {Family::V4, Family::V6})
+        for (Table t : kTables)
+            if (std::find(planned.begin(), planned.end(), std::pair{f, t}) == planned.end() &&
+                tableExists(f == Family::V4 ? V4::namesFile : V6::namesFile, tableName(t)))
+                steps.push_back({f, t, false, {}});
+    for (const auto& [f, t] : planned)
+        steps.push_back({f, t, true, {}});
+    return steps;
 }
 
 } // namespace
@@ -518,28 +396,23 @@ bool IptcBackend::apply(const RulePlan& plan, std::string* error) {
     if (!lock.acquire(m_options.lockFile, m_options.lockTimeoutMs, error))
         return false;
     const int attempts = m_options.commitAttempts;
-
-    // Leftovers in tables this plan does not use (e.g. a TPROXY plan's mangle rules) go first.
-    std::size_t ignored = 0;
-    if (!cleanExisting<V4>(attempts, &ignored, error, &plan) ||
-        !cleanExisting<V6>(attempts, &ignored, error, &plan))
-        return false;
-
-    const auto tables = plan.tables();
-    for (std::size_t i = 0; i < tables.size(); ++i) {
-        const auto [family, table] = tables[i];
-        const bool ok = family == Family::V4 ? applyTable<V4>(attempts, plan, table, error)
-                                             : applyTable<V6>(attempts, plan, table, error);
+    auto steps = applySteps(plan);
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+        ApplyStep& step = steps[i];
+        const RulePlan* install = step.install ? &plan : nullptr;
+        const bool ok = step.family == Family::V4
+                            ? replaceTable<V4>(attempts, install, step.table, &step.before, error)
+                            : replaceTable<V6>(attempts, install, step.table, &step.before, error);
         if (ok)
             continue;
-        // Undo the tables already committed; the failed one was not changed.
-        for (std::size_t j = 0; j < i; ++j) {
-            std::string ignoredError;
-            const auto [f, t] = tables[j];
-            if (f == Family::V4)
-                cleanOne<V4>(attempts, t, &ignoredError);
+        // The failed table was not changed; put Weir's part of the ones committed before it back.
+        for (std::size_t j = i; j-- > 0;) {
+            std::string ignored;
+            const ApplyStep& done = steps[j];
+            if (done.family == Family::V4)
+                restoreTable<V4>(attempts, done.table, done.before, &ignored);
             else
-                cleanOne<V6>(attempts, t, &ignoredError);
+                restoreTable<V6>(attempts, done.table, done.before, &ignored);
         }
         return false;
     }
@@ -584,16 +457,6 @@ bool IptcBackend::removeAll(std::string* error, std::size_t* removed) {
     if (removed)
         *removed = count;
     return ok;
-}
-
-bool IptcBackend::verify(const RulePlan& plan, std::string* difference) {
-    for (const auto& [family, table] : plan.tables()) {
-        const bool ok = family == Family::V4 ? verifyTable<V4>(plan, table, difference)
-                                             : verifyTable<V6>(plan, table, difference);
-        if (!ok)
-            return false;
-    }
-    return true;
 }
 
 } // namespace weir::firewall

@@ -31,8 +31,9 @@ public:
     std::string name() const override { return "iptables-legacy"; }
 
     // One commit per table, each removing Weir's leftovers and installing the plan's chains and rules
-    // together, so a rejected table stays exactly as it was. If a later table fails, the tables
-    // already committed are cleaned again, so nothing of the plan stays installed.
+    // together, so a rejected table stays exactly as it was. If a later table fails, Weir's part of
+    // the tables already committed is put back as it was before (a previous plan keeps working);
+    // other programs' rules are never touched.
     bool apply(const RulePlan& plan, std::string* error) override;
     bool remove(const RulePlan& plan, std::string* error) override;
     // Only looks at tables that already exist (/proc/net/ip{,6}_tables_names), so it never

@@ -182,7 +182,9 @@ private:
 
         // Packets of connections TPROXY already handed to the core: route them to the socket without
         // the TPROXY lookup. Never a SYN: a new SYN reusing a client port still held by a TIME_WAIT
-        // socket of the core would be caught and the connection would stall (DESIGN.md).
+        // socket of the core would be caught and the connection would stall (DESIGN.md). TCP only: for
+        // UDP the core's transparent reply sockets, bound to original destinations, would take the
+        // client's next datagrams away from the listener.
         Rule& established = add(Table::Mangle, kPreroutingChain, JumpTarget{kDivertChain},
                                 {SocketMatch{true}, TcpFlagsMatch::notSyn()});
         established.protocol = Protocol::Tcp;
@@ -233,6 +235,13 @@ std::optional<RulePlan> planRules(const Settings& settings, std::string* error) 
 }
 
 std::optional<RulePlan> planRules(const InterceptSettings& old, std::string* error) {
+    // Its callers set up no policy routing, without which TPROXY rules would drop the traffic.
+    if (old.mode == Mode::Tproxy) {
+        if (error)
+            *error = "TPROXY mode needs weir::Settings (fwmark, route table); InterceptSettings only plans "
+                     "REDIRECT";
+        return std::nullopt;
+    }
     Settings s;
     s.mode = old.mode;
     s.proxyPort = old.proxyPort;

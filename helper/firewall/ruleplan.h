@@ -176,7 +176,8 @@ struct RulePlan {
 std::optional<RulePlan> planRules(const weir::Settings& settings, std::string* error = nullptr);
 
 // Compatibility for callers not yet on weir::Settings (helper/service): the same plan as
-// planRules(Settings{mode, proxyPort, outgoingMark = bypassMark, ipv6 = false}). To be removed.
+// planRules(Settings{mode, proxyPort, outgoingMark = bypassMark, ipv6 = false}); refuses TPROXY,
+// which those callers cannot route. To be removed.
 std::optional<RulePlan> planRules(const InterceptSettings& settings, std::string* error = nullptr);
 
 // The address the TPROXY listener of the proxy core binds for this family and scope: loopback

@@ -2,216 +2,33 @@
 // deletes. Every backend call runs in weir-fw-driver under `ip netns exec`; nothing here touches the
 // host's own tables (checked at the end).
 #include "firewall/ruleplan.h"
-#include "sampleplans.h"
+#include "netnsfixture.h"
 
-#include <QDir>
-#include <QFile>
-#include <QProcess>
-#include <QRegularExpression>
 #include <QTest>
 
-#include <signal.h>
-#include <unistd.h>
-
 using namespace weir::firewall;
+using namespace weir::firewall::test;
 
-namespace {
-
-struct Result {
-    int code = -1;
-    QByteArray out;
-    QByteArray err;
-    QByteArray describe() const {
-        return "exit " + QByteArray::number(code) + "\nstdout:\n" + out + "stderr:\n" + err;
-    }
-};
-
-Result run(const QString& program, const QStringList& args, int timeoutMs = 60000) {
-    QProcess p;
-    p.start(program, args);
-    Result r;
-    if (!p.waitForFinished(timeoutMs)) {
-        p.kill();
-        p.waitForFinished();
-        r.err = "timed out: " + program.toUtf8() + " " + args.join(' ').toUtf8();
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
-QByteArray readFile(const QString& path) {
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-QByteArray golden(const char* name) {
-    return readFile(QStringLiteral(WEIR_GOLDEN_DIR "/") + name);
-}
-
-// iptables-save output without the date lines.
-QByteArray withoutComments(const QByteArray& save) {
-    QByteArray out;
-    for (const QByteArray& line : save.split('\n'))
-        if (!line.isEmpty() && !line.startsWith('#'))
-            out += line + '\n';
-    return out;
-}
-
-// What renderIptablesSave() prints: also without built-in chain policy lines, counters zeroed.
-QByteArray normalised(const QByteArray& save) {
-    static const QRegularExpression counters(QStringLiteral("\\[\\d+:\\d+\\]"));
-    QByteArray out;
-    for (const QByteArray& line : withoutComments(save).split('\n')) {
-        if (line.isEmpty() || (line.startsWith(':') && !line.contains(" - [")))
-            continue;
-        out += QString::fromUtf8(line).replace(counters, QStringLiteral("[0:0]")).toUtf8() + '\n';
-    }
-    return out;
-}
-
-// One table's part of a case's golden file (golden/<case>.rules: "# ipv4", "*nat" ... "COMMIT",
-// "# ipv6", ...), as renderIptablesSave() printed it; empty when the plan does not touch the table.
-QByteArray goldenTable(const QString& caseName, bool v6, const QByteArray& table) {
-    const QByteArray text = golden(qPrintable(caseName + QStringLiteral(".rules")));
-    const QByteArray familyMark = v6 ? "# ipv6\n" : "# ipv4\n";
-    const qsizetype familyStart = text.indexOf(familyMark);
-    if (familyStart < 0)
-        return "golden file " + caseName.toUtf8() + " has no " + familyMark;
-    qsizetype familyEnd = v6 ? text.size() : text.indexOf("# ipv6\n");
-    const QByteArray section = text.mid(familyStart, familyEnd - familyStart);
-    const qsizetype start = section.indexOf("*" + table + "\n");
-    if (start < 0)
-        return {};
-    const qsizetype end = section.indexOf("COMMIT\n", start);
-    return section.mid(start, end + 7 - start);
-}
-
-QStringList caseNames() {
-    QStringList names;
-    for (const auto& c : test::planCases())
-        names << QString::fromLatin1(c.name);
-    return names;
-}
-
-bool processAlive(qint64 pid) {
-    return pid > 0 && (::kill(pid_t(pid), 0) == 0 || errno == EPERM);
-}
-
-const char kNsPrefix[] = "weir-test-fw-";
-
-} // namespace
-
-class TestFirewallNetns : public QObject {
+class TestFirewallNetns : public QObject, private test::NetnsFixture {
     Q_OBJECT
-
-public:
-    ~TestFirewallNetns() override { deleteNamespace(); }
-
-private:
-    QString m_ns;
-    bool m_created = false;
-    QString m_lockFile;
-
-    void deleteNamespace() {
-        if (m_created) {
-            run(QStringLiteral("ip"), {QStringLiteral("netns"), QStringLiteral("del"), m_ns});
-            m_created = false;
-        }
-    }
-
-    Result ns(const QStringList& cmd, int timeoutMs = 60000) {
-        return run(QStringLiteral("ip"),
-                   QStringList{QStringLiteral("netns"), QStringLiteral("exec"), m_ns} + cmd, timeoutMs);
-    }
-
-    Result driver(const QStringList& args) { return ns(QStringList{QStringLiteral(WEIR_FW_DRIVER)} + args); }
-
-    QByteArray save(const QString& table, bool v6 = false, bool counters = false) {
-        QStringList cmd{v6 ? QStringLiteral("ip6tables-legacy-save") : QStringLiteral("iptables-legacy-save"),
-                        QStringLiteral("-t"), table};
-        if (counters)
-            cmd << QStringLiteral("-c");
-        const Result r = ns(cmd);
-        return r.code == 0 ? r.out : "save failed: " + r.describe();
-    }
-
-    // Runs a shell snippet of iptables commands in the namespace.
-    bool sh(const QString& script) {
-        const Result r = ns({QStringLiteral("sh"), QStringLiteral("-ec"), script});
-        if (r.code != 0)
-            qWarning("%s", r.describe().constData());
-        return r.code == 0;
-    }
-
-    // Every table's iptables-save text (both families), without the date lines, counters zeroed
-    // (IPv6 neighbour discovery on the veth moves the built-in chains' policy counters).
-    QByteArray allTables() {
-        static const QRegularExpression counters(QStringLiteral("\\[\\d+:\\d+\\]"));
-        QByteArray out;
-        for (bool v6 : {false, true})
-            for (const char* table : {"nat", "mangle"})
-                out += QString::fromUtf8(withoutComments(save(QString::fromLatin1(table), v6)))
-                           .replace(counters, QStringLiteral("[0:0]"))
-                           .toUtf8();
-        return out;
-    }
-
-    static QByteArray weirLines(const QByteArray& normalisedSave) {
-        QByteArray out;
-        for (const QByteArray& line : normalisedSave.split('\n'))
-            if (line.contains("WEIR_") || line.contains("weir"))
-                out += line + '\n';
-        return out;
-    }
 
 private slots:
     void initTestCase() {
         QVERIFY2(::geteuid() == 0, "this test needs root (it creates network namespaces)");
         QVERIFY(QFile::exists(QStringLiteral(WEIR_FW_DRIVER)));
-
-        // Namespaces left by an earlier run that was killed (SIGKILL skips every cleanup).
-        const Result list = run(QStringLiteral("ip"), {QStringLiteral("netns"), QStringLiteral("list")});
-        static const QRegularExpression stale(QStringLiteral("^%1(\\d+)\\b").arg(kNsPrefix));
-        for (const QString& line : QString::fromUtf8(list.out).split('\n')) {
-            const auto m = stale.match(line);
-            if (m.hasMatch() && !processAlive(m.captured(1).toLongLong()))
-                run(QStringLiteral("ip"),
-                    {QStringLiteral("netns"), QStringLiteral("del"), line.section(' ', 0, 0)});
-        }
-
-        m_ns = kNsPrefix + QString::number(QCoreApplication::applicationPid());
-        const Result add = run(QStringLiteral("ip"), {QStringLiteral("netns"), QStringLiteral("add"), m_ns});
-        QVERIFY2(add.code == 0, add.describe().constData());
-        m_created = true;
-        // A veth pair (both ends here) gives 203.0.113.0/24 a route that is not local.
-        QVERIFY(sh(QStringLiteral("ip link set lo up\n"
-                                  "ip link add wv0 type veth peer name wv1\n"
-                                  "ip addr add 198.51.100.1/24 dev wv0\n"
-                                  "ip link set wv0 up\nip link set wv1 up\n"
-                                  "ip route add 203.0.113.0/24 via 198.51.100.2 dev wv0\n")));
-        m_lockFile = QDir::tempPath() + QStringLiteral("/weir-test-xtables-%1.lock").arg(m_ns);
+        QByteArray why;
+        QVERIFY2(createNamespace(&why), why.constData());
     }
 
     void cleanupTestCase() {
         deleteNamespace();
         QFile::remove(m_lockFile);
-        // The host's own tables must not have been touched. (Reads only existing tables.)
-        const Result host = run(QStringLiteral("iptables-legacy-save"), {});
-        QVERIFY2(!host.out.contains("WEIR_") && !host.out.contains("weir"), host.out.constData());
-        const Result host6 = run(QStringLiteral("ip6tables-legacy-save"), {});
-        QVERIFY2(!host6.out.contains("WEIR_") && !host6.out.contains("weir"), host6.out.constData());
+        QByteArray why;
+        QVERIFY2(checkHostUntouched(&why), why.constData());
     }
 
     // Every test starts from empty nat and mangle tables.
-    void init() {
-        QVERIFY(sh(QStringLiteral("for t in nat mangle; do\n"
-                                  "  iptables-legacy -w -t $t -F; iptables-legacy -w -t $t -X\n"
-                                  "  ip6tables-legacy -w -t $t -F; ip6tables-legacy -w -t $t -X\n"
-                                  "done")));
-    }
+    void init() { QVERIFY(flushTables()); }
 
     void applyMatchesGolden_data() {
         QTest::addColumn<QString>("name");
@@ -280,8 +97,8 @@ private slots:
         QVERIFY2(r.code == 0, r.describe().constData());
     }
 
-    // The kernel refuses the third of three tables (WEIR_FAULT_REJECT): the two committed before are
-    // rolled back, the refused one never changed, and the error names the table and the rule.
+    // The kernel refuses the third of three tables (WEIR_FAULT_REJECT): the tables committed before
+    // are rolled back, the refused one never changed, and the error names the table and the rule.
     void faultAtLastTableRollsBackAll() {
         QVERIFY(sh("iptables-legacy -w -t nat -A OUTPUT -p udp -j RETURN\n"
                    "iptables-legacy -w -t mangle -A PREROUTING -p udp -j RETURN\n"
@@ -295,6 +112,17 @@ private slots:
                  r.err.constData());
         qInfo("error shown to the user: %s", r.err.trimmed().constData());
         QCOMPARE(allTables(), before);
+
+        // With a previous plan installed, the rollback puts that plan back exactly, and it still verifies.
+        Result r2 = driver({"apply", "tproxy-both-no-private-bypass"});
+        QVERIFY2(r2.code == 0, r2.describe().constData());
+        const QByteArray withPrevious = allTables();
+        r2 = ns(
+            {"env", "WEIR_FAULT_REJECT=ipv6 mangle", QStringLiteral(WEIR_FW_DRIVER), "apply-three-tables"});
+        QVERIFY2(r2.code == 1, r2.describe().constData());
+        QCOMPARE(allTables(), withPrevious);
+        r2 = driver({"verify", "tproxy-both-no-private-bypass"});
+        QVERIFY2(r2.code == 0, r2.describe().constData());
 
         // Without the fault the same plan applies.
         const Result ok = driver({"apply-three-tables"});
@@ -403,61 +231,6 @@ private slots:
         QCOMPARE(weirLines(save("mangle")), QByteArray());
         QCOMPARE(weirLines(save("nat", true)), QByteArray());
         QCOMPARE(weirLines(save("mangle", true)), QByteArray());
-    }
-
-    void trafficIsRedirected() {
-        Result r = driver({"apply"});
-        QVERIFY2(r.code == 0, r.describe().constData());
-
-        // The "core": accepts one connection and answers with its original destination.
-        QProcess listener;
-        listener.start(
-            QStringLiteral("ip"),
-            {"netns", "exec", m_ns, "python3", "-c",
-             "import socket, struct\n"
-             "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-             "s.bind(('0.0.0.0', 41080)); s.listen(8); s.settimeout(30)\n"
-             "print('ready', flush=True)\n"
-             "c, peer = s.accept()\n"
-             "raw = c.getsockopt(socket.SOL_IP, 80, 16)  # SO_ORIGINAL_DST\n"
-             "orig = '%s:%d' % (socket.inet_ntoa(raw[4:8]), struct.unpack('!H', raw[2:4])[0])\n"
-             "c.recv(4096)\n"
-             "body = ('orig=' + orig + '\\n').encode()\n"
-             "c.sendall(b'HTTP/1.0 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n' % len(body) + body)\n"
-             "c.close(); print('served ' + orig, flush=True)\n"});
-        auto stop = qScopeGuard([&listener] {
-            listener.kill();
-            listener.waitForFinished();
-        });
-        QVERIFY(listener.waitForStarted());
-        QVERIFY2(listener.waitForReadyRead(10000), listener.readAllStandardError().constData());
-        QVERIFY(listener.readLine().startsWith("ready"));
-
-        // The core's own sockets carry the bypass mark: not redirected (nobody answers there).
-        const Result marked =
-            ns({"python3", "-c",
-                "import socket\n"
-                "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, 36, 0x5745)  # SO_MARK\n"
-                "s.settimeout(1.5)\n"
-                "try:\n    s.connect(('203.0.113.9', 80)); print('connected')\n"
-                "except OSError as e:\n    print('not connected', e)\n"});
-        QVERIFY2(marked.code == 0 && marked.out.startsWith("not connected"), marked.describe().constData());
-        QCOMPARE(listener.state(), QProcess::Running);
-        static const QRegularExpression markCounter(QStringLiteral("^\\[(\\d+):\\d+\\] .*--mark 0x5745 "),
-                                                    QRegularExpression::MultilineOption);
-        const auto m = markCounter.match(QString::fromUtf8(save("nat", false, true)));
-        QVERIFY(m.hasMatch());
-        QVERIFY2(m.captured(1).toInt() >= 1, "the mark RETURN rule saw no packet");
-
-        // Anything else is.
-        const Result curl = ns({"curl", "-sS", "--max-time", "10", "http://203.0.113.9:80/"});
-        QVERIFY2(curl.code == 0, curl.describe().constData());
-        QCOMPARE(curl.out, QByteArray("orig=203.0.113.9:80\n"));
-        QVERIFY(listener.waitForFinished(10000));
-        QVERIFY(listener.readAllStandardOutput().contains("served 203.0.113.9:80"));
-
-        r = driver({"remove"});
-        QVERIFY2(r.code == 0, r.describe().constData());
     }
 
     // Another program writing with `iptables -w` during 100 applies loses none of its rules: every

@@ -181,6 +181,11 @@ private slots:
         s.outgoingMark = 0x1;
         s.ipv6 = false;
         QCOMPARE(*planRules(old), *planRules(s));
+        // Its callers set up no policy routing: TPROXY only through weir::Settings.
+        old.mode = weir::Mode::Tproxy;
+        std::string error;
+        QVERIFY(!planRules(old, &error));
+        QVERIFY2(error.find("TPROXY") != std::string::npos, error.c_str());
     }
 
     void listenAddress() {
