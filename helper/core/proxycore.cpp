@@ -72,6 +72,9 @@ struct ProxyCore::Impl {
     mutable std::mutex controlMutex;
     std::vector<ListenerInfo> configured; // the set, in the order asked
     SourceFilter filter;
+    // Between stopAccepting() and resumeAccepting(): the set is kept closed. (Not the same as
+    // !accepting: an empty set accepts nothing either, but a new set given then opens at once.)
+    bool stoppedAccepting = false;
     std::thread thread;
 
     // --- shared ---
@@ -82,6 +85,7 @@ struct ProxyCore::Impl {
     std::condition_variable commandCv;
     std::optional<ListenerSwitch> pendingSwitch;
     bool switchDone = true;
+    bool relayExited = false; // the loop ended (stop, or an epoll failure): nobody applies switches
 
     // --- set up before the thread starts, then the relay thread's ---
     detail::RelayContext ctx;
@@ -104,7 +108,7 @@ struct ProxyCore::Impl {
     // Caller side.
     bool openSet(const std::vector<ListenerConfig>& wanted, const std::vector<ListenerInfo>& open,
                  std::vector<ListenerInfo>* set, ListenerSwitch* change, std::string* error);
-    void requestSwitch(ListenerSwitch change);
+    bool requestSwitch(ListenerSwitch change, std::string* error);
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -134,6 +138,13 @@ void ProxyCore::Impl::run() {
         endBatch();
     }
     slots.clear();
+    accepting.store(false);
+    {
+        std::lock_guard lock(commandMutex);
+        pendingSwitch.reset();
+        relayExited = true;
+    }
+    commandCv.notify_all();
     tcp->closeAll("core stopped");
     udp->closeAll("core stopped");
 }
@@ -271,12 +282,19 @@ bool ProxyCore::Impl::openSet(const std::vector<ListenerConfig>& wanted,
     return true;
 }
 
-void ProxyCore::Impl::requestSwitch(ListenerSwitch change) {
+// Hands `change` to the relay thread and waits until it has been applied.
+bool ProxyCore::Impl::requestSwitch(ListenerSwitch change, std::string* error) {
     std::unique_lock lock(commandMutex);
+    if (relayExited) {
+        if (error)
+            *error = "the proxy core's relay thread has ended";
+        return false; // `change` closes the new sockets
+    }
     pendingSwitch = std::move(change);
     switchDone = false;
     wake();
-    commandCv.wait(lock, [this] { return switchDone; });
+    commandCv.wait(lock, [this] { return switchDone || relayExited; });
+    return switchDone;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,9 +344,11 @@ bool ProxyCore::start(const CoreConfig& config, std::string* error) {
     d->ctx.poller.update(d->wakeEndpoint, EPOLLIN);
     d->configured = set;
     d->filter = config.sourceFilter;
+    d->stoppedAccepting = false;
     change.filter = config.sourceFilter;
     d->applySwitch(std::move(change)); // the thread does not exist yet
     d->acceptResumeAt.reset();
+    d->relayExited = false; // no thread yet, so no lock needed
     d->stopRequested.store(false);
     d->running.store(true);
     d->thread = std::thread([this] { d->run(); });
@@ -343,18 +363,16 @@ bool ProxyCore::setListeners(const std::vector<ListenerConfig>& listeners, const
             *error = "the proxy core is not running";
         return false;
     }
-    const bool accepting = d->accepting.load();
+    const bool stopped = d->stoppedAccepting;
     std::vector<ListenerInfo> set;
     ListenerSwitch change;
-    if (!d->openSet(listeners, accepting ? d->configured : std::vector<ListenerInfo>{}, &set, &change, error))
+    if (!d->openSet(listeners, stopped ? std::vector<ListenerInfo>{} : d->configured, &set, &change, error))
         return false;
-    if (!accepting) {
-        change.added.clear(); // they could be opened; resumeAccepting() opens them again
-        for (auto& info : set)
-            info.requested = info.actual; // keep the real ports for resumeAccepting()
-    }
+    if (stopped)
+        change.added.clear(); // they could be opened; resumeAccepting() opens them again (real ports)
     change.filter = filter;
-    d->requestSwitch(std::move(change));
+    if (!d->requestSwitch(std::move(change), error))
+        return false;
     d->configured = std::move(set);
     d->filter = filter;
     return true;
@@ -362,11 +380,12 @@ bool ProxyCore::setListeners(const std::vector<ListenerConfig>& listeners, const
 
 void ProxyCore::stopAccepting() {
     std::lock_guard control(d->controlMutex);
-    if (!d->thread.joinable() || !d->accepting.load())
+    if (!d->thread.joinable() || d->stoppedAccepting)
         return;
     ListenerSwitch none;
     none.filter = d->filter;
-    d->requestSwitch(std::move(none));
+    d->requestSwitch(std::move(none), nullptr);
+    d->stoppedAccepting = true;
 }
 
 bool ProxyCore::resumeAccepting(std::string* error) {
@@ -376,7 +395,7 @@ bool ProxyCore::resumeAccepting(std::string* error) {
             *error = "the proxy core is not running";
         return false;
     }
-    if (d->accepting.load())
+    if (!d->stoppedAccepting)
         return true;
     // Same addresses and ports as before, so the rules planned for them stay right.
     std::vector<ListenerConfig> again;
@@ -387,9 +406,11 @@ bool ProxyCore::resumeAccepting(std::string* error) {
     if (!d->openSet(again, {}, &set, &change, error))
         return false;
     change.filter = d->filter;
-    d->requestSwitch(std::move(change));
+    if (!d->requestSwitch(std::move(change), error))
+        return false;
     for (std::size_t i = 0; i < set.size() && i < d->configured.size(); ++i)
         d->configured[i].bound = set[i].bound;
+    d->stoppedAccepting = false;
     return true;
 }
 

@@ -71,15 +71,17 @@ public:
     // already open (one equal to an open one, as asked or with its real port, is kept as it is),
     // and only when all of them opened closes those no longer listed. On failure nothing changes
     // and *error says which listener failed. Returns once the relay thread uses the new set.
-    // While not accepting (stopAccepting()) the new set is checked by opening it, then kept closed
-    // for resumeAccepting(). Fails when the core is not running.
+    // Between stopAccepting() and resumeAccepting() the new set is checked by opening it, then kept
+    // closed for resumeAccepting(). An empty set accepts nothing (isAccepting() is false) but is not
+    // stopAccepting(): the next non-empty set opens at once. Fails when the core is not running.
     bool setListeners(const std::vector<ListenerConfig>& listeners, const SourceFilter& filter,
                       std::string* error);
     // Stops accepting new connections and flows on every listener; open ones keep relaying until
     // they end. Synchronous: when this returns the ports are free.
     void stopAccepting();
-    // Opens the listener set again (same addresses and real ports) after stopAccepting(). Returns
-    // false with *error set when a port cannot be had again or the core is not running.
+    // Opens the listener set again (same addresses and real ports) after stopAccepting(); true at
+    // once when not stopped. Returns false with *error set when a port cannot be had again or the
+    // core is not running.
     bool resumeAccepting(std::string* error);
     // Stops everything: closes the listeners and every connection, joins the thread.
     void stop();

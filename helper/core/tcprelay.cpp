@@ -89,12 +89,6 @@ void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlo
     const bool transparent = listener.actual.transparent;
     TableEntry* entry =
         ctx_.table.add(Protocol::Tcp, transparent ? InterceptMode::Tproxy : InterceptMode::Redirect, source);
-    // Never an open proxy: refuse before even looking at the destination.
-    if (!ctx_.sourceGate.allows(source)) {
-        failEarly(fd, entry, "source not allowed: " + (source.isValid() ? source.ip() : std::string("?")));
-        return;
-    }
-
     std::string error;
     std::optional<ArrivedDestination> arrived;
     if (ctx_.settings.originalDestinationOverride) {
@@ -103,37 +97,46 @@ void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlo
     } else {
         arrived = recoverArrivedDestination(fd, transparent, &error);
     }
+    if (arrived && arrived->address.isValid())
+        ctx_.table.setDestination(entry, arrived->address, arrived->mode);
+    // Never an open proxy. (The destination is still recorded: who tried to reach what.)
+    if (!ctx_.sourceGate.allows(source)) {
+        failEarly(fd, entry, "source not allowed: " + (source.isValid() ? source.ip() : std::string("?")));
+        return;
+    }
     if (!arrived || !arrived->address.isValid()) {
         failEarly(fd, entry, error.empty() ? std::string("original destination unknown") : error);
         return;
     }
-    const SocketAddress destination = arrived->address;
-    ctx_.table.setDestination(entry, destination, arrived->mode);
-    if (ctx_.loopGuard.isProxyItself(Protocol::Tcp, destination)) {
+    if (ctx_.loopGuard.isProxyItself(Protocol::Tcp, arrived->address)) {
         failEarly(fd, entry, "loop: destination is the proxy itself");
         return;
     }
-    if (const auto own = ctx_.loopGuard.ownFlow(Protocol::Tcp, source, destination)) {
+    if (const auto own = ctx_.loopGuard.ownFlow(Protocol::Tcp, source, arrived->address)) {
         // Refuse both ends: the looped copy, and the connection of ours that never got out.
         if (auto it = connections_.find(*own); it != connections_.end())
             close(it->second.get(), ConnectionState::Failed, "loop: own connection intercepted again", true);
         failEarly(fd, entry, "loop: connection from the proxy itself");
         return;
     }
+    startConnect(fd, entry, arrived->address);
+}
 
+void TcpRelay::startConnect(int clientFd, TableEntry* entry, const SocketAddress& destination) {
+    std::string error;
     const int upstreamFd = ctx_.settings.connector->startConnect(destination, &error);
     if (upstreamFd < 0) {
-        failEarly(fd, entry, error);
+        failEarly(clientFd, entry, error);
         return;
     }
     const int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    ::setsockopt(clientFd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 
     auto c = std::make_unique<TcpConnection>();
     c->id = entry->record.id;
     c->entry = entry;
     c->client.owner = c.get();
-    c->client.fd = fd;
+    c->client.fd = clientFd;
     c->upstream.owner = c.get();
     c->upstream.fd = upstreamFd;
     // connect() has bound the local address already. Keyed on where this socket connects; a

@@ -33,7 +33,9 @@ public:
     void closeAll(const std::string& reason);
 
 private:
+    // Records the connection, finds its destination and refuses what must not be relayed.
     void onAccepted(int fd, const SocketAddress& source, const ListenerSlot& listener);
+    void startConnect(int clientFd, TableEntry* entry, const SocketAddress& destination);
     void failEarly(int clientFd, TableEntry* entry, std::string reason);
     void finishConnect(TcpConnection* c, std::uint32_t events);
     bool readInto(TcpConnection* c, Endpoint& from, TcpPipe& pipe);

@@ -111,22 +111,12 @@ void UdpRelay::refuse(const SocketAddress& client, const SocketAddress& destinat
     refused_[key] = Clock::now() + ctx_.settings.udpIdleTimeout;
 }
 
-// A datagram of a flow without a session: check it like an accepted TCP connection, then open one.
-UdpSession* UdpRelay::admit(const SocketAddress& client, const SocketAddress& destination,
-                            const std::string& key) {
-    if (auto it = refused_.find(key); it != refused_.end()) {
-        if (it->second > Clock::now())
-            return nullptr;
-        refused_.erase(it);
-    }
-    if (!ctx_.sourceGate.allows(client)) {
-        refuse(client, destination, key, "source not allowed: " + client.ip());
-        return nullptr;
-    }
-    if (ctx_.loopGuard.isProxyItself(Protocol::Udp, destination)) {
-        refuse(client, destination, key, "loop: destination is the proxy itself");
-        return nullptr;
-    }
+// Why a new flow must not be relayed, if it must not: the checks of an accepted TCP connection.
+std::optional<std::string> UdpRelay::refusal(const SocketAddress& client, const SocketAddress& destination) {
+    if (!ctx_.sourceGate.allows(client))
+        return "source not allowed: " + client.ip();
+    if (ctx_.loopGuard.isProxyItself(Protocol::Udp, destination))
+        return "loop: destination is the proxy itself";
     if (const auto own = ctx_.loopGuard.ownFlow(Protocol::Udp, client, destination)) {
         for (auto& [k, session] : sessions_) {
             if (session->id == *own) {
@@ -134,7 +124,21 @@ UdpSession* UdpRelay::admit(const SocketAddress& client, const SocketAddress& de
                 break;
             }
         }
-        refuse(client, destination, key, "loop: connection from the proxy itself");
+        return "loop: connection from the proxy itself";
+    }
+    return std::nullopt;
+}
+
+// A datagram of a flow without a session: check it, then open one.
+UdpSession* UdpRelay::admit(const SocketAddress& client, const SocketAddress& destination,
+                            const std::string& key) {
+    if (auto it = refused_.find(key); it != refused_.end()) {
+        if (it->second > Clock::now())
+            return nullptr;
+        refused_.erase(it);
+    }
+    if (auto reason = refusal(client, destination)) {
+        refuse(client, destination, key, std::move(*reason));
         return nullptr;
     }
     if (!lru_.empty() && sessions_.size() >= ctx_.settings.maxUdpSessions)

@@ -41,6 +41,7 @@ public:
     void closeAll(const std::string& reason);
 
 private:
+    std::optional<std::string> refusal(const SocketAddress& client, const SocketAddress& destination);
     UdpSession* admit(const SocketAddress& client, const SocketAddress& destination, const std::string& key);
     void refuse(const SocketAddress& client, const SocketAddress& destination, const std::string& key,
                 std::string reason);

@@ -1,8 +1,13 @@
 // weir-core-testdriver: runs a ProxyCore in the foreground for network-namespace tests.
 //
-//   weir-core-testdriver [--listen ADDR] [--port N] [--mark M] [--mode redirect|tproxy]
+//   weir-core-testdriver [--listen ADDR] [--port N] [--mode redirect|tproxy] [--mark M]
+//                        [--listener PROTO,ADDR,PORT[,transparent]]... [--allow CIDR]... [--no-local]
+//                        [--udp-idle-ms N] [--max-udp N]
 //
-// Prints "listening <addr>" once ready. On SIGUSR1 prints the connection table as
+// --listener (repeatable) replaces --listen/--port/--mode with a listener set, e.g.
+// "--listener udp,::,41080,transparent". --allow (repeatable) and --no-local make the source filter.
+// Prints "listener <config>" for every open listener and "listening <addr>" (the first) once ready. On
+// SIGUSR1 prints the connection table as
 //   snapshot-begin <n>
 //   id=1 proto=tcp mode=redirect src=... dst=... state=closed sent=N received=M reason=eof
 //   snapshot-end <n>
@@ -13,7 +18,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
+#include "config/cidr.h"
 #include "core/proxycore.h"
 
 using namespace weir::core;
@@ -21,11 +28,13 @@ using namespace weir::core;
 namespace {
 
 [[noreturn]] void usage(const char* message) {
-    std::fprintf(stderr,
-                 "weir-core-testdriver: %s\n"
-                 "usage: weir-core-testdriver [--listen ADDR] [--port N] [--mark M] "
-                 "[--mode redirect|tproxy]\n",
-                 message);
+    std::fprintf(
+        stderr,
+        "weir-core-testdriver: %s\n"
+        "usage: weir-core-testdriver [--listen ADDR] [--port N] [--mode redirect|tproxy] [--mark M]\n"
+        "       [--listener PROTO,ADDR,PORT[,transparent]]... [--allow CIDR]... [--no-local]\n"
+        "       [--udp-idle-ms N] [--max-udp N]\n",
+        message);
     std::exit(2);
 }
 
@@ -43,6 +52,41 @@ void printSnapshot(const ProxyCore& core, unsigned sequence) {
     std::fflush(stdout);
 }
 
+unsigned long number(const char* value, unsigned long max, const char* what) {
+    char* end = nullptr;
+    const unsigned long n = std::strtoul(value, &end, 0);
+    if (!*value || *end || n > max)
+        usage(what);
+    return n;
+}
+
+// "tcp,0.0.0.0,41080,transparent"
+ListenerConfig parseListener(const std::string& text) {
+    std::vector<std::string> parts;
+    std::size_t from = 0;
+    for (;;) {
+        const auto comma = text.find(',', from);
+        parts.push_back(text.substr(from, comma - from));
+        if (comma == std::string::npos)
+            break;
+        from = comma + 1;
+    }
+    if (parts.size() < 3 || parts.size() > 4 || (parts.size() == 4 && parts[3] != "transparent"))
+        usage("bad --listener");
+    ListenerConfig l;
+    if (parts[0] == "tcp")
+        l.protocol = weir::Protocol::Tcp;
+    else if (parts[0] == "udp")
+        l.protocol = weir::Protocol::Udp;
+    else
+        usage("bad --listener protocol");
+    l.address = parts[1];
+    l.family = l.address.find(':') != std::string::npos ? weir::Family::V6 : weir::Family::V4;
+    l.port = static_cast<std::uint16_t>(number(parts[2].c_str(), 65535, "bad --listener port"));
+    l.transparent = parts.size() == 4;
+    return l;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -50,22 +94,31 @@ int main(int argc, char** argv) {
     config.listenPort = 0;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
+        if (arg == "--no-local") { // the one option without a value
+            config.sourceFilter.allowLocal = false;
+            continue;
+        }
         if (i + 1 >= argc)
             usage(("missing value for " + arg).c_str());
         const char* value = argv[++i];
-        char* end = nullptr;
         if (arg == "--listen") {
             config.listenAddress = value;
         } else if (arg == "--port") {
-            const unsigned long port = std::strtoul(value, &end, 10);
-            if (*end || port > 65535)
-                usage("bad port");
-            config.listenPort = static_cast<std::uint16_t>(port);
+            config.listenPort = static_cast<std::uint16_t>(number(value, 65535, "bad port"));
         } else if (arg == "--mark") {
-            const unsigned long mark = std::strtoul(value, &end, 0);
-            if (*end || mark > 0xffffffffUL)
-                usage("bad mark");
-            config.outgoingMark = static_cast<std::uint32_t>(mark);
+            config.outgoingMark = static_cast<std::uint32_t>(number(value, 0xffffffffUL, "bad mark"));
+        } else if (arg == "--listener") {
+            config.listeners.push_back(parseListener(value));
+        } else if (arg == "--allow") {
+            std::string why;
+            const auto cidr = weir::Cidr::parse(value, &why);
+            if (!cidr)
+                usage(("bad --allow: " + why).c_str());
+            config.sourceFilter.allowed.push_back(*cidr);
+        } else if (arg == "--udp-idle-ms") {
+            config.udpIdleTimeout = std::chrono::milliseconds(number(value, 86'400'000, "bad --udp-idle-ms"));
+        } else if (arg == "--max-udp") {
+            config.maxUdpSessions = number(value, 1'000'000, "bad --max-udp");
         } else if (arg == "--mode") {
             if (std::strcmp(value, "redirect") == 0)
                 config.mode = InterceptMode::Redirect;
@@ -92,6 +145,8 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "weir-core-testdriver: %s\n", error.c_str());
         return 1;
     }
+    for (const auto& l : core.listeners())
+        std::printf("listener %s\n", toString(l).c_str());
     std::printf("listening %s\n", core.listenAddress().toString().c_str());
     std::fflush(stdout);
 

@@ -9,6 +9,7 @@
 #include "testutil.h"
 
 using weir::core::InterceptMode;
+using weir::core::recoverArrivedDestination;
 using weir::core::recoverOriginalDestination;
 using weir::core::SocketAddress;
 using weir::test::localAddress;
@@ -110,6 +111,35 @@ private slots:
                 QCOMPARE(error, std::string("SO_ORIGINAL_DST: No such file or directory"));
             }
         }
+    }
+
+    // Without NAT, a transparent listener's connection counts as TPROXYed (its local address is the
+    // destination: here the listener itself, which the core's loop guard refuses). A plain listener
+    // gets the same address as Redirect when conntrack has an entry, else the SO_ORIGINAL_DST error.
+    // REDIRECTed and TPROXYed connections proper: netns_redirect.sh, netns_tproxy.sh.
+    void arrivedWithoutNat() {
+        for (const char* listen : {"127.0.0.1:0", "[::1]:0"}) {
+            if (listen[0] == '[' && !hasIpv6Loopback())
+                continue;
+            LoopbackPair pair(listen);
+            QVERIFY(pair.ok());
+            std::string error;
+            const auto tproxy = recoverArrivedDestination(pair.accepted, true, &error);
+            QVERIFY2(tproxy, error.c_str());
+            QCOMPARE(tproxy->address, pair.listenAddress);
+            WEIR_COMPARE_ENUM(tproxy->mode, InterceptMode::Tproxy);
+
+            const auto plain = recoverArrivedDestination(pair.accepted, false, &error);
+            if (plain) {
+                QCOMPARE(plain->address, pair.listenAddress);
+                WEIR_COMPARE_ENUM(plain->mode, InterceptMode::Redirect);
+            } else {
+                QCOMPARE(error, std::string("SO_ORIGINAL_DST: No such file or directory"));
+            }
+        }
+        std::string error;
+        QVERIFY(!recoverArrivedDestination(-1, true, &error));
+        QCOMPARE(error, std::string("getsockname: Bad file descriptor"));
     }
 
     void redirectOnUdpFails() {
