@@ -3,6 +3,8 @@
 // cleanup after a crash.
 #include "service/engine.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <cstdlib>
 
@@ -49,6 +51,7 @@ bool Engine::readPrevious(const std::vector<plan::SysctlSpec>& specs, std::vecto
 }
 
 bool Engine::writeRecord(const InstallRecord& record, std::string* error) {
+    ::mkdir(options_.runtimeDir.c_str(), 0755); // usually there already (the instance lock's directory)
     return writeFileAtomically(recordPath_, serializeRecord(record), error);
 }
 

@@ -23,6 +23,10 @@ check() { # check DESCRIPTION EXPECTED ACTUAL
     if [ "$2" = "$3" ]; then echo "ok: $1"; else fail "$1"; echo "  expected: [$2]"; echo "  actual:   [$3]"; fi
 }
 rules() { in_ns ip "$@" rule show | grep -v -E 'lookup (local|main|default)$'; }
+has() { # has rule|route FAMILY MARK TABLE PREF EXPECTED_EXIT DESCRIPTION
+    in_ns "$DRIVER" has-$1 $2 $3 $4 $5 >/dev/null 2>&1
+    check "$7" "$6" "$?"
+}
 routes() { in_ns ip "$@" route show table 100 2>/dev/null | sed 's/ *$//'; }
 
 # lo is down in a fresh namespace: the kernel refuses the IPv6 route and says why in the extended ACK.
@@ -47,6 +51,12 @@ for fam in 4 6; do
     esac
     check "v$fam route" "$want" "$(routes -$fam)"
 
+    has rule $fam 0x1 100 100 0 "v$fam read-back finds the rule"
+    has route $fam 0x1 100 100 0 "v$fam read-back finds the route"
+    has rule $fam 0x1 100 101 3 "v$fam read-back: other pref is not ours"
+    has rule $fam 0x2 100 100 3 "v$fam read-back: other mark is not ours"
+    has route $fam 0x1 101 100 3 "v$fam read-back: other table is not ours"
+
     expect_ok add $fam 0x1 100 100
     check "v$fam add again: still one rule" "100:	from all fwmark 0x1/0x1 lookup 100" "$(rules -$fam)"
     check "v$fam add again: still one route" "$want" "$(routes -$fam)"
@@ -54,10 +64,20 @@ for fam in 4 6; do
     # A table above 255 only fits the 32-bit attribute.
     expect_ok add $fam 0x80 1000 101
     check "v$fam big table" "101:	from all fwmark 0x80/0x80 lookup 1000" "$(rules -$fam | grep 0x80)"
+    has rule $fam 0x80 1000 101 0 "v$fam read-back of a big table's rule"
+    has route $fam 0x80 1000 101 0 "v$fam read-back of a big table's route"
     expect_ok remove $fam 0x80 1000 101
 
     expect_ok remove $fam 0x1 100 100
     check "v$fam removed" "" "$(rules -$fam; routes -$fam)"
+    has rule $fam 0x1 100 100 3 "v$fam read-back: rule gone"
+    has route $fam 0x1 100 100 3 "v$fam read-back: route gone"
+    # Only the route deleted behind our back (drift): the rule alone is not enough.
+    expect_ok add $fam 0x1 100 100
+    in_ns ip -$fam route del local default dev lo table 100
+    has rule $fam 0x1 100 100 0 "v$fam drift: rule still there"
+    has route $fam 0x1 100 100 3 "v$fam drift: missing route seen"
+    expect_ok remove $fam 0x1 100 100
     expect_ok remove $fam 0x1 100 100
     check "v$fam remove again" "" "$(rules -$fam; routes -$fam)"
 done

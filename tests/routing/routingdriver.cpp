@@ -1,6 +1,7 @@
 // Runs policy routing operations in the current network namespace, for netns_policyrouting.sh
 // (which starts it under `ip netns exec`). Never run it in the host namespace.
-//   weir-routing-driver add|remove|add-route|add-rule 4|6 MARK TABLE PREF
+//   weir-routing-driver add|remove|add-route|add-rule|has-rule|has-route 4|6 MARK TABLE PREF
+// has-*: exit 0 when present, 3 when absent, 1 on errors.
 #include "routing/policyrouting.h"
 
 #include <cstdlib>
@@ -11,7 +12,8 @@ using namespace weir::routing;
 
 int main(int argc, char** argv) {
     if (argc != 6) {
-        std::cerr << "usage: weir-routing-driver add|remove|add-route|add-rule 4|6 MARK TABLE PREF\n";
+        std::cerr << "usage: weir-routing-driver add|remove|add-route|add-rule|has-rule|has-route 4|6 MARK "
+                     "TABLE PREF\n";
         return 2;
     }
     const std::string cmd = argv[1];
@@ -31,7 +33,14 @@ int main(int argc, char** argv) {
         ok = addLocalRoute(family, r, &error);
     else if (cmd == "add-rule")
         ok = addFwmarkRule(family, r, &error);
-    else
+    else if (cmd == "has-rule" || cmd == "has-route") {
+        const bool present =
+            cmd == "has-rule" ? hasFwmarkRule(family, r, &error) : hasLocalRoute(family, r, &error);
+        if (present)
+            return 0;
+        if (error.empty())
+            return 3;
+    } else
         error = "unknown command " + cmd;
     if (!ok) {
         std::cerr << cmd << ": " << error << "\n";

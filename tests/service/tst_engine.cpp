@@ -1,7 +1,12 @@
-// Engine keeps the proxy core and the rules consistent on every failure path: rules are never left
-// installed without a core accepting behind them, and a failed enable leaves nothing behind.
-// The firewall side is a scripted backend here so that kernel failures can be injected at will; the
-// real libiptc backend is exercised in tests/firewall and tests/integration.
+// Engine keeps the proxy core, the rules, the policy routes and the sysctls consistent on every
+// failure path: rules are never left installed without a core accepting behind them, a failed
+// enable leaves nothing behind, a failed settings change leaves the old plan installed and working,
+// the install record always covers what may be installed, and drift is found and repaired.
+// The kernel side is faked here (fakes.h) so that failures can be injected at every step and the
+// host is never touched; tests/service/engine_netns.sh runs the real thing in a namespace.
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <arpa/inet.h>
@@ -9,54 +14,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "firewall/ruleplan.h"
+#include "fakes.h"
+#include "plan/installplan.h"
 #include "service/engine.h"
+#include "service/installrecord.h"
+#include "service/sysctl.h"
 
 using namespace weir;
+using testing::FirewallState;
+using testing::RouteState;
 
 namespace {
 
-struct Script {
-    bool failApply = false;
-    bool failRemove = false;
-    int applied = 0;
-    int removed = 0;
-    bool installed = false;
-};
-
-class ScriptedBackend : public firewall::FirewallBackend {
-public:
-    explicit ScriptedBackend(Script* s)
-        : s_(s) {}
-    std::string name() const override { return "scripted"; }
-    bool apply(const firewall::RulePlan&, std::string* error) override {
-        if (s_->failApply) {
-            *error = "the kernel rejected the iptables nat table";
-            return false;
-        }
-        ++s_->applied;
-        s_->installed = true;
-        return true;
-    }
-    bool remove(const firewall::RulePlan&, std::string* error) override {
-        if (s_->failRemove) {
-            *error = "cannot remove";
-            return false;
-        }
-        ++s_->removed;
-        s_->installed = false;
-        return true;
-    }
-    bool removeAll(std::string*, std::size_t* removed) override {
-        if (removed)
-            *removed = s_->installed ? 1 : 0;
-        s_->installed = false;
-        return true;
-    }
-
-private:
-    Script* s_;
-};
+constexpr const char kForward[] = "/proc/sys/net/ipv4/ip_forward";
+const testing::TableKey kV4Nat{Family::V4, firewall::Table::Nat};
+const testing::TableKey kV4Mangle{Family::V4, firewall::Table::Mangle};
 
 bool canConnect(quint16 port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -69,23 +41,97 @@ bool canConnect(quint16 port) {
     return ok;
 }
 
-quint16 freePort() {
-    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+bool bindAny(int type, quint16 port, int* fd) {
+    *fd = ::socket(AF_INET, type | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    ::close(fd);
-    return ntohs(a.sin_port);
+    a.sin_port = htons(port);
+    return ::bind(*fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
 }
 
-weir::Settings configFor(quint16 port) {
-    weir::Settings c;
-    c.proxyPort = port;
-    c.ipv6 = false;
-    return c;
+// A port free for TCP and UDP on the any address, below the ephemeral range so that no client
+// socket (in TIME_WAIT, say) takes it meanwhile. `hold` keeps a TCP listener on it ("port in use").
+quint16 freePort(int* hold = nullptr) {
+    static quint16 next = 20000 + static_cast<quint16>(::getpid() % 5000);
+    for (;;) {
+        const quint16 port = next++;
+        int tcp = -1, udp = -1;
+        const bool free = bindAny(SOCK_STREAM, port, &tcp) && bindAny(SOCK_DGRAM, port, &udp);
+        ::close(udp);
+        if (free && hold) {
+            ::listen(tcp, 1);
+            *hold = tcp;
+            return port;
+        }
+        ::close(tcp);
+        if (free)
+            return port;
+    }
+}
+
+Settings redirect(quint16 port) {
+    Settings s;
+    s.proxyPort = port;
+    s.ipv6 = false;
+    return s;
+}
+
+Settings tproxy(quint16 port) {
+    Settings s = redirect(port);
+    s.mode = Mode::Tproxy;
+    s.udp = true;
+    s.scope = Scope::Both; // IP forwarding is only for a gateway
+    s.gatewayInterfaces = {"weirtest0"};
+    s.gatewaySources = {*Cidr::parse("10.99.0.0/16")};
+    s.ipForward = true;
+    return s;
+}
+
+std::string readText(const std::string& path) {
+    std::string ignored;
+    return service::readWholeFile(path, &ignored).value_or("<missing>");
+}
+
+// One engine with fake kernel state, a scratch runtime directory and a scratch /proc/sys.
+struct Rig {
+    QTemporaryDir dir;
+    FirewallState fw;
+    RouteState routes;
+    service::EngineOptions options;
+    std::unique_ptr<service::Engine> engine;
+
+    explicit Rig(const Settings& settings) {
+        QDir(dir.path()).mkpath(QStringLiteral("run"));
+        QDir(dir.path()).mkpath(QStringLiteral("sys/proc/sys/net/ipv4"));
+        options.runtimeDir = (dir.path() + QStringLiteral("/run")).toStdString();
+        options.sysctlRoot = (dir.path() + QStringLiteral("/sys")).toStdString();
+        options.routes = std::make_shared<testing::FakeRoutes>(&routes);
+        setForward("0");
+        engine =
+            std::make_unique<service::Engine>(settings, std::make_unique<testing::FakeBackend>(&fw), options);
+    }
+    void setForward(const std::string& v) {
+        QFile f(QString::fromStdString(options.sysctlRoot + kForward));
+        if (f.open(QIODevice::WriteOnly | QIODevice::Truncate))
+            f.write(QByteArray::fromStdString(v + "\n"));
+    }
+    std::string forward() const {
+        return service::sysctl::read(options.sysctlRoot, kForward, nullptr).value_or("?");
+    }
+    std::string record() const { return readText(engine->recordPath()); }
+    bool recordExists() const { return QFile::exists(QString::fromStdString(engine->recordPath())); }
+    // The record text the engine must hold with `settings` installed and ip_forward previously 0.
+    static std::string recordFor(const Settings& settings) {
+        const auto p = plan::makePlan(settings);
+        std::vector<service::SysctlRecord> sys;
+        for (const auto& s : p->sysctls)
+            sys.push_back({s.path, s.value, "0"});
+        return service::serializeRecord({p->rules, p->routes, sys});
+    }
+};
+
+firewall::RulePlan rulesOf(const Settings& s) {
+    return plan::makePlan(s)->rules;
 }
 
 } // namespace
@@ -94,21 +140,22 @@ class TestEngine : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void enableDisable() {
-        Script s;
         const quint16 port = freePort();
-        service::Engine engine(configFor(port), std::make_unique<ScriptedBackend>(&s));
+        Rig rig(redirect(port));
+        auto& engine = *rig.engine;
         std::string error;
-        QVERIFY(!engine.isEnabled());
         QVERIFY(!canConnect(port));
         QVERIFY2(engine.enable(&error), error.c_str());
         QVERIFY(engine.isEnabled());
-        QVERIFY(s.installed);
-        QVERIFY(canConnect(port));      // the core accepts before the rules point at it
+        QVERIFY(rig.fw.holds(rulesOf(redirect(port))));
+        QVERIFY(canConnect(port)); // the core accepts before the rules point at it
+        QCOMPARE(rig.record(), Rig::recordFor(redirect(port)));
         QVERIFY(engine.enable(&error)); // idempotent
-        QCOMPARE(s.applied, 1);
+        QCOMPARE(rig.fw.applies, 1);
         QVERIFY2(engine.disable(&error), error.c_str());
-        QVERIFY(!s.installed);
+        QVERIFY(rig.fw.empty());
         QVERIFY(!canConnect(port));
+        QVERIFY(!rig.recordExists());
         // And again: the core resumes accepting on the same port, its table is kept.
         QVERIFY2(engine.enable(&error), error.c_str());
         QVERIFY(canConnect(port));
@@ -116,74 +163,259 @@ private Q_SLOTS:
         QVERIFY(engine.disable(&error));
     }
 
-    void rejectedRulesLeaveNothing() {
-        Script s;
-        s.failApply = true;
+    void tproxyInstallsRoutesAndSysctls() {
         const quint16 port = freePort();
-        service::Engine engine(configFor(port), std::make_unique<ScriptedBackend>(&s));
+        Rig rig(tproxy(port));
         std::string error;
-        QVERIFY(!engine.enable(&error));
-        QVERIFY(error.find("rejected") != std::string::npos);
-        QVERIFY(!engine.isEnabled());
-        QVERIFY(!s.installed);
+        QVERIFY2(rig.engine->enable(&error), error.c_str());
+        QCOMPARE(rig.routes.installed, plan::makePlan(tproxy(port))->routes);
+        QCOMPARE(rig.forward(), std::string("1"));
+        QVERIFY(canConnect(port));
+        QCOMPARE(rig.record(), Rig::recordFor(tproxy(port)));
+        QVERIFY(rig.engine->disable(&error));
+        QVERIFY(rig.routes.installed.empty());
+        QCOMPARE(rig.forward(), std::string("0")); // the previous value, from the record
+        QVERIFY(!rig.recordExists());
+    }
+
+    // The record must be on disk before the first kernel change, or a crash there leaks rules.
+    void recordWrittenBeforeApply() {
+        const quint16 port = freePort();
+        Rig rig(tproxy(port));
+        std::string seen;
+        rig.fw.beforeApply = [&] { seen = rig.record(); };
+        std::string error;
+        QVERIFY2(rig.engine->enable(&error), error.c_str());
+        QCOMPARE(seen, Rig::recordFor(tproxy(port)));
+    }
+
+    void rejectedRulesLeaveNothing() {
+        const quint16 port = freePort();
+        Rig rig(tproxy(port));
+        rig.fw.rejectTable = testing::TableKey{Family::V4, firewall::Table::Mangle};
+        std::string error;
+        QVERIFY(!rig.engine->enable(&error));
+        QVERIFY2(error.find("rejected the ipv4 mangle") != std::string::npos, error.c_str());
+        QVERIFY(!rig.engine->isEnabled());
+        QVERIFY(rig.fw.empty());
         QVERIFY(!canConnect(port)); // nothing listens for rules that are not there
-        s.failApply = false;
-        QVERIFY2(engine.enable(&error), error.c_str()); // a later try works
+        QVERIFY(!rig.recordExists());
+        rig.fw.rejectTable.reset();
+        QVERIFY2(rig.engine->enable(&error), error.c_str()); // a later try works
         QVERIFY(canConnect(port));
     }
 
-    void failedRemoveKeepsCoreAccepting() {
-        Script s;
+    void failedRouteUndoesRules() {
         const quint16 port = freePort();
-        service::Engine engine(configFor(port), std::make_unique<ScriptedBackend>(&s));
+        Rig rig(tproxy(port));
+        rig.routes.failAdds = 1;
         std::string error;
-        QVERIFY(engine.enable(&error));
-        s.failRemove = true;
-        QVERIFY(!engine.disable(&error));
-        QVERIFY(engine.isEnabled());
-        QVERIFY(s.installed);
+        QVERIFY(!rig.engine->enable(&error));
+        QVERIFY2(error.find("Network is down") != std::string::npos, error.c_str());
+        QVERIFY(rig.fw.empty());
+        QVERIFY(rig.routes.installed.empty());
+        QCOMPARE(rig.forward(), std::string("0"));
+        QVERIFY(!canConnect(port));
+        QVERIFY(!rig.recordExists());
+    }
+
+    void failedRemoveKeepsCoreAccepting() {
+        const quint16 port = freePort();
+        Rig rig(redirect(port));
+        std::string error;
+        QVERIFY2(rig.engine->enable(&error), error.c_str());
+        rig.fw.failRemoves = 1;
+        QVERIFY(!rig.engine->disable(&error));
+        QVERIFY(rig.engine->isEnabled());
+        QVERIFY(!rig.fw.empty());
         QVERIFY(canConnect(port)); // the rules still redirect here: stopping would blackhole traffic
-        s.failRemove = false;
-        QVERIFY(engine.disable(&error));
+        QVERIFY(rig.recordExists());
+        QVERIFY(rig.engine->disable(&error));
     }
 
     void portInUse() {
-        Script s;
-        const int blocker = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        sockaddr_in a{};
-        a.sin_family = AF_INET;
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        QCOMPARE(::bind(blocker, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-        QCOMPARE(::listen(blocker, 1), 0);
-        socklen_t len = sizeof a;
-        ::getsockname(blocker, reinterpret_cast<sockaddr*>(&a), &len);
-        service::Engine engine(configFor(ntohs(a.sin_port)), std::make_unique<ScriptedBackend>(&s));
+        int blocker = -1;
+        const quint16 port = freePort(&blocker);
+        Rig rig(redirect(port));
         std::string error;
-        QVERIFY(!engine.enable(&error));
+        QVERIFY(!rig.engine->enable(&error));
         QVERIFY2(!error.empty(), "no reason given");
-        QVERIFY(!s.installed); // no rules towards a port somebody else owns
+        QVERIFY(rig.fw.empty()); // no rules towards a port somebody else owns
+        QVERIFY(!rig.recordExists());
         ::close(blocker);
     }
 
     void invalidSettingsRefused() {
-        Script s;
-        auto config = configFor(freePort());
-        config.mode = weir::Mode::Tproxy; // not supported yet: a clear error, nothing done
-        service::Engine engine(config, std::make_unique<ScriptedBackend>(&s));
+        Settings s = redirect(freePort());
+        s.fwmark = s.outgoingMark;
+        Rig rig(s);
         std::string error;
-        QVERIFY(!engine.enable(&error));
-        QVERIFY2(error.find("TPROXY") != std::string::npos, error.c_str());
-        QCOMPARE(s.applied, 0);
+        QVERIFY(!rig.engine->enable(&error));
+        QVERIFY2(error.find("fwmark") != std::string::npos, error.c_str());
+        QCOMPARE(rig.fw.applies, 0);
     }
 
     void destructorRemovesRules() {
-        Script s;
-        {
-            service::Engine engine(configFor(freePort()), std::make_unique<ScriptedBackend>(&s));
-            std::string error;
-            QVERIFY(engine.enable(&error));
+        Rig rig(tproxy(freePort()));
+        std::string error;
+        QVERIFY2(rig.engine->enable(&error), error.c_str());
+        rig.engine.reset();
+        QVERIFY(rig.fw.empty());
+        QVERIFY(rig.routes.installed.empty());
+        QCOMPARE(rig.forward(), std::string("0"));
+    }
+
+    void switchModesWhileEnabled() {
+        const quint16 a = freePort(), b = freePort();
+        Rig rig(redirect(a));
+        std::string error;
+        QVERIFY2(rig.engine->enable(&error), error.c_str());
+        QVERIFY2(rig.engine->setSettings(tproxy(b), &error), error.c_str());
+        // nat lost Weir's rules, mangle gained them; routes, sysctl, listener follow.
+        QVERIFY(rig.fw.holds(rulesOf(tproxy(b))));
+        QVERIFY(rig.fw.tables[kV4Nat].rules.empty());
+        QCOMPARE(rig.routes.installed.size(), 1u);
+        QCOMPARE(rig.forward(), std::string("1"));
+        QVERIFY(canConnect(b));
+        QVERIFY(!canConnect(a));
+        QCOMPARE(rig.record(), Rig::recordFor(tproxy(b)));
+        QCOMPARE(rig.engine->settings(), tproxy(b));
+        QVERIFY2(rig.engine->setSettings(redirect(a), &error), error.c_str());
+        QVERIFY(rig.fw.holds(rulesOf(redirect(a))));
+        QVERIFY(rig.routes.installed.empty());
+        QCOMPARE(rig.forward(), std::string("0"));
+        QVERIFY(canConnect(a));
+        QVERIFY(!canConnect(b));
+        QCOMPARE(rig.record(), Rig::recordFor(redirect(a)));
+    }
+
+    // A failure at each step of a REDIRECT -> TPROXY change leaves the REDIRECT plan installed and
+    // the core accepting on its old port.
+    void failedSwitchRestoresOldPlan_data() {
+        QTest::addColumn<QString>("fault");
+        for (const char* f : {"listeners", "record", "apply", "remove-old", "routes", "sysctl"})
+            QTest::newRow(f) << QString::fromLatin1(f);
+    }
+    void failedSwitchRestoresOldPlan() {
+        QFETCH(QString, fault);
+        int blocker = -1;
+        const quint16 a = freePort();
+        const quint16 b = fault == QLatin1String("listeners") ? freePort(&blocker) : freePort();
+        Rig rig(redirect(a));
+        std::string error;
+        QVERIFY2(rig.engine->enable(&error), error.c_str());
+        const std::string tmp = rig.engine->recordPath() + ".tmp";
+        if (fault == QLatin1String("record"))
+            QVERIFY(
+                QDir().mkpath(QString::fromStdString(tmp))); // the atomic write's temp file cannot be made
+        if (fault == QLatin1String("apply"))
+            rig.fw.rejectTable = testing::TableKey{Family::V4, firewall::Table::Mangle};
+        if (fault == QLatin1String("remove-old"))
+            rig.fw.failRemoves = 1;
+        if (fault == QLatin1String("routes"))
+            rig.routes.failAdds = 1;
+        if (fault == QLatin1String("sysctl")) // readable, not writable
+            QVERIFY(QFile::link(QStringLiteral("/dev/full"),
+                                QString::fromStdString(rig.options.sysctlRoot + kForward)) ||
+                    (QFile::remove(QString::fromStdString(rig.options.sysctlRoot + kForward)) &&
+                     QFile::link(QStringLiteral("/dev/full"),
+                                 QString::fromStdString(rig.options.sysctlRoot + kForward))));
+
+        QVERIFY(!rig.engine->setSettings(tproxy(b), &error));
+        QVERIFY2(!error.empty(), "no reason given");
+        qInfo("%s: %s", qPrintable(fault), error.c_str());
+        QVERIFY(rig.engine->isEnabled());
+        QCOMPARE(rig.engine->settings(), redirect(a));
+        QCOMPARE(rig.engine->installedPlan()->settings, redirect(a));
+        QVERIFY(rig.fw.holds(rulesOf(redirect(a))));
+        QVERIFY(rig.routes.installed.empty());
+        QVERIFY(canConnect(a));
+        if (fault != QLatin1String("listeners"))
+            QVERIFY(!canConnect(b));
+        if (fault == QLatin1String("record")) {
+            QDir().rmdir(QString::fromStdString(tmp));
+        } else if (fault != QLatin1String("sysctl")) { // /dev/full takes no restore either
+            QCOMPARE(rig.forward(), std::string("0"));
+            QCOMPARE(rig.record(), Rig::recordFor(redirect(a)));
         }
-        QVERIFY(!s.installed);
+        if (blocker >= 0)
+            ::close(blocker);
+        QVERIFY(rig.engine->disable(&error));
+        QVERIFY(rig.fw.empty());
+    }
+
+    void removeLeftoversFromRecord() {
+        const quint16 port = freePort();
+        Rig rig(tproxy(port));
+        // What a killed helper leaves: the kernel state and the record, no engine.
+        std::string error;
+        const auto p = plan::makePlan(tproxy(port));
+        testing::FakeBackend(&rig.fw).apply(p->rules, &error);
+        rig.routes.installed = p->routes;
+        rig.setForward("1");
+        QVERIFY(service::writeFileAtomically(rig.engine->recordPath(), Rig::recordFor(tproxy(port)), &error));
+        std::size_t removed = 0;
+        QVERIFY2(rig.engine->removeLeftovers(&removed, &error), error.c_str());
+        QVERIFY(rig.fw.empty());
+        QVERIFY(rig.routes.installed.empty());
+        QCOMPARE(rig.forward(), std::string("0"));
+        QVERIFY(!rig.recordExists());
+        QCOMPARE(removed, p->rules.chains.size() + p->rules.rules.size() + p->routes.size());
+        // Nothing recorded: only stray rules, and nothing found is fine.
+        QVERIFY(rig.engine->removeLeftovers(&removed, &error));
+        QCOMPARE(removed, 0u);
+    }
+
+    void corruptRecordFallsBackToRemoveAll() {
+        Rig rig(redirect(freePort()));
+        std::string error;
+        testing::FakeBackend(&rig.fw).apply(rulesOf(redirect(1234)), &error);
+        QVERIFY(
+            service::writeFileAtomically(rig.engine->recordPath(), "weir-install 1\nroute bogus\n", &error));
+        std::size_t removed = 0;
+        testing::FakeBackend backend(&rig.fw);
+        QVERIFY(!service::Engine::cleanupAfterCrash(rig.options, backend, &removed, &error));
+        QVERIFY2(error.find("corrupt install record") != std::string::npos, error.c_str());
+        QVERIFY2(error.find("line 2") != std::string::npos, error.c_str());
+        QVERIFY(rig.fw.empty());
+        QVERIFY(removed > 0);
+        QVERIFY(!rig.recordExists());
+    }
+
+    void driftDetectedOrRepaired() {
+        const quint16 port = freePort();
+        Settings s = tproxy(port);
+        s.reapplyOnDrift = false;
+        Rig rig(s);
+        std::string error;
+        QVERIFY2(rig.engine->enable(&error), error.c_str());
+        QVERIFY(rig.engine->checkHealth().ok);
+
+        rig.fw.tables[kV4Mangle].rules.pop_back(); // somebody deleted a rule
+        auto h = rig.engine->checkHealth();
+        QVERIFY(!h.ok);
+        QVERIFY2(h.reason.find("ipv4 mangle") != std::string::npos, h.reason.c_str());
+        QCOMPARE(rig.engine->health(), h);
+
+        rig.fw.tables[kV4Mangle] = {};
+        rig.routes.installed.clear();
+        rig.setForward("0");
+        s.reapplyOnDrift = true;
+        QVERIFY2(rig.engine->setSettings(s, &error), error.c_str()); // re-installs the plan as well
+        QVERIFY(rig.engine->checkHealth().ok);
+
+        rig.routes.installed.clear(); // `ip rule flush`
+        h = rig.engine->checkHealth();
+        QVERIFY2(h.ok, h.reason.c_str());
+        QVERIFY2(rig.engine->lastReapply().find("rule") != std::string::npos,
+                 rig.engine->lastReapply().c_str());
+        QCOMPARE(rig.routes.installed.size(), 1u);
+
+        rig.setForward("0");
+        QVERIFY(rig.engine->checkHealth().ok);
+        QVERIFY2(rig.engine->lastReapply().find("ip_forward is 0, expected 1") != std::string::npos,
+                 rig.engine->lastReapply().c_str());
+        QCOMPARE(rig.forward(), std::string("1"));
     }
 };
 
