@@ -20,6 +20,8 @@ packages=(
     curl python3 xvfb xauth imagemagick trayer xdotool fonts-dejavu-core
     # packaging checks: xmllint, desktop-file-validate, appstreamcli, systemd-analyze verify
     libxml2-utils desktop-file-utils appstream systemd
+    # nft, to test the helper's warning about nftables chains beside its iptables rules
+    nftables
 )
 
 if [[ $(id -u) -ne 0 ]]; then

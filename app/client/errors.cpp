@@ -28,7 +28,8 @@ CallFailure classify(const QDBusError& error) {
     if (error.name() == QLatin1String("org.freedesktop.DBus.Error.Spawn.ExecFailed") ||
         error.name().startsWith(QLatin1String("org.freedesktop.DBus.Error.Spawn.")))
         return CallFailure::HelperUnavailable;
-    if (error.name() == QLatin1String("org.freedesktop.DBus.Error.InteractiveAuthorizationRequired"))
+    if (error.name() == QLatin1String("org.freedesktop.DBus.Error.InteractiveAuthorizationRequired") ||
+        error.name() == bus::errorNoAuthenticationAgent)
         return CallFailure::NotAuthorized;
     return CallFailure::Failed;
 }

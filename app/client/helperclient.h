@@ -42,6 +42,8 @@ public Q_SLOTS:
     // Settings (see GetSettings in the interface XML for keys and types). Results arrive as signals.
     void fetchSettings();
     // SetSettings with the given keys; Polkit may ask, so it allows interactive authorization.
+    // Values as settingsReceived gives them: bool, QString, QStringList for lists, QList<uint> for
+    // number lists, any non-negative integer type for numbers. QVariantList (av) is refused.
     void applySettings(const QVariantMap& changes);
     // PreviewRules for the current settings with these keys changed; touches nothing.
     void previewRules(const QVariantMap& changes);
@@ -54,6 +56,8 @@ Q_SIGNALS:
     void connectionsReceived(const weir::ConnectionInfoList& connections);
     // Result of setEnabled(); message is empty on success.
     void enableFinished(bool requested, bool ok, const QString& message);
+    // Every key with the types of GetSettings, number lists as QList<uint> (see settingsvariant.h to
+    // turn it into weir::Settings with applyValues()).
     void settingsReceived(const QVariantMap& settings);
     void settingsFailed(const QString& message);
     // Result of applySettings(). fieldErrors: key -> why, from io.github.weir.Error.InvalidSettings.

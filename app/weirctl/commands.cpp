@@ -10,6 +10,7 @@
 #include "client/errors.h"
 #include "helper1proxy.h"
 #include "interface/busnames.h"
+#include "weirctl/configcommands.h"
 
 namespace weir::ctl {
 
@@ -22,31 +23,22 @@ const char usageText[] =
     "Usage: weirctl [--help] COMMAND\n"
     "\n"
     "Commands:\n"
-    "  status [--json]       show whether interception is on, its mode and the proxy port\n"
-    "  enable                turn interception on (Polkit action io.github.weir.control)\n"
-    "  disable               turn interception off (Polkit action io.github.weir.control)\n"
-    "  connections [--json]  list intercepted connections, open and recently closed\n"
+    "  status [--json]                show whether interception is on, its mode, scope, health and\n"
+    "                                 warnings\n"
+    "  enable                         turn interception on (Polkit action io.github.weir.control)\n"
+    "  disable                        turn interception off (Polkit action io.github.weir.control)\n"
+    "  connections [--json]           list intercepted connections, open and recently closed\n"
+    "  config get [--json]            show every setting as KEY=VALUE\n"
+    "  config set KEY=VALUE...        change settings, all together or none (io.github.weir.control)\n"
+    "  config preview [KEY=VALUE...]  show the rules the settings (with these changes) would install;\n"
+    "                                 changes nothing\n"
+    "  config keys                    list the settings and what they mean\n"
     "\n"
-    "Exit status: 0 success, 1 the helper reported an error, 2 usage error,\n"
-    "3 the helper is not available on the system bus, 4 not authorized.\n";
-
-int failWith(const QDBusError& error, QTextStream& err) {
-    err << "weirctl: " << describe(error) << Qt::endl;
-    if (error.message().contains(QLatin1String("no Polkit authentication agent")))
-        err << "weirctl: there is no Polkit agent to ask for a password here: run it as root (sudo weirctl "
-               "...),\n"
-               "         or allow your user with a Polkit rule (see io.github.weir.rules.example in the "
-               "docs)."
-            << Qt::endl;
-    switch (classify(error)) {
-    case CallFailure::HelperUnavailable:
-        return HelperUnavailable;
-    case CallFailure::NotAuthorized:
-        return NotAuthorized;
-    default:
-        return Failed;
-    }
-}
+    "Values: true/false, numbers (decimal or 0x hex), lists comma-separated (KEY= clears a list),\n"
+    "e.g. weirctl config set mode=tproxy udp=true bypass=192.0.2.0/24,2001:db8::/32\n"
+    "\n"
+    "Exit status: 0 success, 1 the helper reported an error (e.g. invalid settings, one line per key),\n"
+    "2 usage error, 3 the helper is not available on the system bus, 4 not authorized.\n";
 
 QString column(const QString& text, int width) {
     return text.leftJustified(width, QLatin1Char(' '), false);
@@ -65,6 +57,37 @@ QString formatAge(qint64 ms) {
 
 } // namespace
 
+QString usage() {
+    return QString::fromLatin1(usageText);
+}
+
+int failWith(const QDBusError& error, QTextStream& err) {
+    const QMap<QString, QString> perKey = settingErrors(error);
+    if (!perKey.isEmpty()) {
+        err << "weirctl: the helper refused these settings (nothing was changed):\n";
+        for (auto it = perKey.begin(); it != perKey.end(); ++it)
+            err << "weirctl: " << it.key() << ": "
+                << QString(it.value()).replace(QLatin1Char('\n'), QLatin1String("; ")) << '\n';
+        err.flush();
+        return Failed;
+    }
+    err << "weirctl: " << describe(error) << Qt::endl;
+    if (error.name() == bus::errorNoAuthenticationAgent)
+        err << "weirctl: there is no Polkit agent to ask for a password here: run it as root (sudo weirctl "
+               "...),\n"
+               "         or allow your user with a Polkit rule (see io.github.weir.rules.example in the "
+               "docs)."
+            << Qt::endl;
+    switch (classify(error)) {
+    case CallFailure::HelperUnavailable:
+        return HelperUnavailable;
+    case CallFailure::NotAuthorized:
+        return NotAuthorized;
+    default:
+        return Failed;
+    }
+}
+
 QString formatBytes(quint64 bytes) {
     static const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
     double value = static_cast<double>(bytes);
@@ -82,12 +105,19 @@ QString formatStatus(const HelperStatus& s) {
     QTextStream t(&text);
     t << "Interception: " << (s.enabled ? "on" : "off") << '\n';
     t << "Mode:         " << s.mode << '\n';
+    t << "Scope:        " << s.scope << '\n';
+    t << "Health:       " << s.health;
+    if (!s.healthReason.isEmpty())
+        t << " (" << s.healthReason << ')';
+    t << '\n';
     t << "Proxy port:   " << s.proxyPort << '\n';
     t << "Backend:      " << s.backend << '\n';
     t << "Connections:  " << s.activeConnections << " open, " << s.totalConnections << " listed\n";
     if (!s.lastError.isEmpty())
         t << "Last error:   " << s.lastError << '\n';
     t << "Helper:       " << s.version << '\n';
+    for (const QString& w : s.warnings)
+        t << "Warning:      " << w << '\n';
     return text;
 }
 
@@ -129,6 +159,8 @@ int run(const QStringList& args, QDBusConnection bus, QTextStream& out, QTextStr
     }
     const QString command = args.first();
     const QStringList options = args.mid(1);
+    if (command == QLatin1String("config"))
+        return runConfig(options, bus, out, err);
     const bool json = options.contains(QStringLiteral("--json"));
     const bool acceptsJson = command == QLatin1String("status") || command == QLatin1String("connections");
     const bool known =

@@ -21,6 +21,11 @@ enum ExitCode {
 
 int run(const QStringList& args, QDBusConnection bus, QTextStream& out, QTextStream& err);
 
+QString usage();
+// Prints what the helper's error means (one line per key for InvalidSettings, a hint when no Polkit
+// agent could ask for a password) and returns the exit code for it. Decides by the error's name only.
+int failWith(const QDBusError& error, QTextStream& err);
+
 QString formatStatus(const HelperStatus& status);
 QString formatConnections(const ConnectionInfoList& connections, qint64 nowMs);
 QByteArray statusJson(const HelperStatus& status);

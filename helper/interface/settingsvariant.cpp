@@ -5,6 +5,7 @@
 #include <QList>
 #include <QStringList>
 
+#include <algorithm>
 #include <map>
 
 namespace weir {
@@ -233,10 +234,12 @@ QVariant valueToVariant(const KeyInfo& key, const Value& value) {
     case ValueKind::Bool:
         return std::get<bool>(value);
     case ValueKind::UInt: {
+        // A number too large for the key's type (a client passing on what a user typed) goes out as
+        // t, never cut down, so the helper sees it and says it is too large.
         const auto n = std::get<std::uint64_t>(value);
-        if (key.maxValue <= 0xffff)
+        if (key.maxValue <= 0xffff && n <= 0xffff)
             return QVariant::fromValue(static_cast<quint16>(n));
-        if (key.maxValue <= 0xffffffff)
+        if (key.maxValue <= 0xffffffff && n <= 0xffffffff)
             return QVariant::fromValue(static_cast<quint32>(n));
         return QVariant::fromValue(static_cast<quint64>(n));
     }
@@ -249,10 +252,10 @@ QVariant valueToVariant(const KeyInfo& key, const Value& value) {
         return list;
     }
     case ValueKind::UIntList: {
-        QList<uint> list;
-        for (auto n : std::get<std::vector<std::uint64_t>>(value))
-            list.append(static_cast<uint>(n));
-        return QVariant::fromValue(list);
+        const auto& numbers = std::get<std::vector<std::uint64_t>>(value);
+        if (std::any_of(numbers.begin(), numbers.end(), [](std::uint64_t n) { return n > 0xffffffff; }))
+            return QVariant::fromValue(QList<qulonglong>(numbers.begin(), numbers.end())); // at, as above
+        return QVariant::fromValue(QList<uint>(numbers.begin(), numbers.end()));
     }
     }
     return {};

@@ -31,6 +31,7 @@ std::optional<Value> valueFromVariant(const KeyInfo& key, const QVariant& varian
 std::vector<SettingError> valuesFromVariantMap(const QVariantMap& map, ValueMap* out);
 
 // The typed bus form: q for 16-bit numbers, u for the other numbers, au for number lists, as, b, s.
+// Numbers too large for their key's type are sent as t / at rather than cut (the helper refuses them).
 QVariant valueToVariant(const KeyInfo& key, const Value& value);
 QVariantMap valuesToVariantMap(const ValueMap& values);
 

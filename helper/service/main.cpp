@@ -47,7 +47,9 @@ constexpr int kLockWaitMs = 5000;
 void removeRulesAfterCrash() {
     std::string error;
     std::size_t removed = 0;
-    if (!weir::firewall::IptcBackend().removeAll(&error, &removed))
+    weir::firewall::IptcBackend backend;
+    // What the install record lists (rules, policy routes, sysctls), then any stray Weir rule.
+    if (!weir::service::Engine::cleanupAfterCrash(weir::service::EngineOptions{}, backend, &removed, &error))
         std::fprintf(stderr, "weir-guardian: the helper ended; removing its rules failed: %s\n",
                      error.c_str());
     else if (removed > 0)

@@ -19,17 +19,27 @@ CallError failed(const QString& what, const std::string& why) {
     return {bus::errorFailed, what + QStringLiteral(": ") + QString::fromStdString(why)};
 }
 
-// Type errors from the conversion, plus what validating the keys that did convert found. A key that
-// already has a type error gets no second, derived complaint.
-std::vector<SettingError> mergeErrors(std::vector<SettingError> typeErrors,
-                                      const std::vector<SettingError>& valueErrors) {
-    std::set<std::string> typed;
-    for (const auto& e : typeErrors)
-        typed.insert(e.key);
-    for (const auto& e : valueErrors)
-        if (!typed.count(e.key))
-            typeErrors.push_back(e);
-    return typeErrors;
+// Adds the errors of keys not yet reported: a key with a type error gets no second, derived complaint.
+void addNewErrors(std::vector<SettingError>* errors, const std::vector<SettingError>& more) {
+    std::set<std::string> reported;
+    for (const auto& e : *errors)
+        reported.insert(e.key);
+    for (const auto& e : more)
+        if (!reported.count(e.key))
+            errors->push_back(e);
+}
+
+// Every bad key, not only the first kind of problem: applyValues() checks combinations (udp=true
+// with mode redirect) only once every single value is fine, so the combinations are checked again
+// with the bad keys left at their current values.
+std::vector<SettingError> allErrors(const Settings& current, ValueMap values,
+                                    std::vector<SettingError> errors) {
+    addNewErrors(&errors, applyValues(current, values, nullptr));
+    for (const auto& e : errors)
+        values.erase(e.key);
+    if (!errors.empty())
+        addNewErrors(&errors, applyValues(current, values, nullptr));
+    return errors;
 }
 
 } // namespace
@@ -47,10 +57,10 @@ std::optional<Settings> SettingsApi::changedSettings(const QVariantMap& changes,
     ValueMap values;
     const auto typeErrors = valuesFromVariantMap(changes, &values);
     Settings next;
-    const auto valueErrors = applyValues(engine_->settings(), values, &next);
-    if (typeErrors.empty() && valueErrors.empty())
+    if (typeErrors.empty() && applyValues(engine_->settings(), values, &next).empty())
         return next;
-    *error = CallError{bus::errorInvalidSettings, settingErrorsMessage(mergeErrors(typeErrors, valueErrors))};
+    const auto errors = allErrors(engine_->settings(), std::move(values), typeErrors);
+    *error = CallError{bus::errorInvalidSettings, settingErrorsMessage(errors)};
     return std::nullopt;
 }
 
@@ -64,7 +74,8 @@ std::optional<CallError> SettingsApi::set(const QVariantMap& changes) {
     if (!pending)
         return failed(QStringLiteral("cannot save the settings, nothing was changed"), why);
     const Settings old = engine_->settings();
-    if (!engine_->setSettings(*next, &why))
+    // Unchanged settings are still saved (that replaces a corrupt file) but not re-applied.
+    if (*next != old && !engine_->setSettings(*next, &why))
         return failed(QStringLiteral("cannot apply the settings, the old ones are still in use"), why);
     if (!pending->commit(&why)) {
         std::string restoreError;

@@ -1,9 +1,11 @@
 // The types that cross the bus: a{sv} round trips, defaults for missing keys, D-Bus marshalling.
 #include <QDBusArgument>
+#include <QDBusMessage>
 #include <QDBusMetaType>
 #include <QTest>
 
 #include "client/errors.h"
+#include "interface/busnames.h"
 #include "interface/connectioninfo.h"
 #include "interface/helperstatus.h"
 
@@ -87,6 +89,13 @@ private Q_SLOTS:
         QCOMPARE(weir::classify(QDBusError(QDBusError::AccessDenied, QStringLiteral("x"))),
                  CallFailure::NotAuthorized);
         QCOMPARE(weir::classify(QDBusError(QDBusError::Failed, QStringLiteral("x"))), CallFailure::Failed);
+        // Named errors: decided by the name, whatever the text says.
+        QCOMPARE(weir::classify(QDBusError(
+                     QDBusMessage::createError(weir::bus::errorNoAuthenticationAgent, QStringLiteral("x")))),
+                 CallFailure::NotAuthorized);
+        QCOMPARE(weir::classify(QDBusError(QDBusMessage::createError(
+                     weir::bus::errorInvalidSettings, QStringLiteral("no Polkit authentication agent")))),
+                 CallFailure::Failed);
         QVERIFY(weir::describe(QDBusError(QDBusError::AccessDenied, QStringLiteral("polkit says no")))
                     .contains(QStringLiteral("polkit says no")));
     }

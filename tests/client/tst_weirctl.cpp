@@ -1,13 +1,20 @@
 // weirctl's command line, output formats and exit codes (the D-Bus paths run in the integration tests).
 #include <QDBusConnection>
+#include <QDBusError>
+#include <QDBusMessage>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
 
+#include "interface/busnames.h"
+#include "interface/settingsvariant.h"
 #include "weirctl/commands.h"
+#include "weirctl/configcommands.h"
 
 using namespace weir::ctl;
+using weir::Value;
+using weir::ValueMap;
 
 class TestWeirctl : public QObject {
     Q_OBJECT
@@ -86,6 +93,122 @@ private Q_SLOTS:
         QVERIFY(text.contains(QStringLiteral("3.0 MiB")));
         QVERIFY(text.contains(QStringLiteral("1m05s")));
         QVERIFY(formatConnections({}, 0).contains(QStringLiteral("(no connections)")));
+    }
+
+    // KEY=VALUE, typed by the key table; everything a user can get wrong is caught before the bus.
+    void assignments() {
+        ValueMap values;
+        QString error;
+        QVERIFY(parseAssignments({QStringLiteral("proxy_port=0x1f90"), QStringLiteral("udp=true"),
+                                  QStringLiteral("bypass=192.0.2.0/24, 10.0.0.0/8"),
+                                  QStringLiteral("exclude_uids=1000,1001"), QStringLiteral("ports="),
+                                  QStringLiteral("mode=tproxy")},
+                                 &values, &error));
+        QCOMPARE(values.at("proxy_port"), Value{std::uint64_t{8080}});
+        QCOMPARE(values.at("udp"), Value{true});
+        QCOMPARE(values.at("bypass"), (Value{std::vector<std::string>{"192.0.2.0/24", "10.0.0.0/8"}}));
+        QCOMPARE(values.at("exclude_uids"), (Value{std::vector<std::uint64_t>{1000, 1001}}));
+        QCOMPARE(values.at("ports"), Value{std::vector<std::string>{}});
+        QCOMPARE(values.at("mode"), Value{std::string("tproxy")});
+        // The bus form: a number that does not fit its key is sent whole for the helper to refuse.
+        QCOMPARE(weir::valuesToVariantMap(values).value(QStringLiteral("proxy_port")).metaType().id(),
+                 int(QMetaType::UShort));
+
+        const std::pair<QString, QString> bad[] = {
+            {QStringLiteral("nosuchkey=1"), QStringLiteral("unknown setting 'nosuchkey'")},
+            {QStringLiteral("udp"), QStringLiteral("'udp' is not KEY=VALUE")},
+            {QStringLiteral("=1"), QStringLiteral("'=1' is not KEY=VALUE")},
+            {QStringLiteral("udp=yes"), QStringLiteral("udp: \"yes\" is not true or false")},
+            {QStringLiteral("proxy_port=-1"), QStringLiteral("proxy_port: \"-1\" is not a number")},
+            {QStringLiteral("exclude_uids=1,x"), QStringLiteral("exclude_uids: \"x\" is not a number")},
+        };
+        for (const auto& [arg, why] : bad) {
+            ValueMap v;
+            QVERIFY2(!parseAssignments({arg}, &v, &error), qPrintable(arg));
+            QVERIFY2(error.contains(why), qPrintable(error));
+        }
+        ValueMap twice;
+        QVERIFY(!parseAssignments({QStringLiteral("udp=true"), QStringLiteral("udp=false")}, &twice, &error));
+        QVERIFY(error.contains(QStringLiteral("twice")));
+    }
+
+    void configUsage() {
+        QString out, err;
+        QCOMPARE(
+            run({QStringLiteral("config"), QStringLiteral("set"), QStringLiteral("nosuchkey=1")}, &out, &err),
+            int(Usage));
+        QVERIFY2(err.contains(QStringLiteral("unknown setting 'nosuchkey'")), qPrintable(err));
+        QCOMPARE(run({QStringLiteral("config"), QStringLiteral("set")}, &out, &err), int(Usage));
+        QCOMPARE(run({QStringLiteral("config"), QStringLiteral("get"), QStringLiteral("--yaml")}, &out, &err),
+                 int(Usage));
+        QCOMPARE(run({QStringLiteral("config"), QStringLiteral("frob")}, &out, &err), int(Usage));
+        QCOMPARE(run({QStringLiteral("config")}, &out, &err), int(Usage));
+        // Valid command lines get as far as the (missing) bus.
+        QCOMPARE(
+            run({QStringLiteral("config"), QStringLiteral("set"), QStringLiteral("udp=true")}, &out, &err),
+            int(HelperUnavailable));
+        QCOMPARE(run({QStringLiteral("config"), QStringLiteral("preview")}, &out, &err),
+                 int(HelperUnavailable));
+        out.clear();
+        QCOMPARE(run({QStringLiteral("config"), QStringLiteral("keys")}, &out, &err), int(Ok));
+        QVERIFY(out.startsWith(QStringLiteral("mode ")));
+        QCOMPARE(out.count(QLatin1Char('\n')), qsizetype(weir::settingKeys().size()));
+        QCOMPARE(run({QStringLiteral("--help")}, &out, &err), int(Ok));
+        QVERIFY(out.contains(QStringLiteral("config set KEY=VALUE")));
+    }
+
+    void settingsOutput() {
+        const ValueMap values = weir::toValues(weir::Settings{});
+        const QStringList lines = formatSettings(values).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), qsizetype(weir::settingKeys().size()));
+        QCOMPARE(lines.first(), QStringLiteral("mode=redirect")); // key-table order
+        QVERIFY(lines.contains(QStringLiteral("exclude_uids=")));
+        const QJsonObject o = QJsonDocument::fromJson(settingsJson(values)).object();
+        QCOMPARE(o.value(QStringLiteral("proxy_port")).toInteger(), 41080);
+        QVERIFY(o.value(QStringLiteral("udp")).isBool());
+        QVERIFY(o.value(QStringLiteral("bypass")).isArray());
+        QVERIFY(o.value(QStringLiteral("exclude_uids")).isArray());
+        QCOMPARE(o.value(QStringLiteral("mode")).toString(), QStringLiteral("redirect"));
+    }
+
+    // Exit codes and output come from the error's name, never from its English text.
+    void errorsByName() {
+        QString text;
+        QTextStream err(&text);
+        const QDBusError invalid(QDBusMessage::createError(
+            weir::bus::errorInvalidSettings,
+            QStringLiteral("proxy_port: too large\nudp: redirect carries TCP only")));
+        QCOMPARE(failWith(invalid, err), int(Failed));
+        QVERIFY2(text.contains(QStringLiteral("weirctl: proxy_port: too large\n")), qPrintable(text));
+        QVERIFY(text.contains(QStringLiteral("weirctl: udp: redirect carries TCP only\n")));
+        text.clear();
+        const QDBusError noAgent(QDBusMessage::createError(weir::bus::errorNoAuthenticationAgent,
+                                                           QStringLiteral("whatever it says")));
+        QCOMPARE(failWith(noAgent, err), int(NotAuthorized));
+        QVERIFY(text.contains(QStringLiteral("run it as root")));
+        text.clear();
+        // The same English text under another name gets no hint.
+        const QDBusError failed(QDBusMessage::createError(
+            weir::bus::errorFailed, QStringLiteral("no Polkit authentication agent answered")));
+        QCOMPARE(failWith(failed, err), int(Failed));
+        QVERIFY(!text.contains(QStringLiteral("run it as root")));
+    }
+
+    void statusText() {
+        weir::HelperStatus s;
+        s.scope = QStringLiteral("both");
+        s.health = QStringLiteral("degraded");
+        s.healthReason = QStringLiteral("WEIR_OUTPUT is gone");
+        s.warnings = {QStringLiteral("first"), QStringLiteral("second")};
+        const QString text = formatStatus(s);
+        QVERIFY(text.contains(QStringLiteral("Scope:        both\n")));
+        QVERIFY(text.contains(QStringLiteral("Health:       degraded (WEIR_OUTPUT is gone)\n")));
+        QVERIFY(text.contains(QStringLiteral("Warning:      first\n")));
+        QVERIFY(text.contains(QStringLiteral("Warning:      second\n")));
+        const QJsonObject o = QJsonDocument::fromJson(statusJson(s)).object();
+        QCOMPARE(o.value(QStringLiteral("health_reason")).toString(), s.healthReason);
+        QCOMPARE(o.value(QStringLiteral("warnings")).toArray().size(), 2);
+        QCOMPARE(o.value(QStringLiteral("scope")).toString(), QStringLiteral("both"));
     }
 
     void bytes() {

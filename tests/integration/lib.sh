@@ -18,8 +18,11 @@ WEIR_IT_DIR=$(mktemp -d /tmp/weir-it.XXXXXX)
 chmod 755 "$WEIR_IT_DIR"
 # The helper's instance lock lives here, not in the machine's /run/weir.
 export WEIR_RUNTIME_DIR="$WEIR_IT_DIR/run"
+# The helper's settings file lives here, not in the machine's /var/lib/weir.
+export WEIR_STATE_DIR="$WEIR_IT_DIR/state"
 HELPER_PID=
 SERVER_PID=
+WEIR_IT_PIDS=() # more background processes of a test (weir_it_track), killed by weir_it_cleanup
 
 fail() {
     echo "FAIL: $*" >&2
@@ -35,6 +38,9 @@ weir_it_cleanup() {
     set +e
     [ -n "$HELPER_PID" ] && kill "$HELPER_PID" 2>/dev/null && wait "$HELPER_PID" 2>/dev/null
     [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+    for pid in "${WEIR_IT_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+    done
     ip netns del "$NS_CLIENT" 2>/dev/null
     ip netns del "$NS_SERVER" 2>/dev/null
     if [ $rc -ne 0 ] && [ -f "$WEIR_IT_DIR/helper.log" ]; then
@@ -44,6 +50,11 @@ weir_it_cleanup() {
     weir_bus_stop "$WEIR_IT_DIR/bus"
     rm -rf "$WEIR_IT_DIR"
     exit $rc
+}
+
+# weir_it_track PID: kill PID (a background child of the test) on exit, whatever happens.
+weir_it_track() {
+    WEIR_IT_PIDS+=("$1")
 }
 
 # Client namespace (where the helper and curl run) and server namespace, joined by a veth pair.
@@ -103,6 +114,15 @@ weir_it_stop_helper() {
 
 nat_rules() {
     ip netns exec "$NS_CLIENT" iptables-legacy-save -t nat | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/'
+}
+
+# The nat and mangle tables of the client namespace, IPv4 and IPv6, without counters and comments.
+netfilter_tables() {
+    local save
+    for save in iptables-legacy-save ip6tables-legacy-save; do
+        ip netns exec "$NS_CLIENT" "$save" -t nat
+        ip netns exec "$NS_CLIENT" "$save" -t mangle
+    done | grep -v '^#' | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/'
 }
 
 # Runs weirctl as USER (root when empty), prints its stdout, stores its exit code in CTL_RC.
