@@ -69,24 +69,26 @@ case_intercept() {
     [ "$proto" = udp ] && port=$UDP_PORT
     dest=$(endpoint "$dst" "$port")
     read -r table chain target <<<"$(intercept_path "$mode" "$scope")"
-    local hits0 rows0 hits1 rows1 mark0=none mark1 tag="$mode-$scope-$fam-$proto-$RANDOM"
+    local hits0 hits1 rows1 mark0=none mark1 tag="$mode-$scope-$fam-$proto-$RANDOM"
     hits0=$(rule_hits "$fam" "$table" "$chain" "$target" "$proto")
     is_count "$hits0" || fail "no IPv$fam $table $chain -p $proto -j $target rule: $(weir_rules_g)"
     if [ "$mode/$scope" = tproxy/local ]; then
         mark0=$(rule_hits "$fam" mangle WEIR_OUTPUT MARK "$proto")
         is_count "$mark0" || fail "no IPv$fam mangle WEIR_OUTPUT -p $proto -j MARK rule"
     fi
-    rows0=$(conn_count --dest "$dest" --proto "$proto" --mode "$mode" --source-ip "$src")
-
+    # The client's source port is unique to this case: its row is found by the exact source.
+    local SPORT sep
+    SPORT=$(case_port)
+    sep=$(endpoint "$src" "$SPORT")
     if [ "$proto" = tcp ]; then
         expect_http "$ns" "$fam" "$tag"
     else
         expect_udp "$ns" "$fam" "$tag"
     fi
 
-    rows1=$(wait_conn_count $((rows0 + 1)) --dest "$dest" --proto "$proto" --mode "$mode" --source-ip "$src")
-    [ "$rows1" -gt "$rows0" ] ||
-        fail "no new $proto/$mode row for $src -> $dest (had $rows0, now $rows1); rows for that destination: $(conn_show --dest "$dest")"
+    rows1=$(wait_conn_count 1 --source "$sep" --dest "$dest" --proto "$proto" --mode "$mode")
+    [ "$rows1" -ge 1 ] ||
+        fail "no $proto/$mode row $sep -> $dest; rows for that destination: $(conn_show --dest "$dest")"
     hits1=$(rule_hits "$fam" "$table" "$chain" "$target" "$proto")
     if [ "$mode" = redirect ]; then
         # nat sees only the first packet of a connection: exactly curl's SYN, and not the core's own
@@ -101,7 +103,7 @@ case_intercept() {
     fi
     local what="download intact"
     [ "$proto" = udp ] && what="echo from $dest (server saw $UDP_PEER)"
-    pass "$mode $scope IPv$fam $proto: $what; row $src -> $dest; $target counter $hits0 -> $hits1"
+    pass "$mode $scope IPv$fam $proto: $what; row $sep -> $dest; $target counter $hits0 -> $hits1"
 }
 
 # case_not_intercepted KIND MODE SCOPE FAMILY PROTO: KIND bypass | uid | source (client X).
@@ -119,10 +121,13 @@ case_not_intercepted() {
     [ "$proto" = udp ] && port=$UDP_PORT
     dest=$(endpoint "$dst" "$port")
     read -r table chain target <<<"$(intercept_path "$mode" "$scope")"
-    local hits0 rows0 srcrows0 hits1 rows1 srcrows1 tag="neg-$kind-$mode-$scope-$fam-$proto-$RANDOM" seen
+    local hits0 hits1 rows1 srcrows1 xrows SPORT sep tag="neg-$kind-$mode-$scope-$fam-$proto-$RANDOM" seen
     hits0=$(rule_hits "$fam" "$table" "$chain" "$target" "$proto")
     is_count "$hits0" || fail "no IPv$fam $table $chain -p $proto -j $target rule (is Weir enabled?): $(weir_rules_g)"
-    read -r rows0 srcrows0 <<<"$(conn_counts "dest=$dest" "source_ip=$src")"
+    local since
+    since=$(now_ms)
+    SPORT=$(case_port)
+    sep=$(endpoint "$src" "$SPORT")
 
     if [ "$proto" = tcp ]; then
         expect_http "$ns" "$fam" "$tag" "$user"
@@ -132,15 +137,15 @@ case_not_intercepted() {
         seen=$UDP_PEER
     fi
     sleep 0.3 # an intercepted flow is listed at accept, long before curl ends; give it a margin anyway
-    read -r rows1 srcrows1 <<<"$(conn_counts "dest=$dest" "source_ip=$src")"
+    read -r rows1 srcrows1 xrows <<<"$(conn_counts "dest=$dest,since=$since" "source=$sep" "source_ip=$src")"
     hits1=$(rule_hits "$fam" "$table" "$chain" "$target" "$proto")
-    [ "$rows1" -eq "$rows0" ] || fail "a row for $dest appeared ($rows0 -> $rows1): $(conn_show --dest "$dest")"
-    [ "$srcrows1" -eq "$srcrows0" ] || fail "a row from $src appeared ($srcrows0 -> $srcrows1)"
+    [ "$rows1" -eq 0 ] || fail "a row for $dest appeared: $(conn_show --dest "$dest" --since "$since")"
+    [ "$srcrows1" -eq 0 ] || fail "this flow ($sep) is listed: $(conn_show --source-ip "$src")"
     [ "$hits1" = "$hits0" ] || fail "the $target counter moved ($hits0 -> $hits1)"
     if [ "$scope" = gateway ]; then # routed directly: the server sees the client itself
         [ "$seen" = "$src" ] || fail "the server saw the flow from '$seen', expected the client $src (direct)"
     fi
-    if [ "$kind" = source ] && [ "$srcrows1" -ne 0 ]; then
+    if [ "$kind" = source ] && [ "$xrows" -ne 0 ]; then
         fail "client X ($src) has rows: $(conn_show --source-ip "$src")"
     fi
     pass "$kind: $mode $scope IPv$fam $proto from $src not intercepted (no row, $target counter stays $hits0), reachable, server saw $seen"
@@ -175,13 +180,19 @@ step_enable() {
     got=$(ctl config get --json) || fail "weirctl config get --json failed: $(ctl_err)"
     [ "$(echo "$got" | json_get 'd["gateway_sources"]')" != "" ] || fail "config get lacks gateway_sources: $got"
     echo "$got" | json_get 'd["exclude_uids"]' | grep -q "$MX_TEST_UID" || fail "config get: exclude_uids not stored: $got"
+    local preview
+    preview=$(ctl config preview mode=tproxy udp=true) || fail "weirctl config preview failed: $(ctl_err)"
+    echo "$preview" | grep -q -- '-j TPROXY --on-port 41080' || fail "the preview has no TPROXY rule: $preview"
+    echo "$preview" | grep -q 'fwmark 0x5746 lookup 22341' || fail "the preview has no fwmark rule: $preview"
+    [ -z "$(weir_rules_g)" ] || fail "config preview installed rules: $(weir_rules_g)"
+    [ "$(ctl config get --json | json_get 'd["mode"]')" = redirect ] || fail "config preview changed the settings"
     local t0 t1
     t0=$(now_ms)
     ctl enable >/dev/null || fail "weirctl enable failed: $(ctl_err)"
     t1=$(now_ms)
     [ "$(status_field enabled)" = True ] || fail "status does not say enabled"
     [ "$(status_field health)" = ok ] || fail "health is not ok: $("$WEIRCTL" status --json)"
-    pass "enabled (redirect, local, v4+v6) in $((t1 - t0)) ms"
+    pass "config get/preview as expected (preview installs nothing); enabled (redirect, local, v4+v6) in $((t1 - t0)) ms"
 }
 
 step_disable() {
@@ -207,7 +218,7 @@ if [ "$MX_FAILED" -ne 0 ]; then
 fi
 SNAP_BEFORE=$(snapshot_g)
 mx_start_helper
-run_case "enable: redirect local v4+v6, exclude_uids=$MX_TEST_UID" step_enable
+run_case "config set/get/preview, enable: redirect local v4+v6" step_enable
 
 for mode in redirect tproxy; do
     protos=tcp

@@ -249,12 +249,13 @@ srv_of() { [ "$1" = 4 ] && echo "$S4" || echo "$S6"; } # FAMILY -> server addres
 url_host() { [[ $1 == *:* ]] && echo "[$1]" || echo "$1"; }
 endpoint() { echo "$(url_host "$1"):$2"; } # how connections --json writes ip:port
 
-# http_get NS FAMILY TAG OUT [USER]: downloads /blob?c=TAG from S into OUT (as USER if given).
-# Returns curl's exit code (stderr in $WEIR_IT_DIR/curl.err).
+# http_get NS FAMILY TAG OUT [USER]: downloads /blob?c=TAG from S into OUT (as USER if given), from
+# source port $SPORT when set. Returns curl's exit code (stderr in $WEIR_IT_DIR/curl.err).
 http_get() {
     local ns=$1 fam=$2 tag=$3 out=$4 user=${5:-} host
     host=$(url_host "$(srv_of "$fam")")
     local -a cmd=(curl -sS -g --noproxy '*' --connect-timeout 5 --max-time 15 -o - "http://$host:$HTTP_PORT/blob?c=$tag")
+    [ -n "${SPORT:-}" ] && cmd+=(--local-port "$SPORT")
     if [ -n "$user" ]; then
         cmd=(setpriv --reuid="$user" --regid="$user" --init-groups -- "${cmd[@]}")
     fi
@@ -277,7 +278,7 @@ http_peer() {
 # udp_probe NS FAMILY PAYLOAD: prints "SRCADDR SRCPORT REPLY" of the echo; returns the client's code.
 udp_probe() {
     ip netns exec "$1" "$PY" "$MX_TOOLS/udp_client.py" "$(srv_of "$2")" "$UDP_PORT" --payload "$3" \
-        --timeout 1 --tries 3 2>"$WEIR_IT_DIR/udp.err"
+        --timeout 1 --tries 3 --sport "${SPORT:-0}" 2>"$WEIR_IT_DIR/udp.err"
 }
 
 # expect_udp NS FAMILY PAYLOAD: an echo comes back from the server's own address and port, and the
@@ -369,6 +370,9 @@ weir_rules_g() { # only Weir's lines of both xtables dumps
     { in_g iptables-legacy-save; in_g ip6tables-legacy-save; } | grep -E 'WEIR_|comment weir' || true
 }
 
+# lib.sh's json_get runs `python3` from PATH, which may be a slow version-manager shim.
+json_get() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
 # ctl ARGS...: weirctl as root; stdout to stdout, stderr kept in $WEIR_IT_DIR/ctl.err.
 # WEIR_IT_CTL_FALLBACK=1 (development only, while weirctl has no `config` yet) sends
 # `config set|get` straight to the bus with tools/settings_bus.py.
@@ -400,9 +404,11 @@ status_field() { # status_field KEY: one field of weirctl status --json (python 
 
 MX_RESULTS=()
 MX_FAILED=0
+MX_CASE_NO=0
 run_case() {
     local name=$1 t0 t1 rc
     shift
+    MX_CASE_NO=$((MX_CASE_NO + 1)) # case_port: source ports unique to this case
     echo "=== $name"
     t0=$(now_ms)
     set +e
@@ -420,6 +426,9 @@ run_case() {
         MX_FAILED=$((MX_FAILED + 1))
     fi
 }
+
+# case_port [K]: a client source port no other case of this run uses (K = 0..9).
+case_port() { echo $((30000 + MX_CASE_NO * 10 + ${1:-0})); }
 
 # skip_case NAME REASON: recorded as not run.
 skip_case() {

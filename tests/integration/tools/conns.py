@@ -1,17 +1,17 @@
 #!/usr/bin/env python3
 """Filters `weirctl connections --json` (read on stdin) for Weir's integration tests.
 
-conns.py count [--dest D] [--proto P] [--mode M] [--source-ip IP] [--state S]
-    prints how many rows match every given field ("source-ip" compares the address without the
-    port, for both "ip:port" and "[ip]:port").
-conns.py show [same filters]
-    prints the matching rows, one per line (for failure messages).
-conns.py counts SPEC...
-    one count per SPEC, on one line; SPEC is "key=value,key=value" with keys dest, proto, mode,
-    source_ip, state (an empty SPEC counts every row)."""
+conns.py count [FILTERS]   prints how many rows match every given filter
+conns.py show [FILTERS]    prints the matching rows, one per line (for failure messages)
+conns.py counts SPEC...    one count per SPEC, on one line; SPEC is "key=value,key=value" with the
+                           filter names below (underscores for dashes); an empty SPEC counts every row
+Filters: --dest D (exact "ip:port" / "[ip]:port"), --source S (exact), --source-ip IP (address part of
+the source), --proto tcp|udp, --mode redirect|tproxy, --state S, --since MS (started_ms >= MS)."""
 import argparse
 import json
 import sys
+
+FILTERS = ("dest", "source", "source_ip", "proto", "mode", "state", "since")
 
 
 def host_of(endpoint):
@@ -19,56 +19,46 @@ def host_of(endpoint):
     return host.strip("[]")
 
 
-def matches(r, dest=None, proto=None, mode=None, source_ip=None, state=None):
+def matches(r, dest=None, source=None, source_ip=None, proto=None, mode=None, state=None, since=None):
     return ((dest is None or r.get("destination") == dest)
+            and (source is None or r.get("source") == source)
+            and (source_ip is None or host_of(r.get("source", "")) == source_ip)
             and (proto is None or r.get("protocol") == proto)
             and (mode is None or r.get("mode") == mode)
-            and (source_ip is None or host_of(r.get("source", "")) == source_ip)
-            and (state is None or r.get("state") == state))
+            and (state is None or r.get("state") == state)
+            and (since is None or int(r.get("started_ms", 0)) >= int(since)))
 
 
-def counts(rows, specs):
-    out = []
-    for spec in specs:
-        fields = dict(kv.split("=", 1) for kv in spec.split(",") if kv)
-        out.append(str(sum(1 for r in rows if matches(r, **fields))))
-    print(" ".join(out))
-    return 0
+def load():
+    rows = json.load(sys.stdin)
+    if not isinstance(rows, list):
+        raise SystemExit("connections --json is not a list")
+    return rows
 
 
 def main():
     if sys.argv[1:2] == ["counts"]:
-        rows = json.load(sys.stdin)
-        return counts(rows, sys.argv[2:])
-    ap = argparse.ArgumentParser()
+        rows = load()
+        out = []
+        for spec in sys.argv[2:]:
+            fields = dict(kv.split("=", 1) for kv in spec.split(",") if kv)
+            unknown = set(fields) - set(FILTERS)
+            if unknown:
+                raise SystemExit("unknown filter(s) %s" % ", ".join(sorted(unknown)))
+            out.append(str(sum(1 for r in rows if matches(r, **fields))))
+        print(" ".join(out))
+        return 0
+    ap = argparse.ArgumentParser(allow_abbrev=False)
     ap.add_argument("what", choices=["count", "show"])
-    ap.add_argument("--dest")
-    ap.add_argument("--proto")
-    ap.add_argument("--mode")
-    ap.add_argument("--source-ip")
-    ap.add_argument("--state")
+    for name in FILTERS:
+        ap.add_argument("--" + name.replace("_", "-"), dest=name)
     args = ap.parse_args()
-    rows = json.load(sys.stdin)
-    if not isinstance(rows, list):
-        print("connections --json is not a list", file=sys.stderr)
-        return 2
-    out = []
-    for r in rows:
-        if args.dest is not None and r.get("destination") != args.dest:
-            continue
-        if args.proto is not None and r.get("protocol") != args.proto:
-            continue
-        if args.mode is not None and r.get("mode") != args.mode:
-            continue
-        if args.source_ip is not None and host_of(r.get("source", "")) != args.source_ip:
-            continue
-        if args.state is not None and r.get("state") != args.state:
-            continue
-        out.append(r)
+    fields = {k: getattr(args, k) for k in FILTERS}
+    hits = [r for r in load() if matches(r, **fields)]
     if args.what == "count":
-        print(len(out))
+        print(len(hits))
     else:
-        for r in out:
+        for r in hits:
             print(json.dumps(r, sort_keys=True))
     return 0
 

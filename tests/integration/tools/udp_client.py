@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """UDP client for Weir's integration tests.
 
-udp_client.py HOST PORT [--payload TEXT] [--timeout S] [--tries N]
+udp_client.py HOST PORT [--payload TEXT] [--timeout S] [--tries N] [--sport PORT]
 Sends PAYLOAD to HOST:PORT from an unconnected socket (so a reply from any address is received and
 its source can be checked) and prints one line: "<reply source addr> <reply source port> <reply>".
 Exit 0 on a reply whose payload ends with PAYLOAD, 1 when no reply came within the timeout (each try
@@ -18,9 +18,12 @@ def main():
     ap.add_argument("--payload", default="weir-udp-probe")
     ap.add_argument("--timeout", type=float, default=1.0)
     ap.add_argument("--tries", type=int, default=3)
+    ap.add_argument("--sport", type=int, default=0, help="source port (0: any)")
     args = ap.parse_args()
     family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
     s = socket.socket(family, socket.SOCK_DGRAM)
+    if args.sport:
+        s.bind(("::" if family == socket.AF_INET6 else "0.0.0.0", args.sport))
     s.settimeout(args.timeout)
     for _ in range(max(1, args.tries)):
         s.sendto(args.payload.encode(), (args.host, args.port))
