@@ -65,6 +65,14 @@ mx_starttime() {
 mx_track() { echo "$1 $(mx_starttime "$1")" >>"$MX_PIDS"; }
 mx_track_section() { echo "$1 $(mx_starttime "$1")" >>"$MX_SECTION_PIDS"; }
 
+# mx_alive PID: runs and is not a zombie.
+mx_alive() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [ "${stat:0:1}" != Z ]
+}
+
 # mx_ours PID STARTTIME: that very process still runs (and is not a zombie).
 mx_ours() {
     local stat
@@ -293,7 +301,7 @@ expect_udp() {
     [ "$r_word $r_laddr $r_lport" = "reached $dst $UDP_PORT" ] || fail "unexpected echo: $reply"
 }
 
-conns_json() { "$WEIRCTL" connections --json 2>"$WEIR_IT_DIR/ctl.err" || fail "weirctl connections failed: $(cat "$WEIR_IT_DIR/ctl.err")"; }
+conns_json() { wctl connections --json || fail "weirctl connections failed: $(cat "$WEIR_IT_DIR/ctl.err")"; }
 # conn_count FILTERS...: rows of connections --json matching (see tools/conns.py).
 conn_count() {
     local json
@@ -383,18 +391,36 @@ ctl() {
         get) "$PY" "$MX_TOOLS/settings_bus.py" get 2>"$WEIR_IT_DIR/ctl.err"; return ;;
         esac
     fi
-    "$WEIRCTL" "$@" 2>"$WEIR_IT_DIR/ctl.err"
+    wctl "$@"
+}
+
+# wctl ARGS...: weirctl, stderr kept in $WEIR_IT_DIR/ctl.err. A call refused only because polkit's
+# action file is momentarily missing (another test run on this machine removed it; see
+# mx_keep_polkit_action) is retried for up to 5 s: such a refusal happens before anything is done.
+wctl() {
+    local rc t0
+    t0=$(now_ms)
+    while :; do
+        rc=0
+        "$WEIRCTL" "$@" 2>"$WEIR_IT_DIR/ctl.err" || rc=$?
+        if [ "$rc" -ne 0 ] && grep -q 'is not registered' "$WEIR_IT_DIR/ctl.err" &&
+            [ $(($(now_ms) - t0)) -lt 5000 ]; then
+            sleep 0.3
+            continue
+        fi
+        return "$rc"
+    done
 }
 ctl_err() { cat "$WEIR_IT_DIR/ctl.err"; }
 # status_fields KEY...: fields of one weirctl status --json, space-separated (python repr).
 status_fields() {
     local s
-    s=$("$WEIRCTL" status --json 2>"$WEIR_IT_DIR/ctl.err") || fail "weirctl status failed: $(ctl_err)"
+    s=$(wctl status --json) || fail "weirctl status failed: $(ctl_err)"
     echo "$s" | "$PY" -c 'import json,sys; d=json.load(sys.stdin); print(" ".join(str(d.get(k)) for k in sys.argv[1:]))' "$@"
 }
 status_field() { # status_field KEY: one field of weirctl status --json (python repr)
     local s
-    s=$("$WEIRCTL" status --json 2>"$WEIR_IT_DIR/ctl.err") || fail "weirctl status failed: $(ctl_err)"
+    s=$(wctl status --json) || fail "weirctl status failed: $(ctl_err)"
     echo "$s" | json_get "d.get('$1')"
 }
 
