@@ -301,6 +301,29 @@ section_c2() {
     pass "a new helper after the crash starts clean, intercepts and disables cleanly"
 }
 
+# Three more quick kill -9 cycles: the guardian must clean up every time, not just when it wins a
+# race against the kernel releasing the dead helper's descriptors.
+section_c3() {
+    local i t0 cleaned=()
+    for i in 1 2 3; do
+        mx_start_helper
+        ctl config set mode=tproxy scope=gateway ipv6=true udp=false bypass= "${GW_SET[@]}" >/dev/null ||
+            fail "config set failed: $(ctl_err)"
+        ctl enable >/dev/null || fail "enable failed: $(ctl_err)"
+        [ -n "$(weir_rules_g)" ] || fail "no rules after enable"
+        t0=$(now_ms)
+        kill -9 "$HELPER_PID"
+        wait "$HELPER_PID" 2>/dev/null || true
+        HELPER_PID=
+        if ! wait_no_weir_rules 5; then
+            fail "cycle $i: 5 s after kill -9 the guardian had not removed Weir's rules ($(weir_rules_g | wc -l) lines left; cycles before: ${cleaned[*]:-none})"
+        fi
+        cleaned+=("$(($(now_ms) - t0))ms")
+        wait_snapshot "$SNAP0" 3 || fail "cycle $i: G not as before: $(diff <(echo "$SNAP0") <(snapshot_g))"
+    done
+    pass "three more kill -9 cycles, cleaned each time after ${cleaned[*]}"
+}
+
 # ---------------------------------------------------------------------------------------------
 # (d) drift
 
@@ -395,6 +418,8 @@ if [ -e "$WEIR_IT_DIR/c1.killed" ]; then
 else
     skip_case "(c2) a new helper after the kill: leftovers removed, starts clean" "c1 failed before the kill"
 fi
+reset_g
+run_case "(c3) kill -9 three more times: the guardian cleans every time" section_c3
 reset_g
 run_case "(d) drift: degraded, repaired by reapply_on_drift" section_d
 reset_g
