@@ -110,15 +110,17 @@ bool Engine::disable(std::string* error) {
     if (!enabled_)
         return true;
     // Rules first: if they cannot be removed, the core keeps accepting so traffic is not blackholed.
-    if (!backend_->remove(installed_->rules, error))
+    const InstallRecord all = withRemains({installed_->rules, installed_->routes, sysctlState_});
+    if (!backend_->remove(all.rules, error))
         return false;
     std::string routeError, sysctlError;
-    const bool routesOk = removeRoutes(installed_->routes, &routeError);
-    const bool sysctlsOk = restoreSysctls(sysctlState_, &sysctlError);
+    const bool routesOk = removeRoutes(all.routes, &routeError);
+    const bool sysctlsOk = restoreSysctls(all.sysctls, &sysctlError);
     stopListening();
     enabled_ = false;
     installed_.reset();
     sysctlState_.clear();
+    remains_ = {};
     health_ = {};
     if (!routesOk || !sysctlsOk) {
         // The record stays, so removeLeftovers() tries again later.
@@ -153,8 +155,9 @@ bool Engine::setSettings(const Settings& settings, std::string* error) {
 // both, so neither a failure nor a crash in between can leave anything unaccounted for.
 bool Engine::switchTo(const plan::InstallPlan& from, const plan::InstallPlan& to,
                       const std::vector<SysctlRecord>& toSys, std::string* error) {
-    const InstallRecord both{plan::unionRules(from.rules, to.rules), plan::unionOf(from.routes, to.routes),
-                             plan::unionOf(sysctlState_, onlyPaths(toSys, sysctlState_))};
+    const InstallRecord both =
+        withRemains({plan::unionRules(from.rules, to.rules), plan::unionOf(from.routes, to.routes),
+                     plan::unionOf(sysctlState_, onlyPaths(toSys, sysctlState_))});
     return applyListeners(to, plan::unionOf(from.listeners, to.listeners),
                           plan::unionFilter(from.sourceFilter, to.sourceFilter), error) &&
            writeRecord(both, error) && backend_->apply(to.rules, error) &&
@@ -164,22 +167,47 @@ bool Engine::switchTo(const plan::InstallPlan& from, const plan::InstallPlan& to
            addRoutes(to.routes, error) && removeRoutes(plan::minus(from.routes, to.routes), error) &&
            restoreSysctls(onlyPaths(sysctlState_, toSys), error) && writeSysctls(toSys, error) &&
            applyListeners(to, to.listeners, to.sourceFilter, error) &&
-           writeRecord({to.rules, to.routes, toSys}, error);
+           (dropRemains(to, toSys), writeRecord(withRemains({to.rules, to.routes, toSys}), error));
 }
 
 // Puts the old plan back whatever step failed: every call is idempotent, so re-doing the steps that
-// had not been undone costs nothing. *error keeps the original reason first.
+// had not been undone costs nothing. The old listeners open first (next to the new ones), so the old
+// rules never point at a closed port. *error keeps the original reason first. If the kernel refuses
+// even this, whatever may remain of the failed plan is kept in remains_ (and in the record), so that
+// disable() and a crash cleanup still remove it.
 void Engine::restore(const plan::InstallPlan& from, const plan::InstallPlan& failed,
                      const std::vector<SysctlRecord>& failedSys, std::string* error) {
     std::string e;
+    // Best effort: when it fails, setListeners() left the previous set open, which is as good.
+    applyListeners(from, plan::unionOf(from.listeners, failed.listeners),
+                   plan::unionFilter(from.sourceFilter, failed.sourceFilter), &e);
     bool ok = backend_->apply(from.rules, &e) &&
               backend_->remove(plan::rulesOutsideTables(failed.rules, from.rules), &e);
     ok = removeRoutes(plan::minus(failed.routes, from.routes), &e) && addRoutes(from.routes, &e) && ok;
     ok = restoreSysctls(onlyPaths(failedSys, sysctlState_), &e) && writeSysctls(sysctlState_, &e) && ok;
     ok = applyListeners(from, from.listeners, from.sourceFilter, &e) && ok;
-    ok = writeRecord({from.rules, from.routes, sysctlState_}, &e) && ok;
-    if (!ok)
+    if (!ok) {
+        remains_ = {plan::unionRules(remains_.rules, failed.rules),
+                    plan::unionOf(remains_.routes, failed.routes),
+                    plan::unionOf(remains_.sysctls, onlyPaths(failedSys, sysctlState_))};
         *error += "; restoring the previous settings failed too: " + e;
+    }
+    writeRecord(withRemains({from.rules, from.routes, sysctlState_}), &e);
+}
+
+// What may be installed: `record` plus what a failed restore left.
+InstallRecord Engine::withRemains(const InstallRecord& record) const {
+    return {plan::unionRules(record.rules, remains_.rules), plan::unionOf(record.routes, remains_.routes),
+            plan::unionOf(record.sysctls, onlyPaths(remains_.sysctls, record.sysctls))};
+}
+
+// After a successful change: the remains outside the new plan's tables go (apply() replaced the rest).
+void Engine::dropRemains(const plan::InstallPlan& now, const std::vector<SysctlRecord>& nowSys) {
+    std::string e;
+    if (backend_->remove(plan::rulesOutsideTables(remains_.rules, now.rules), &e) &&
+        removeRoutes(plan::minus(remains_.routes, now.routes), &e) &&
+        restoreSysctls(onlyPaths(remains_.sysctls, nowSys), &e))
+        remains_ = {};
 }
 
 Health Engine::checkHealth() {
@@ -206,9 +234,15 @@ Health Engine::checkHealth() {
     return health_;
 }
 
-// The first difference found: rules (backend verify), then routes, then sysctls.
+// The first difference found: remains of a failed change, rules (backend verify), routes, sysctls.
 std::string Engine::findDrift() {
     std::string problem;
+    if (!remains_.rules.rules.empty() || !remains_.routes.empty() || !remains_.sysctls.empty()) {
+        dropRemains(*installed_, sysctlState_); // try again: the kernel may take it now
+        if (!remains_.rules.rules.empty() || !remains_.routes.empty() || !remains_.sysctls.empty())
+            return "parts of a failed settings change could not be removed yet";
+        writeRecord({installed_->rules, installed_->routes, sysctlState_}, &problem);
+    }
     if (!backend_->verify(installed_->rules, &problem))
         return problem;
     for (const auto& r : installed_->routes)

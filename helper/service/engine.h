@@ -89,6 +89,8 @@ private:
                   const std::vector<SysctlRecord>& toSys, std::string* error);
     void restore(const plan::InstallPlan& from, const plan::InstallPlan& failed,
                  const std::vector<SysctlRecord>& failedSys, std::string* error);
+    InstallRecord withRemains(const InstallRecord& record) const;
+    void dropRemains(const plan::InstallPlan& now, const std::vector<SysctlRecord>& nowSys);
     bool readPrevious(const std::vector<plan::SysctlSpec>& specs, std::vector<SysctlRecord>* out,
                       std::string* error) const;
     bool writeRecord(const InstallRecord& record, std::string* error);
@@ -111,6 +113,8 @@ private:
     bool enabled_ = false;
     std::optional<plan::InstallPlan> installed_;
     std::vector<SysctlRecord> sysctlState_; // the installed plan's sysctls with their previous values
+    // What a failed restore could not remove of a failed plan (normally empty); see restore().
+    InstallRecord remains_;
     Health health_;
     std::string lastReapply_;
 };

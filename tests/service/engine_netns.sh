@@ -196,6 +196,23 @@ T_CLEANUP=$((($(date +%s%N) - START) / 1000000))
 contains "cleanup after the crash" "ok removed" "$OUT"
 check "crash + cleanup leaves everything as before" "$BEFORE" "$(snapshot)"
 check "record removed by the cleanup" "" "$(record)"
+# kill -9 in the middle of enable (rules committed, routes and sysctls not yet): the same.
+start_driver
+expect_ok set "$TPROXY"
+expect_ok hang-after-apply
+send enable
+reply
+check "driver hangs inside enable" "hanging" "$REPLY_LINE"
+kill -9 "$DRV_PID"
+wait "$DRV_PID" 2>/dev/null
+DRV_PID=
+contains "rules installed when killed" "TPROXY" "$(weir_save)"
+OUT=$(in_ns env WEIR_RUNTIME_DIR="$RUN" "$DRIVER" cleanup)
+contains "cleanup after the crash in enable" "ok removed" "$OUT"
+check "crash in enable + cleanup leaves everything as before" "$BEFORE" "$(snapshot)"
+OUT=$(in_ns env WEIR_RUNTIME_DIR="$RUN" "$DRIVER" cleanup)
+check "a second cleanup finds nothing" "ok removed 0" "$OUT"
+
 check "host ip_forward untouched" "$HOST_FORWARD" "$(sysctl -n net.ipv4.ip_forward)"
 check "host has no rule of ours" "" "$(ip rule | grep 22341)"
 

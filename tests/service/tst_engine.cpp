@@ -340,8 +340,45 @@ private Q_SLOTS:
         }
         if (blocker >= 0)
             ::close(blocker);
-        QVERIFY(rig.engine->disable(&error));
+        if (fault == QLatin1String("sysctl")) { // disable must put ip_forward back: let it
+            QFile::remove(QString::fromStdString(rig.options.sysctlRoot + kForward));
+            rig.setForward("1");
+        }
+        QVERIFY2(rig.engine->disable(&error), error.c_str());
+        if (fault == QLatin1String("sysctl")) // what was read through the link before the failure
+            QCOMPARE(rig.forward(), std::string(255, '\0'));
         QVERIFY(rig.fw.empty());
+    }
+
+    // The kernel refuses to remove the new plan's rules even while restoring the old one: they stay
+    // in the record, health says so until they can be removed, and disable removes them.
+    void failedRestoreKeepsRemains() {
+        const quint16 a = freePort(), b = freePort();
+        Rig rig(redirect(a));
+        std::string error;
+        QVERIFY(rig.engine->enable(&error));
+        // Refused: the switch's removal of the old rules, restore's of the new ones, and both tries
+        // of the next health check (before and after its reapply).
+        rig.fw.failRemoves = 4;
+        QVERIFY(!rig.engine->setSettings(tproxy(b), &error));
+        QVERIFY2(error.find("restoring the previous settings failed too") != std::string::npos,
+                 error.c_str());
+        QCOMPARE(rig.engine->settings(), redirect(a));
+        QVERIFY(canConnect(a));
+        const auto both = plan::unionRules(rulesOf(redirect(a)), rulesOf(tproxy(b)));
+        QCOMPARE(service::parseRecord(rig.record(), &error)->rules, both);
+        QVERIFY(!rig.engine->checkHealth().ok);
+        QVERIFY2(rig.engine->health().reason.find("failed settings change") != std::string::npos,
+                 rig.engine->health().reason.c_str());
+        QVERIFY2(rig.engine->checkHealth().ok, rig.engine->health().reason.c_str()); // removal works now
+        QVERIFY(rig.fw.holds(rulesOf(redirect(a))));
+        QCOMPARE(rig.record(), Rig::recordFor(redirect(a)));
+        // Again, and this time disable cleans up.
+        rig.fw.failRemoves = 2;
+        QVERIFY(!rig.engine->setSettings(tproxy(b), &error));
+        QVERIFY2(rig.engine->disable(&error), error.c_str());
+        QVERIFY(rig.fw.empty());
+        QVERIFY(!rig.recordExists());
     }
 
     void removeLeftoversFromRecord() {
