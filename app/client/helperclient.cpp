@@ -14,20 +14,6 @@ constexpr int kReadTimeoutMs = 10'000;
 // Enable/Disable may wait for a Polkit password dialog; the D-Bus default (25 s) is too short.
 constexpr int kChangeTimeoutMs = 180'000;
 
-// QtDBus delivers a variant's `au` as an undecoded QDBusArgument; the GUI gets the same plain types
-// the helper sent (QList<uint> for number lists). Keys this client does not know pass unchanged.
-QVariantMap normalizedSettings(const QVariantMap& received) {
-    QVariantMap out = received;
-    for (auto it = out.begin(); it != out.end(); ++it) {
-        const KeyInfo* key = findKey(it.key().toStdString());
-        std::string why;
-        if (!key)
-            continue;
-        if (const auto value = valueFromVariant(*key, it.value(), &why))
-            it.value() = valueToVariant(*key, *value);
-    }
-    return out;
-}
 } // namespace
 
 HelperClient::HelperClient(const QDBusConnection& bus, QObject* parent)
@@ -144,7 +130,7 @@ void HelperClient::fetchSettings() {
             Q_EMIT settingsFailed(describe(reply.error()));
             return;
         }
-        Q_EMIT settingsReceived(normalizedSettings(reply.value()));
+        Q_EMIT settingsReceived(plainSettingsMap(reply.value()));
     });
 }
 

@@ -269,6 +269,19 @@ QVariantMap valuesToVariantMap(const ValueMap& values) {
     return map;
 }
 
+QVariantMap plainSettingsMap(const QVariantMap& received) {
+    QVariantMap out = received;
+    for (auto it = out.begin(); it != out.end(); ++it) {
+        const KeyInfo* key = findKey(it.key().toStdString());
+        std::string why;
+        if (!key)
+            continue;
+        if (const auto value = valueFromVariant(*key, it.value(), &why))
+            it.value() = valueToVariant(*key, *value);
+    }
+    return out;
+}
+
 QString settingErrorsMessage(const std::vector<SettingError>& errors) {
     std::map<std::string, std::string> byKey; // sorted by key, one line each
     for (const auto& e : errors) {

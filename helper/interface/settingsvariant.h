@@ -35,6 +35,10 @@ std::vector<SettingError> valuesFromVariantMap(const QVariantMap& map, ValueMap*
 QVariant valueToVariant(const KeyInfo& key, const Value& value);
 QVariantMap valuesToVariantMap(const ValueMap& values);
 
+// A received GetSettings map with the plain types valueToVariant() makes (QList<uint> instead of the
+// QDBusArgument QtDBus leaves for `au`), for clients. Unknown keys and wrong types pass unchanged.
+QVariantMap plainSettingsMap(const QVariantMap& received);
+
 // The message of io.github.weir.Error.InvalidSettings: one "key: why" line per bad key (several
 // messages for one key are joined with "; "), sorted by key. Control characters are escaped and long
 // lines cut, because keys and quoted values come from the caller; at most kMaxErrorLines lines.

@@ -269,6 +269,10 @@ QStringList HelperService::warnings() const {
     QStringList list;
     if (!store_->warning().empty())
         list.append(QString::fromStdString(store_->warning()));
+    // Health is ok again after a repair, but another tool keeps removing the rules: say so.
+    if (!engine_->lastReapply().empty())
+        list.append(QStringLiteral("another tool changed what Weir installed; it was re-applied (last: %1)")
+                        .arg(QString::fromStdString(engine_->lastReapply())));
     std::string error;
     if (const auto chains = listNftChainsAtWeirHooks(&error)) {
         const std::string warning = nftCoexistenceWarning(*chains, engine_->backendName());

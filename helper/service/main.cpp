@@ -88,7 +88,9 @@ int main(int argc, char* argv[]) {
     parser.process(app);
 
     weir::service::SettingsStore store(weir::service::SettingsStore::defaultDirectory());
-    weir::Settings settings = store.load(); // defaults (and a warning) when there is no usable file
+    // Defaults (and a warning) when there is no usable file. --cleanup needs no settings and must not
+    // move a corrupt file aside behind the user's back.
+    weir::Settings settings = parser.isSet(cleanupOption) ? weir::Settings{} : store.load();
     if (parser.isSet(portOption)) {
         quint16 port = 0;
         if (!parsePort(parser.value(portOption), &port)) {

@@ -212,6 +212,20 @@ private Q_SLOTS:
         QCOMPARE(back, toValues(s));
     }
 
+    // What HelperClient::settingsReceived gives the GUI: plain types, unknown keys untouched.
+    void plainForClients() {
+        QVariantMap sent = valuesToVariantMap(toValues(Settings{}));
+        sent.insert(QStringLiteral("from_a_newer_helper"), QVariant::fromValue(QList<int>{1, 2}));
+        sent.insert(QStringLiteral("exclude_gids"), QVariant::fromValue(QList<uint>{10, 20}));
+        const QVariantMap plain = plainSettingsMap(overTheBus(sent));
+        QCOMPARE(plain.value(QStringLiteral("exclude_gids")).value<QList<uint>>(), (QList<uint>{10, 20}));
+        QCOMPARE(plain.value(QStringLiteral("exclude_uids")).metaType().id(), qMetaTypeId<QList<uint>>());
+        QCOMPARE(plain.value(QStringLiteral("proxy_port")).toUInt(), 41080u);
+        QCOMPARE(plain.value(QStringLiteral("bypass_private")).toBool(), true);
+        QCOMPARE(plain.value(QStringLiteral("from_a_newer_helper")).metaType().id(),
+                 qMetaTypeId<QDBusArgument>());
+    }
+
     // A number a user typed that does not fit is sent whole (u or t), so the helper can refuse it.
     void tooLargeIsNotCut() {
         const KeyInfo* port = findKey("proxy_port");

@@ -218,6 +218,7 @@ ip netns exec "$NS_CLIENT" iptables-legacy -t nat -F OUTPUT
 rules_back() { nat_rules | grep -q "^-A OUTPUT .*WEIR_"; }
 wait_for 6 rules_back || fail "the flushed rules were not re-applied: $(nat_rules)"
 [ "$(health Health)" = 's "ok"' ] || fail "Health after re-applying: $(health Health)"
+"$WEIRCTL" status | grep -q "^Warning: .*re-applied (last: " || fail "no re-apply warning: $("$WEIRCTL" status)"
 "$WEIRCTL" disable >/dev/null
 pass "drift repaired with reapply_on_drift"
 
