@@ -124,6 +124,7 @@ finish_download() {
 # (at most 150 tries); each line of probe.log: "<http code> <bytes>" or "curl-exit <rc>".
 start_prober() {
     rm -f "$WEIR_IT_DIR/probe.stop" "$WEIR_IT_DIR/probe.log"
+    # shellcheck disable=SC2016 # the inner script gets its values as arguments
     ip netns exec "$NS_C" bash -c '
         for _ in $(seq 150); do
             [ -e "$1/probe.stop" ] && break
@@ -359,7 +360,7 @@ section_d() {
     took=$(wait_health degraded 8) || fail "health did not become degraded within 8 s of the flush: $("$WEIRCTL" status --json)"
     timing "(d) flushed chain -> health degraded" "$took"
     reason=$(status_field health_reason)
-    [ -n "$reason" ] && [ "$reason" != None ] || fail "degraded without a health_reason"
+    if [ -z "$reason" ] || [ "$reason" = None ]; then fail "degraded without a health_reason"; fi
     echo "health_reason: $reason"
     in_g iptables-legacy-save -t mangle | grep -q -- '-A WEIR_PREROUTING' &&
         fail "the chain was refilled although reapply_on_drift=false"

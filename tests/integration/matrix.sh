@@ -78,7 +78,7 @@ case_intercept() {
     fi
     # The client's source port is unique to this case: its row is found by the exact source.
     local SPORT sep
-    SPORT=$(case_port)
+    SPORT=$(case_port 0)
     sep=$(endpoint "$src" "$SPORT")
     if [ "$proto" = tcp ]; then
         expect_http "$ns" "$fam" "$tag"
@@ -108,7 +108,7 @@ case_intercept() {
 
 # case_not_intercepted KIND MODE SCOPE FAMILY PROTO: KIND bypass | uid | source (client X).
 case_not_intercepted() {
-    local kind=$1 mode=$2 scope=$3 fam=$4 proto=$5 ns src user= dst port dest table chain target
+    local kind=$1 mode=$2 scope=$3 fam=$4 proto=$5 ns src user="" dst port dest table chain target
     ns=$(client_ns "$scope")
     src=$(client_ip "$scope" "$fam")
     if [ "$kind" = source ]; then
@@ -126,7 +126,7 @@ case_not_intercepted() {
     is_count "$hits0" || fail "no IPv$fam $table $chain -p $proto -j $target rule (is Weir enabled?): $(weir_rules_g)"
     local since
     since=$(now_ms)
-    SPORT=$(case_port)
+    SPORT=$(case_port 0)
     sep=$(endpoint "$src" "$SPORT")
 
     if [ "$proto" = tcp ]; then
@@ -222,10 +222,8 @@ run_case "config set/get/preview, enable: redirect local v4+v6" step_enable
 
 for mode in redirect tproxy; do
     protos=tcp
-    udp=false
     if [ "$mode" = tproxy ]; then
         protos="tcp udp"
-        udp=true
         run_case "tproxy: live switch mode=tproxy udp=true scope=local (from both)" \
             step_set mode=tproxy udp=true scope=local "exclude_uids=$MX_TEST_UID"
     fi

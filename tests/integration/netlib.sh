@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # NS_CLIENT/NS_SERVER are lib.sh's; GW_SOURCES, MX_TEST_UID, UDP_PEER are the scripts'
 # Shared pieces of the gateway-topology integration tests (matrix.sh, lifecycle.sh), on top of lib.sh
 # (source lib.sh first; this reuses its fail/pass, bus, helper start and cleanup).
 #
@@ -112,15 +113,16 @@ mx_cleanup() {
     mx_kill_tracked
     HELPER_PID=
     # Anything still running inside our namespaces was started by this test: end it by pid.
-    local ns pids
+    local ns
+    local -a pids
     for ns in "$NS_G" "$NS_S" "$NS_C" "$NS_X" "$NS_L"; do
-        pids=$(ip netns pids "$ns" 2>/dev/null)
-        [ -n "$pids" ] && kill $pids 2>/dev/null
+        read -ra pids <<<"$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')"
+        [ "${#pids[@]}" -gt 0 ] && kill "${pids[@]}" 2>/dev/null
     done
     sleep 0.3
     for ns in "$NS_G" "$NS_S" "$NS_C" "$NS_X" "$NS_L"; do
-        pids=$(ip netns pids "$ns" 2>/dev/null)
-        [ -n "$pids" ] && kill -9 $pids 2>/dev/null
+        read -ra pids <<<"$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')"
+        [ "${#pids[@]}" -gt 0 ] && kill -9 "${pids[@]}" 2>/dev/null
     done
     for ns in "$NS_C" "$NS_X" "$NS_L"; do ip netns del "$ns" 2>/dev/null; done
     (exit "$rc")
@@ -219,6 +221,7 @@ mx_start_servers() {
 }
 
 # The helper in G, its pid also tracked (so a helper started in a subshell is killed at exit).
+# shellcheck disable=SC2120 # arguments are optional (passed on to weir-helper)
 mx_start_helper() {
     weir_it_start_helper "$@"
     mx_track_section "$HELPER_PID"
@@ -296,8 +299,9 @@ expect_udp() {
     dst=$(srv_of "$2")
     reply=$(udp_probe "$1" "$2" "$3") || fail "UDP to $dst:$UDP_PORT from $1: no (or a wrong) echo: $reply $(cat "$WEIR_IT_DIR/udp.err")"
     read -r r_addr r_port r_word r_laddr r_lport _from UDP_PEER _rest <<<"$reply"
-    [ "$r_addr" = "$dst" ] && [ "$r_port" = "$UDP_PORT" ] ||
+    if [ "$r_addr" != "$dst" ] || [ "$r_port" != "$UDP_PORT" ]; then
         fail "the UDP reply came from $r_addr:$r_port, not from the original destination $dst:$UDP_PORT"
+    fi
     [ "$r_word $r_laddr $r_lport" = "reached $dst $UDP_PORT" ] || fail "unexpected echo: $reply"
 }
 
