@@ -387,17 +387,7 @@ weir_rules_g() { # only Weir's lines of both xtables dumps
 json_get() { "$PY" -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # ctl ARGS...: weirctl as root; stdout to stdout, stderr kept in $WEIR_IT_DIR/ctl.err.
-# WEIR_IT_CTL_FALLBACK=1 (development only, while weirctl has no `config` yet) sends
-# `config set|get` straight to the bus with tools/settings_bus.py.
-ctl() {
-    if [ "${WEIR_IT_CTL_FALLBACK:-0}" = 1 ] && [ "${1:-}" = config ]; then
-        case "${2:-}" in
-        set) "$PY" "$MX_TOOLS/settings_bus.py" set "${@:3}" 2>"$WEIR_IT_DIR/ctl.err"; return ;;
-        get) "$PY" "$MX_TOOLS/settings_bus.py" get 2>"$WEIR_IT_DIR/ctl.err"; return ;;
-        esac
-    fi
-    wctl "$@"
-}
+ctl() { wctl "$@"; }
 
 # wctl ARGS...: weirctl, stderr kept in $WEIR_IT_DIR/ctl.err. A call refused only because polkit's
 # action file is momentarily missing (another test run on this machine removed it; see
