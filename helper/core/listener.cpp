@@ -71,7 +71,8 @@ bool probeFree(const SocketAddress& at, weir::Protocol protocol, std::string* er
 
 } // namespace
 
-bool openListener(const ListenerConfig& config, bool probe, ListenerSlot* slot, std::string* error) {
+bool openListener(const ListenerConfig& config, bool probe, std::uint32_t mark, ListenerSlot* slot,
+                  std::string* error) {
     const auto at = listenerSocketAddress(config, error);
     if (!at)
         return false;
@@ -95,6 +96,11 @@ bool openListener(const ListenerConfig& config, bool probe, ListenerSlot* slot, 
     if (config.transparent &&
         !(v6 ? setOption(fd.get(), SOL_IPV6, IPV6_TRANSPARENT) : setOption(fd.get(), SOL_IP, IP_TRANSPARENT)))
         return fail(error, "IP_TRANSPARENT: " + errnoText(errno));
+    // Accepted connections inherit the mark, so their answers (a SYN-ACK to a LAN client, from the
+    // original destination's address) meet the firewall's own-mark RETURN in OUTPUT instead of being
+    // marked for TPROXY and routed back to lo.
+    if (mark != 0 && ::setsockopt(fd.get(), SOL_SOCKET, SO_MARK, &mark, sizeof mark) != 0)
+        return fail(error, "SO_MARK: " + errnoText(errno));
     // Each datagram then carries the destination the client sent it to (the TPROXY original one).
     if (udp && !(v6 ? setOption(fd.get(), SOL_IPV6, IPV6_RECVORIGDSTADDR)
                     : setOption(fd.get(), SOL_IP, IP_RECVORIGDSTADDR)))

@@ -48,7 +48,8 @@ struct ListenerSlot {
 // other socket holds the address, so "address in use" is still reported when another program (or
 // another core) has the port. Skip it when one of our own listeners shares the port on purpose.
 // IPv6 listeners are IPV6_V6ONLY: IPv4 has its own listener, so peers are never v4-mapped.
-bool openListener(const ListenerConfig& config, bool probe, ListenerSlot* slot, std::string* error);
+bool openListener(const ListenerConfig& config, bool probe, std::uint32_t mark, ListenerSlot* slot,
+                  std::string* error);
 
 } // namespace detail
 } // namespace weir::core

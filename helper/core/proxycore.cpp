@@ -270,7 +270,7 @@ bool ProxyCore::Impl::openSet(const std::vector<ListenerConfig>& wanted,
         const bool probe = !sharesPort(open, l) && !sharesPort(result, l);
         auto slot = std::make_unique<ListenerSlot>();
         std::string reason;
-        if (!detail::openListener(l, probe, slot.get(), &reason)) {
+        if (!detail::openListener(l, probe, ctx.settings.outgoingMark, slot.get(), &reason)) {
             if (error)
                 *error = reason;
             return false;
@@ -319,6 +319,7 @@ bool ProxyCore::start(const CoreConfig& config, std::string* error) {
 
     std::vector<ListenerInfo> set;
     ListenerSwitch change;
+    d->ctx.settings.outgoingMark = config.outgoingMark; // the listeners carry it too (openSet)
     if (!d->openSet(listenersOf(config), {}, &set, &change, error))
         return false;
     if (!d->ctx.poller.open(error))

@@ -190,6 +190,11 @@ private:
         established.protocol = Protocol::Tcp;
         add(Table::Mangle, kDivertChain, MarkTarget{m_s.fwmark, 0xffffffff});
         add(Table::Mangle, kDivertChain, AcceptTarget{});
+        // Any other TCP packet but a SYN belongs to a connection the core does not hold: one made before
+        // interception started, or one REDIRECT took before a switch to TPROXY (its NAT comes after this
+        // table). TPROXY would hand it to the listener, which could only reset it: let it go its way.
+        Rule& notOurs = add(Table::Mangle, kPreroutingChain, ReturnTarget{}, {TcpFlagsMatch::notSyn()});
+        notOurs.protocol = Protocol::Tcp;
 
         bypassesReturn(Table::Mangle, kPreroutingChain);
         for (Protocol p : protocols(m_s)) {

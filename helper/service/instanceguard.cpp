@@ -84,6 +84,9 @@ std::unique_ptr<InstanceLock> InstanceLock::acquire(const std::string& path, int
     return std::unique_ptr<InstanceLock>(new InstanceLock(fd, path));
 }
 
+// How long the guardian waits for the dead helper's lock (tries of 10 ms).
+constexpr int kGuardianLockTries = 300;
+
 bool startGuardian(const std::string& lockPath, std::function<void()> cleanup, std::string* error) {
     int lifeline[2];
     if (::pipe2(lifeline, O_CLOEXEC) != 0) {
@@ -121,10 +124,17 @@ bool startGuardian(const std::string& lockPath, std::function<void()> cleanup, s
     char byte;
     while (::read(3, &byte, 1) < 0 && errno == EINTR) {
     }
-    // The helper is gone. If a new one already holds the lock, it cleaned up at its start: leave it.
+    // The helper is gone. The kernel may release its lock file a moment after its end of the lifeline
+    // (both are closed as it exits, in no fixed order), so keep trying for a while. If a new helper
+    // holds the lock by then, it cleaned up at its start: leave it.
     const int fd = ::open(lockPath.c_str(), O_RDWR | O_CLOEXEC);
-    if (fd >= 0 && ::flock(fd, LOCK_EX | LOCK_NB) == 0)
-        cleanup();
+    for (int tries = 0; fd >= 0 && tries < kGuardianLockTries; ++tries) {
+        if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+            cleanup();
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
     ::_exit(0);
 }
 

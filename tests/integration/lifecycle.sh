@@ -163,10 +163,9 @@ stop_prober() { # [lenient]: only stop it and count
     PROBES="$total"
 }
 
-# (a) runs with scope gateway (the LAN's connections are intercepted; G's own long download runs
-# direct across the switches). LC_A_SCOPE=both adds G's own traffic through Weir; matrix.sh has the
-# dedicated scope-both cases.
-LC_A_SCOPE=${LC_A_SCOPE:-gateway}
+# (a) runs with scope both: the LAN's connections and G's own go through Weir across the switches.
+# LC_A_SCOPE=gateway leaves G's own traffic direct.
+LC_A_SCOPE=${LC_A_SCOPE:-both}
 local_too() { [ "$LC_A_SCOPE" = both ]; }
 
 section_a() {
