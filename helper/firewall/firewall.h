@@ -15,17 +15,8 @@ namespace weir::firewall {
 
 using weir::Mode;
 
-// Deprecated: use weir::Settings and planRules(const weir::Settings&). Kept until helper/service
-// moves over; planRules(InterceptSettings) converts it.
-struct InterceptSettings {
-    Mode mode = Mode::Redirect;
-    std::uint16_t proxyPort = 41080;
-    // The SO_MARK the proxy core puts on its own outgoing sockets; such packets RETURN (no loop).
-    std::uint32_t bypassMark = 0x5745;
-};
-
 // The chains and rules to install, as plain data so a plan can be rendered, compared and undone.
-// Defined in firewall/ruleplan.h, with planRules() that makes one from InterceptSettings.
+// Defined in firewall/ruleplan.h, with planRules() that makes one from weir::Settings.
 struct RulePlan;
 
 class FirewallBackend {
@@ -45,7 +36,7 @@ public:
     // e.g. "chain WEIR_OUTPUT missing in ipv4 nat" or "rule `-A OUTPUT ...` missing in ipv4 nat".
     // (Not yet pure virtual only so that backends outside this folder that predate it keep building;
     // the default says the check is unsupported.)
-    virtual bool verify(const RulePlan& plan, std::string* difference);
+    virtual bool verify(const RulePlan& plan, std::string* difference) = 0;
 };
 
 } // namespace weir::firewall

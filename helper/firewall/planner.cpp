@@ -239,20 +239,5 @@ std::optional<RulePlan> planRules(const Settings& settings, std::string* error) 
     return Builder(settings).build();
 }
 
-std::optional<RulePlan> planRules(const InterceptSettings& old, std::string* error) {
-    // Its callers set up no policy routing, without which TPROXY rules would drop the traffic.
-    if (old.mode == Mode::Tproxy) {
-        if (error)
-            *error = "TPROXY mode needs weir::Settings (fwmark, route table); InterceptSettings only plans "
-                     "REDIRECT";
-        return std::nullopt;
-    }
-    Settings s;
-    s.mode = old.mode;
-    s.proxyPort = old.proxyPort;
-    s.outgoingMark = old.bypassMark;
-    s.ipv6 = false;
-    return planRules(s, error);
-}
 
 } // namespace weir::firewall

@@ -175,11 +175,6 @@ struct RulePlan {
 // the private ranges when bypassPrivate, then settings.bypass.
 std::optional<RulePlan> planRules(const weir::Settings& settings, std::string* error = nullptr);
 
-// Compatibility for callers not yet on weir::Settings (helper/service): the same plan as
-// planRules(Settings{mode, proxyPort, outgoingMark = bypassMark, ipv6 = false}); refuses TPROXY,
-// which those callers cannot route. To be removed.
-std::optional<RulePlan> planRules(const InterceptSettings& settings, std::string* error = nullptr);
-
 // The address the TPROXY listener of the proxy core binds for this family and scope: loopback
 // (127.0.0.1, ::1) when only this machine's traffic is intercepted; the any address (0.0.0.0, ::)
 // when LAN traffic is, since TPROXY --on-ip 0.0.0.0 delivers to the ingress interface's address.

@@ -172,22 +172,6 @@ private slots:
         QVERIFY2(error.find("gateway_interfaces") != std::string::npos, error.c_str());
     }
 
-    void compatibilityWrapper() {
-        InterceptSettings old;
-        old.proxyPort = 12345;
-        old.bypassMark = 0x1;
-        Settings s;
-        s.proxyPort = 12345;
-        s.outgoingMark = 0x1;
-        s.ipv6 = false;
-        QCOMPARE(*planRules(old), *planRules(s));
-        // Its callers set up no policy routing: TPROXY only through weir::Settings.
-        old.mode = weir::Mode::Tproxy;
-        std::string error;
-        QVERIFY(!planRules(old, &error));
-        QVERIFY2(error.find("TPROXY") != std::string::npos, error.c_str());
-    }
-
     void listenAddress() {
         QCOMPARE(tproxyListenAddress(Family::V4, weir::Scope::Local), std::string("127.0.0.1"));
         QCOMPARE(tproxyListenAddress(Family::V6, weir::Scope::Local), std::string("::1"));
