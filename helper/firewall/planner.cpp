@@ -239,5 +239,4 @@ std::optional<RulePlan> planRules(const Settings& settings, std::string* error) 
     return Builder(settings).build();
 }
 
-
 } // namespace weir::firewall
