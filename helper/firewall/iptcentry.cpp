@@ -14,6 +14,7 @@ extern "C" { // libip6tc.h (iptables 1.8.9) has no extern "C" guard of its own
 #include <linux/netfilter/xt_addrtype.h>
 #include <linux/netfilter/xt_cgroup.h>
 #include <linux/netfilter/xt_comment.h>
+#include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_mark.h>
 #include <linux/netfilter/xt_multiport.h>
 #include <linux/netfilter/xt_owner.h>
@@ -245,6 +246,14 @@ struct PartBuilder {
         info.match = bit;
         info.invert = m.invert ? bit : 0;
         return Part{"owner", 1, bytesOf(info)};
+    }
+    std::optional<Part> operator()(const ConntrackDnatMatch& m) const {
+        xt_conntrack_mtinfo3 info;
+        zero(&info);
+        info.match_flags = XT_CONNTRACK_STATE;
+        info.invert_flags = m.invert ? XT_CONNTRACK_STATE : 0;
+        info.state_mask = XT_CONNTRACK_STATE_DNAT;
+        return Part{"conntrack", 3, bytesOf(info)};
     }
     std::optional<Part> operator()(const CgroupMatch& m) const {
         // Revision 2 (revision 1 prints as "[unsupported revision]"): paths up to 511 bytes.

@@ -217,6 +217,10 @@ private:
         chain(Table::Mangle, kOutputChain);
         add(Table::Mangle, "OUTPUT", JumpTarget{kOutputChain});
         ownTrafficReturns(Table::Mangle, kOutputChain);
+        // Connections NAT already redirected (REDIRECT's, still running after a switch to TPROXY) stay
+        // with NAT: marked and sent through lo, their packets would lose the NAT translation and
+        // the kernel would reset them.
+        add(Table::Mangle, kOutputChain, ReturnTarget{}, {ConntrackDnatMatch{}});
         bypassesReturn(Table::Mangle, kOutputChain);
         exclusionsReturn(Table::Mangle, kOutputChain);
         for (Protocol p : protocols(m_s))

@@ -207,6 +207,10 @@ private:
                 return false;
             const auto kind = opt == "--uid-owner" ? OwnerMatch::Kind::Uid : OwnerMatch::Kind::Gid;
             r->matches.emplace_back(OwnerMatch{kind, *id, inv});
+        } else if (name == "conntrack") {
+            if (!option("--ctstate", &inv) || next() != "DNAT")
+                return false;
+            r->matches.emplace_back(ConntrackDnatMatch{inv});
         } else if (name == "cgroup") {
             if (!option("--path", &inv) || atEnd())
                 return false;

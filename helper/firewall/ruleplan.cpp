@@ -98,6 +98,9 @@ struct MatchRenderer {
         return std::string(" -m owner") + (m.invert ? " !" : "") +
                (m.kind == OwnerMatch::Kind::Uid ? " --uid-owner " : " --gid-owner ") + std::to_string(m.id);
     }
+    std::string operator()(const ConntrackDnatMatch& m) const {
+        return std::string(" -m conntrack") + (m.invert ? " !" : "") + " --ctstate DNAT";
+    }
     std::string operator()(const CgroupMatch& m) const {
         return std::string(" -m cgroup") + (m.invert ? " !" : "") + " --path " + quoted(m.path);
     }

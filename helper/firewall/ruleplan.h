@@ -82,8 +82,12 @@ struct MultiportMatch { // -m multiport [!] --dports a,b:c   (xt_multiport_v1, r
     bool invert = false;
     bool operator==(const MultiportMatch&) const = default;
 };
+struct ConntrackDnatMatch { // -m conntrack [!] --ctstate DNAT   (xt_conntrack_mtinfo3, revision 3)
+    bool invert = false;
+    bool operator==(const ConntrackDnatMatch&) const = default;
+};
 using Match = std::variant<MarkMatch, AddrTypeMatch, CommentMatch, SocketMatch, TcpFlagsMatch, OwnerMatch,
-                           CgroupMatch, MultiportMatch>;
+                           CgroupMatch, MultiportMatch, ConntrackDnatMatch>;
 
 // Targets.
 struct JumpTarget { // -j WEIR_CHAIN
