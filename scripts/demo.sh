@@ -21,7 +21,8 @@ NS_C="$TAG-client"
 NS_S="$TAG-server"
 DIR=$(mktemp -d /tmp/weir-demo.XXXXXX)
 chmod 755 "$DIR" # polkitd (user polkitd) and the bus must reach the socket inside
-export WEIR_RUNTIME_DIR="$DIR/run" # the demo helper's instance lock
+export WEIR_RUNTIME_DIR="$DIR/run" # the demo helper's instance lock and install record
+export WEIR_STATE_DIR="$DIR/state"  # its settings file: the machine's own /var/lib/weir stays untouched
 PIDS=()
 cleanup() {
     set +e
@@ -84,7 +85,19 @@ echo
 echo "The same as JSON (first entry):"
 "$WEIRCTL" connections --json | python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)[0], indent=2))'
 
+step "Switch to TPROXY while interception is on (one transaction: new rules in, old ones out)"
+show "$WEIRCTL" config set mode=tproxy udp=true
+show ip netns exec "$NS_C" iptables-legacy-save -t mangle
+show ip netns exec "$NS_C" ip rule
+show ip netns exec "$NS_C" curl -sS http://198.51.100.2/
+"$WEIRCTL" connections | head -1
+"$WEIRCTL" connections | grep ' tproxy ' | tail -n 1
+echo "The slow download started under REDIRECT is still running:"
+"$WEIRCTL" connections | grep ' established ' | head -n 2
+
 step "Turn interception off and remove everything"
 show "$WEIRCTL" disable
 show ip netns exec "$NS_C" iptables-legacy-save -t nat
+show ip netns exec "$NS_C" iptables-legacy-save -t mangle
+show ip netns exec "$NS_C" ip rule
 echo "Removing the namespaces and the private bus."
