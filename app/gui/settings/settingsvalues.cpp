@@ -4,6 +4,7 @@
 #include <QDBusMetaType>
 
 #include "config/settings.h"
+#include "interface/settingsvariant.h"
 
 namespace weir::settings {
 
@@ -11,37 +12,6 @@ namespace {
 
 const KeyInfo* info(const QString& key) {
     return findKey(key.toStdString());
-}
-
-QStringList toStringList(const QVariant& value) {
-    if (value.userType() == qMetaTypeId<QDBusArgument>())
-        return qdbus_cast<QStringList>(value.value<QDBusArgument>());
-    return value.toStringList();
-}
-
-// A ValueMap entry for weir_config, from a canonical QVariant.
-Value toValue(ValueKind kind, const QVariant& v) {
-    switch (kind) {
-    case ValueKind::Bool:
-        return v.toBool();
-    case ValueKind::UInt:
-        return std::uint64_t(v.toULongLong());
-    case ValueKind::String:
-        return v.toString().toStdString();
-    case ValueKind::StringList: {
-        std::vector<std::string> out;
-        for (const QString& s : v.toStringList())
-            out.push_back(s.toStdString());
-        return out;
-    }
-    case ValueKind::UIntList: {
-        std::vector<std::uint64_t> out;
-        for (uint n : toUIntList(v))
-            out.push_back(n);
-        return out;
-    }
-    }
-    return false;
 }
 
 } // namespace
@@ -57,25 +27,17 @@ QList<uint> toUIntList(const QVariant& value) {
     return out;
 }
 
+// The bus edge's own conversion (interface/settingsvariant.h), so the GUI sends exactly the types the
+// helper documents. A value of the wrong type is left as it is, for validate() and the helper to refuse.
 QVariant canonical(const QString& key, const QVariant& value) {
     const KeyInfo* k = info(key);
     if (!k)
         return value;
-    switch (k->kind) {
-    case ValueKind::Bool:
-        return value.toBool();
-    case ValueKind::UInt:
-        if (key == QLatin1String("proxy_port"))
-            return QVariant::fromValue(quint16(value.toUInt()));
-        return QVariant::fromValue(quint32(value.toUInt()));
-    case ValueKind::String:
-        return value.toString();
-    case ValueKind::StringList:
-        return toStringList(value);
-    case ValueKind::UIntList:
-        return QVariant::fromValue(toUIntList(value));
-    }
-    return value;
+    // Number lists also come as plain QVariantLists from pages and tests; the bus edge takes QList<uint>.
+    const QVariant input = k->kind == ValueKind::UIntList ? QVariant::fromValue(toUIntList(value)) : value;
+    std::string why;
+    const auto converted = valueFromVariant(*k, input, &why);
+    return converted ? valueToVariant(*k, *converted) : value;
 }
 
 QVariantMap canonicalMap(const QVariantMap& map) {
@@ -95,15 +57,19 @@ QVariantMap changes(const QVariantMap& base, const QVariantMap& edited) {
     return out;
 }
 
+// What the helper's SetSettings does (type check, then weir::applyValues), on a full map.
 FieldErrors validate(const QVariantMap& full) {
+    QVariantMap known;
+    for (auto it = full.cbegin(); it != full.cend(); ++it)
+        if (info(it.key()))
+            known.insert(it.key(), canonical(it.key(), it.value()));
     ValueMap values;
-    for (auto it = full.cbegin(); it != full.cend(); ++it) {
-        if (const KeyInfo* k = info(it.key()))
-            values[k->name] = toValue(k->kind, canonical(it.key(), it.value()));
-    }
+    std::vector<SettingError> all = valuesFromVariantMap(known, &values);
     Settings out;
+    if (all.empty())
+        all = applyValues(Settings{}, values, &out);
     FieldErrors errors;
-    for (const SettingError& e : applyValues(Settings{}, values, &out)) {
+    for (const SettingError& e : all) {
         const QString key = QString::fromStdString(e.key);
         const QString message = QString::fromStdString(e.message);
         errors[key] = errors.contains(key) ? errors[key] + QLatin1Char('\n') + message : message;
