@@ -18,41 +18,11 @@ SERVER_IP=203.0.113.5
 SERVER_PORT=8080
 NS=weir-test-core-$$
 SRV=weir-test-core-srv-$$
-WORK=$(mktemp -d /tmp/weir-test-core.XXXXXX)
-DRIVER_PID=
-SERVER_PID=
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$WORK"/driver*.out "$WORK"/driver*.err "$WORK"/server.err; do
-        [ -s "$f" ] && { echo "--- $f"; cat "$f"; } >&2
-    done
-    exit 1
-}
-
-cleanup() {
-    local rc=$?
-    set +e # best effort from here on; a killed child's status must not end the cleanup early
-    [ -n "$DRIVER_PID" ] && kill "$DRIVER_PID" 2>/dev/null && wait "$DRIVER_PID" 2>/dev/null
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-    # Anything still running inside our namespaces was started by this script.
-    for ns in "$NS" "$SRV"; do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-    done
-    ip netns del "$NS" 2>/dev/null || true
-    ip netns del "$SRV" 2>/dev/null || true
-    rm -rf "$WORK"
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-# Missing pieces are failures, not skips.
-[ "$(id -u)" = 0 ] || fail "needs root (network namespaces, iptables)"
-[ -x "$DRIVER" ] || fail "test driver not found: '$DRIVER'"
-for tool in ip iptables-legacy curl python3 cmp; do
-    command -v "$tool" >/dev/null || fail "missing tool: $tool"
-done
+NAMESPACES=("$NS" "$SRV")
+WORK_PREFIX=weir-test-core
+# shellcheck source=netnslib.sh
+source "$(dirname "$0")/netnslib.sh"
+require_tools ip iptables-legacy curl python3 cmp
 
 in_ns() { ip netns exec "$NS" "$@"; }
 in_srv() { ip netns exec "$SRV" "$@"; }

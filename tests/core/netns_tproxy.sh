@@ -29,40 +29,11 @@ SERVER6=2001:db8:5::5
 C=weir-test-tp-c-$$
 G=weir-test-tp-g-$$
 S=weir-test-tp-s-$$
-WORK=$(mktemp -d /tmp/weir-test-tproxy.XXXXXX)
-DRIVER_PID=
-SERVER_PID=
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$WORK"/driver.out "$WORK"/driver.err "$WORK"/server.err; do
-        [ -s "$f" ] && { echo "--- $f"; cat "$f"; } >&2
-    done
-    exit 1
-}
-
-cleanup() {
-    local rc=$?
-    set +e # best effort from here on; a killed child's status must not end the cleanup early
-    [ -n "$DRIVER_PID" ] && kill "$DRIVER_PID" 2>/dev/null && wait "$DRIVER_PID" 2>/dev/null
-    [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
-    # Anything still running inside our namespaces was started by this script.
-    for ns in "$C" "$G" "$S"; do
-        ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-        ip netns del "$ns" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-    exit $rc
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-
-# Missing pieces are failures, not skips.
-[ "$(id -u)" = 0 ] || fail "needs root (network namespaces, iptables)"
-[ -x "$DRIVER" ] || fail "test driver not found: '$DRIVER'"
-for tool in ip iptables-legacy ip6tables-legacy python3; do
-    command -v "$tool" >/dev/null || fail "missing tool: $tool"
-done
+NAMESPACES=("$C" "$G" "$S")
+WORK_PREFIX=weir-test-tproxy
+# shellcheck source=netnslib.sh
+source "$(dirname "$0")/netnslib.sh"
+require_tools ip iptables-legacy ip6tables-legacy python3
 
 in_c() { ip netns exec "$C" "$@"; }
 in_g() { ip netns exec "$G" "$@"; }
