@@ -128,6 +128,23 @@ protected:
 
     Result driver(const QStringList& args) { return ns(QStringList{QStringLiteral(WEIR_FW_DRIVER)} + args); }
 
+    // Starts a python3 script inside the namespace and waits until it prints "ready" (it listens):
+    // false with *why (its stderr or first line) otherwise. The caller ends it.
+    bool startReadyPeer(QProcess* peer, const QString& script, QByteArray* why) {
+        peer->start(QStringLiteral("ip"), {QStringLiteral("netns"), QStringLiteral("exec"), m_ns,
+                                           QStringLiteral("python3"), QStringLiteral("-c"), script});
+        if (!peer->waitForStarted() || !peer->waitForReadyRead(10000)) {
+            *why = "the peer did not start: " + peer->readAllStandardError();
+            return false;
+        }
+        const QByteArray line = peer->readLine();
+        if (!line.startsWith("ready")) {
+            *why = "the peer said: " + line + peer->readAllStandardError();
+            return false;
+        }
+        return true;
+    }
+
     QByteArray save(const QString& table, bool v6 = false, bool counters = false) {
         QStringList cmd{v6 ? QStringLiteral("ip6tables-legacy-save") : QStringLiteral("iptables-legacy-save"),
                         QStringLiteral("-t"), table};

@@ -11,6 +11,24 @@
 using namespace weir::firewall;
 using namespace weir::firewall::test;
 
+namespace {
+
+// A one-shot HTTP "core": accepts one connection on the listening socket that `setup` makes (s) and
+// answers with the original destination that `recover` finds for the accepted socket (c, into orig).
+QString originServer(const char* setup, const char* recover) {
+    return QStringLiteral("import socket, struct\n") + QLatin1String(setup) +
+           QStringLiteral("print('ready', flush=True)\n"
+                          "c, peer = s.accept()\n") +
+           QLatin1String(recover) +
+           QStringLiteral(
+               "c.recv(4096)\n"
+               "body = ('orig=' + orig + '\\n').encode()\n"
+               "c.sendall(b'HTTP/1.0 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n' % len(body) + body)\n"
+               "c.close(); print('served ' + orig, flush=True)\n");
+}
+
+} // namespace
+
 class TestFirewallTraffic : public QObject, private NetnsFixture {
     Q_OBJECT
 
@@ -38,27 +56,20 @@ private slots:
 
         // The "core": accepts one connection and answers with its original destination.
         QProcess listener;
-        listener.start(
-            QStringLiteral("ip"),
-            {"netns", "exec", m_ns, "python3", "-c",
-             "import socket, struct\n"
-             "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-             "s.bind(('0.0.0.0', 41080)); s.listen(8); s.settimeout(30)\n"
-             "print('ready', flush=True)\n"
-             "c, peer = s.accept()\n"
-             "raw = c.getsockopt(socket.SOL_IP, 80, 16)  # SO_ORIGINAL_DST\n"
-             "orig = '%s:%d' % (socket.inet_ntoa(raw[4:8]), struct.unpack('!H', raw[2:4])[0])\n"
-             "c.recv(4096)\n"
-             "body = ('orig=' + orig + '\\n').encode()\n"
-             "c.sendall(b'HTTP/1.0 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n' % len(body) + body)\n"
-             "c.close(); print('served ' + orig, flush=True)\n"});
         auto stop = qScopeGuard([&listener] {
             listener.kill();
             listener.waitForFinished();
         });
-        QVERIFY(listener.waitForStarted());
-        QVERIFY2(listener.waitForReadyRead(10000), listener.readAllStandardError().constData());
-        QVERIFY(listener.readLine().startsWith("ready"));
+        QByteArray why;
+        QVERIFY2(startReadyPeer(&listener,
+                                originServer("s = socket.socket()\n"
+                                             "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                                             "s.bind(('0.0.0.0', 41080)); s.listen(8); s.settimeout(30)\n",
+                                             "raw = c.getsockopt(socket.SOL_IP, 80, 16)  # SO_ORIGINAL_DST\n"
+                                             "orig = '%s:%d' % (socket.inet_ntoa(raw[4:8]), "
+                                             "struct.unpack('!H', raw[2:4])[0])\n"),
+                                &why),
+                 why.constData());
 
         // The core's own sockets carry the bypass mark: not redirected (nobody answers there).
         const Result marked =
@@ -101,27 +112,19 @@ private slots:
         });
 
         QProcess listener;
-        listener.start(
-            QStringLiteral("ip"),
-            {"netns", "exec", m_ns, "python3", "-c",
-             "import socket\n"
-             "s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-             "s.setsockopt(socket.SOL_IP, 19, 1)  # IP_TRANSPARENT\n"
-             "s.bind(('127.0.0.1', 41080)); s.listen(8); s.settimeout(30)\n"
-             "print('ready', flush=True)\n"
-             "c, peer = s.accept()\n"
-             "orig = '%s:%d' % c.getsockname()\n"
-             "c.recv(4096)\n"
-             "body = ('orig=' + orig + '\\n').encode()\n"
-             "c.sendall(b'HTTP/1.0 200 OK\\r\\nContent-Length: %d\\r\\n\\r\\n' % len(body) + body)\n"
-             "c.close(); print('served ' + orig, flush=True)\n"});
         auto stop = qScopeGuard([&listener] {
             listener.kill();
             listener.waitForFinished();
         });
-        QVERIFY(listener.waitForStarted());
-        QVERIFY2(listener.waitForReadyRead(10000), listener.readAllStandardError().constData());
-        QVERIFY(listener.readLine().startsWith("ready"));
+        QByteArray why;
+        QVERIFY2(startReadyPeer(&listener,
+                                originServer("s = socket.socket()\n"
+                                             "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                                             "s.setsockopt(socket.SOL_IP, 19, 1)  # IP_TRANSPARENT\n"
+                                             "s.bind(('127.0.0.1', 41080)); s.listen(8); s.settimeout(30)\n",
+                                             "orig = '%s:%d' % c.getsockname()\n"),
+                                &why),
+                 why.constData());
 
         const Result curl = ns({"curl", "-sS", "--max-time", "10", "http://203.0.113.9:80/"});
         QVERIFY2(curl.code == 0, curl.describe().constData());
@@ -147,27 +150,28 @@ private slots:
             driver({"remove", "tproxy-local-udp"});
         });
         QProcess listener;
-        listener.start(QStringLiteral("ip"),
-                       {"netns", "exec", m_ns, "python3", "-c",
-                        "import socket, struct\n"
-                        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-                        "s.setsockopt(socket.SOL_IP, 19, 1)  # IP_TRANSPARENT\n"
-                        "s.setsockopt(socket.SOL_IP, 20, 1)  # IP_RECVORIGDSTADDR\n"
-                        "s.bind(('127.0.0.1', 41080)); s.settimeout(20)\n"
-                        "print('ready', flush=True)\n"
-                        "data, anc, flags, peer = s.recvmsg(2048, 256)\n"
-                        "for level, kind, raw in anc:\n"
-                        "    if level == socket.SOL_IP and kind == 20:\n"
-                        "        port = struct.unpack('!H', raw[2:4])[0]\n"
-                        "        print('orig=%s:%d %s' % (socket.inet_ntoa(raw[4:8]), port, data.decode()), "
-                        "flush=True)\n"});
         auto stop = qScopeGuard([&listener] {
             listener.kill();
             listener.waitForFinished();
         });
-        QVERIFY(listener.waitForStarted());
-        QVERIFY2(listener.waitForReadyRead(10000), listener.readAllStandardError().constData());
-        QVERIFY(listener.readLine().startsWith("ready"));
+        QByteArray why;
+        QVERIFY2(startReadyPeer(
+                     &listener,
+                     QStringLiteral(
+                         "import socket, struct\n"
+                         "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                         "s.setsockopt(socket.SOL_IP, 19, 1)  # IP_TRANSPARENT\n"
+                         "s.setsockopt(socket.SOL_IP, 20, 1)  # IP_RECVORIGDSTADDR\n"
+                         "s.bind(('127.0.0.1', 41080)); s.settimeout(20)\n"
+                         "print('ready', flush=True)\n"
+                         "data, anc, flags, peer = s.recvmsg(2048, 256)\n"
+                         "for level, kind, raw in anc:\n"
+                         "    if level == socket.SOL_IP and kind == 20:\n"
+                         "        port = struct.unpack('!H', raw[2:4])[0]\n"
+                         "        print('orig=%s:%d %s' % (socket.inet_ntoa(raw[4:8]), port, data.decode()), "
+                         "flush=True)\n"),
+                     &why),
+                 why.constData());
         const Result send = ns({"python3", "-c",
                                 "import socket\n"
                                 "socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(b'hello', "
