@@ -240,22 +240,6 @@ template <class T> std::vector<std::uint64_t> widen(const std::vector<T>& list) 
     return {list.begin(), list.end()};
 }
 
-const char* kindName(ValueKind k) {
-    switch (k) {
-    case ValueKind::Bool:
-        return "a boolean";
-    case ValueKind::UInt:
-        return "an unsigned number";
-    case ValueKind::String:
-        return "a string";
-    case ValueKind::StringList:
-        return "a list of strings";
-    case ValueKind::UIntList:
-        return "a list of unsigned numbers";
-    }
-    return "?";
-}
-
 bool kindMatches(ValueKind k, const Value& v) {
     return static_cast<std::size_t>(k) == v.index();
 }
@@ -374,6 +358,22 @@ bool assign(Settings* s, const KeyInfo& key, const Value& v, std::string* why) {
 
 } // namespace
 
+const char* describe(ValueKind k) {
+    switch (k) {
+    case ValueKind::Bool:
+        return "a boolean";
+    case ValueKind::UInt:
+        return "an unsigned number";
+    case ValueKind::String:
+        return "a string";
+    case ValueKind::StringList:
+        return "a list of strings";
+    case ValueKind::UIntList:
+        return "a list of unsigned numbers";
+    }
+    return "?";
+}
+
 ValueMap toValues(const Settings& s) {
     std::vector<std::string> ports;
     for (const auto& p : s.ports)
@@ -410,7 +410,7 @@ std::vector<SettingError> applyValues(const Settings& base, const ValueMap& valu
             continue;
         }
         if (!kindMatches(key->kind, value)) {
-            errors.push_back({name, std::string("must be ") + kindName(key->kind)});
+            errors.push_back({name, std::string("must be ") + describe(key->kind)});
             continue;
         }
         std::string why;

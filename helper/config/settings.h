@@ -93,6 +93,9 @@ struct KeyInfo {
     const char* description; // one line, for weirctl and the README
 };
 
+// "a boolean", "an unsigned number", "a string", "a list of strings", "a list of unsigned numbers".
+const char* describe(ValueKind kind);
+
 // Every key, in a stable order (the order of GetSettings, the file and weirctl config get).
 const std::vector<KeyInfo>& settingKeys();
 const KeyInfo* findKey(const std::string& name);

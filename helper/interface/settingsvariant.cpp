@@ -12,20 +12,8 @@ namespace weir {
 
 namespace {
 
-const char* mustBe(ValueKind kind) {
-    switch (kind) {
-    case ValueKind::Bool:
-        return "must be a boolean";
-    case ValueKind::UInt:
-        return "must be an unsigned number";
-    case ValueKind::String:
-        return "must be a string";
-    case ValueKind::StringList:
-        return "must be a list of strings";
-    case ValueKind::UIntList:
-        return "must be a list of unsigned numbers";
-    }
-    return "has the wrong type";
+std::string mustBe(ValueKind kind) {
+    return std::string("must be ") + describe(kind);
 }
 
 std::string tooMany(std::size_t size) {
