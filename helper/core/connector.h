@@ -1,23 +1,76 @@
-// How the core reaches a destination. The relay only needs "a non-blocking socket that becomes
-// writable once it leads to the destination"; a direct connection is one way, an upstream SOCKS5 or
-// HTTP CONNECT proxy (later) is another, which will add a handshake stage after the TCP connect.
+// How the core reaches a destination. A Connector opens the outgoing socket of one intercepted
+// connection: straight to the destination (DirectConnector), or to an upstream SOCKS5 or HTTP
+// CONNECT proxy, which then needs a handshake before relaying can start.
+//
+// The handshake is sans I/O: it never touches a socket. The relay writes what output() holds,
+// feeds what it reads from the socket to input(), and starts relaying once it says Done. So the
+// protocols can be unit-tested and fuzzed byte by byte, and the relay stays one loop for all kinds.
+//
+// Threads: a Connector is shared by every relay thread (startConnect() and the health reports
+// must be thread-safe); a Handshake belongs to one connection and one thread.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/socketaddress.h"
 
 namespace weir::core {
 
+class Handshake {
+public:
+    enum class Status { NeedInput, Done, Failed };
+    virtual ~Handshake() = default;
+
+    // Bytes to send to the upstream now (empty: nothing until more input). After sending n of
+    // them, call consumeOutput(n).
+    virtual std::string_view output() const = 0;
+    virtual void consumeOutput(std::size_t n) = 0;
+    // Bytes read from the upstream. *used is set to how many belong to the handshake: after Done,
+    // the rest of `data` is already payload from the destination, for the client. Every byte is
+    // treated as hostile: a malformed or oversized answer is Failed, never a crash or a hang.
+    virtual Status input(const char* data, std::size_t size, std::size_t* used) = 0;
+    // The upstream closed before the handshake was done.
+    virtual Status endOfInput() = 0;
+    // After Failed: the close reason, e.g. "upstream refused: host unreachable",
+    // "upstream authentication failed", "upstream answered garbage".
+    virtual const std::string& failure() const = 0;
+};
+
+// One outgoing connection being set up.
+struct OutgoingConnection {
+    int fd = -1; // non-blocking, close-on-exec, connect in progress or done (wait for EPOLLOUT)
+    // Null for a direct connection: relaying starts once connected.
+    std::unique_ptr<Handshake> handshake;
+    // True when fd leads to an upstream proxy rather than to the destination, so a failed connect
+    // reads "upstream refused" / "upstream timeout" rather than "connect: ...".
+    bool viaUpstream = false;
+};
+
+// Per-upstream health, as the status shows it. Direct connections are never "failing".
+struct UpstreamHealth {
+    bool failing = false;
+    std::string reason; // when failing: "socks5 10.0.0.1:1080: upstream refused" (the last failure)
+};
+
 class Connector {
 public:
     virtual ~Connector() = default;
-    // Opens a non-blocking, close-on-exec socket and starts connecting it towards `destination`.
-    // Returns the socket (connect in progress or already done; the caller waits for EPOLLOUT and
-    // reads SO_ERROR), or -1 with *error set, e.g. "connect: Network is unreachable".
-    // Called on the relay thread only; must not block.
-    virtual int startConnect(const SocketAddress& destination, std::string* error) = 0;
+    // Opens a non-blocking socket and starts connecting it towards `destination` (or the upstream
+    // that leads there). On failure fd is -1 and *error holds the close reason. Must not block.
+    virtual OutgoingConnection startConnect(const SocketAddress& destination, std::string* error) = 0;
+    // "direct", "socks5 10.0.0.1:1080": which way connections go (never credentials).
+    virtual std::string describe() const = 0;
+    // How each connection through this connector ended its setup: ok once relaying starts, or the
+    // failure reason. Feeds health(). Any thread.
+    virtual void report(bool ok, const std::string& reason) {
+        (void)ok;
+        (void)reason;
+    }
+    virtual UpstreamHealth health() const { return {}; }
 };
 
 // Connects straight to the destination. Every socket carries `mark` (SO_MARK) when it is non-zero,
@@ -26,10 +79,17 @@ class DirectConnector final : public Connector {
 public:
     explicit DirectConnector(std::uint32_t mark)
         : mark_(mark) {}
-    int startConnect(const SocketAddress& destination, std::string* error) override;
+    OutgoingConnection startConnect(const SocketAddress& destination, std::string* error) override;
+    std::string describe() const override { return "direct"; }
 
 private:
     std::uint32_t mark_;
 };
+
+namespace detail {
+// A non-blocking TCP socket carrying `mark`, connecting to `to`; -1 with *error set on failure.
+// What every connector starts with.
+int openMarkedConnect(const SocketAddress& to, std::uint32_t mark, std::string* error);
+} // namespace detail
 
 } // namespace weir::core

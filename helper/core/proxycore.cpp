@@ -329,8 +329,8 @@ bool ProxyCore::start(const CoreConfig& config, std::string* error) {
         return fail("eventfd: " + errnoText(errno));
 
     auto& s = d->ctx.settings;
-    s.connector =
-        config.connector ? config.connector : std::make_shared<DirectConnector>(config.outgoingMark);
+    s.connector.store(config.connector ? config.connector
+                                       : std::make_shared<DirectConnector>(config.outgoingMark));
     s.connectTimeout = config.connectTimeout;
     s.outgoingMark = config.outgoingMark;
     s.udpIdleTimeout = config.udpIdleTimeout;
@@ -449,6 +449,16 @@ std::vector<ListenerConfig> ProxyCore::listeners() const {
     for (const auto& info : d->configured)
         result.push_back(info.actual);
     return result;
+}
+
+void ProxyCore::setConnector(std::shared_ptr<Connector> connector) {
+    std::lock_guard control(d->controlMutex);
+    d->ctx.settings.connector.store(connector ? std::move(connector)
+                                              : std::make_shared<DirectConnector>(d->ctx.settings.outgoingMark));
+}
+
+std::shared_ptr<Connector> ProxyCore::connector() const {
+    return d->ctx.settings.connector.load();
 }
 
 std::vector<ConnectionRecord> ProxyCore::snapshot() const {

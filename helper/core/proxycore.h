@@ -38,6 +38,14 @@ struct CoreConfig {
     // ... but at most this many closed records (the oldest go first under heavy churn).
     std::size_t maxClosedRecords = 50'000;
     std::chrono::milliseconds connectTimeout{10'000};
+    // An established TCP connection with no byte either way for this long is closed ("idle
+    // timeout"). 0: never.
+    std::chrono::milliseconds tcpIdleTimeout{0};
+    // Relay threads, each with its own epoll set and its own SO_REUSEPORT listeners. 0: one per core.
+    unsigned workers = 0;
+    // Open TCP connections and UDP flows at most; further ones are refused ("connection limit").
+    // 0: no limit beyond the descriptors.
+    std::size_t maxConnections = 0;
     // A UDP flow without a datagram either way for this long is closed ("idle timeout").
     std::chrono::milliseconds udpIdleTimeout{60'000};
     // At most this many UDP flows at once; a new one closes the least recently active ("session limit").
@@ -83,6 +91,11 @@ public:
     // once when not stopped. Returns false with *error set when a port cannot be had again or the
     // core is not running.
     bool resumeAccepting(std::string* error);
+    // New connections go through `connector` from now on (null: direct with outgoingMark); open
+    // ones keep the way they were set up with. (start() sets it from CoreConfig::connector.)
+    void setConnector(std::shared_ptr<Connector> connector);
+    // The connector new connections use (its health() is the upstream's health).
+    std::shared_ptr<Connector> connector() const;
     // Stops everything: closes the listeners and every connection, joins the thread.
     void stop();
 

@@ -3,6 +3,7 @@
 // table (see connectiontable.h) and the settings, which are written before the thread starts.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -21,7 +22,8 @@ namespace weir::core::detail {
 using Clock = std::chrono::steady_clock;
 
 struct RelaySettings {
-    std::shared_ptr<Connector> connector;
+    // Replaced by ProxyCore::setConnector() while running: each new connection loads it once.
+    std::atomic<std::shared_ptr<Connector>> connector;
     std::chrono::milliseconds connectTimeout{10'000};
     std::uint32_t outgoingMark = 0;
     std::chrono::milliseconds udpIdleTimeout{60'000};

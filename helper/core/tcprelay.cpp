@@ -124,7 +124,9 @@ void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlo
 
 void TcpRelay::startConnect(int clientFd, TableEntry* entry, const SocketAddress& destination) {
     std::string error;
-    const int upstreamFd = ctx_.settings.connector->startConnect(destination, &error);
+    // TODO(upstreams): drive outgoing.handshake between connect and relaying.
+    auto outgoing = ctx_.settings.connector.load()->startConnect(destination, &error);
+    const int upstreamFd = outgoing.fd;
     if (upstreamFd < 0) {
         failEarly(clientFd, entry, error);
         return;

@@ -481,10 +481,11 @@ private slots:
         struct BackToListener : weir::core::Connector {
             std::promise<SocketAddress> listener;
             std::shared_future<SocketAddress> at = listener.get_future().share();
-            int startConnect(const SocketAddress&, std::string* error) override {
+            weir::core::OutgoingConnection startConnect(const SocketAddress&, std::string* error) override {
                 weir::core::DirectConnector direct(0);
                 return direct.startConnect(at.get(), error);
             }
+            std::string describe() const override { return "back to the listener"; }
         };
         auto connector = std::make_shared<BackToListener>();
         ProxyCore core;
