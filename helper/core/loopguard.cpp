@@ -54,4 +54,29 @@ std::optional<std::uint64_t> LoopGuard::ownFlow(weir::Protocol protocol, const S
     return std::nullopt;
 }
 
+std::optional<LoopGuard::OwnFlowMatch> LoopGuard::ownFlowBack(const SocketAddress& local,
+                                                              const SocketAddress& source,
+                                                              const SocketAddress& destination,
+                                                              ConntrackLookup& conntrack) const {
+    // The fast path: no address match, no lookup. (A looped socket of ours whose port NAT rewrote
+    // slips through here once; its next round through the rules is caught.)
+    const auto candidate = ownFlow(weir::Protocol::Tcp, source, destination);
+    if (!candidate)
+        return std::nullopt;
+    bool noEntry = false;
+    std::string error;
+    const auto original = conntrack.originalOf(weir::Protocol::Tcp, local, source, &error, &noEntry);
+    if (!original) {
+        // No entry means no NAT (NOTRACK, or TPROXY without tracking): the peer address is the
+        // client socket's own, and two sockets here cannot share (source, destination).
+        return OwnFlowMatch{*candidate, noEntry};
+    }
+    if (original->source == source)
+        return OwnFlowMatch{*candidate, true};
+    // NAT rewrote the source: the client is whoever has the original address.
+    if (const auto own = ownFlow(weir::Protocol::Tcp, original->source, original->destination))
+        return OwnFlowMatch{*own, true};
+    return std::nullopt;
+}
+
 } // namespace weir::core::detail

@@ -5,7 +5,11 @@
 // - one of the core's own outgoing sockets was intercepted again (no SO_MARK, or rules that ignore
 //   it): a new flow whose (source, destination) equals (local address, destination) of an outgoing
 //   socket of ours. The source alone is not enough: Linux shares an ephemeral port between
-//   connections to different destinations, so a genuine local client may have it too.
+//   connections to different destinations, so a genuine local client may have it too. And for TCP
+//   through REDIRECT even both are not enough: NAT may rewrite a client's source port to keep its
+//   conntrack reply tuple unique, and the new port can equal the local port of one of our sockets
+//   to the same destination. So an address match is only a candidate; ownFlowBack() confirms it
+//   with the conntrack entry's original tuple, the client socket's real address.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +19,7 @@
 #include <vector>
 
 #include "config/types.h"
+#include "core/conntracklookup.h"
 #include "core/socketaddress.h"
 #include "core/sourcefilter.h"
 
@@ -39,6 +44,18 @@ public:
     // The id of our flow whose outgoing socket has exactly this (local, destination), if any.
     std::optional<std::uint64_t> ownFlow(weir::Protocol protocol, const SocketAddress& source,
                                          const SocketAddress& destination) const;
+
+    // ownFlow() for an accepted TCP connection, made exact: `local` is the accepted socket's own
+    // address, `source` its peer. nullopt: not ours. `confirmed`: conntrack (or the absence of any
+    // NAT) shows it is our socket, so the outgoing connection `id` never got out and may be closed;
+    // unconfirmed (conntrack could not be asked): refuse the new connection but leave ours alone.
+    struct OwnFlowMatch {
+        std::uint64_t id = 0;
+        bool confirmed = false;
+    };
+    std::optional<OwnFlowMatch> ownFlowBack(const SocketAddress& local, const SocketAddress& source,
+                                            const SocketAddress& destination,
+                                            ConntrackLookup& conntrack) const;
 
 private:
     static std::string key(weir::Protocol protocol, const SocketAddress& from, const SocketAddress& to);

@@ -13,6 +13,7 @@
 
 #include "core/connectiontable.h"
 #include "core/connector.h"
+#include "core/conntracklookup.h"
 #include "core/loopguard.h"
 #include "core/poller.h"
 #include "core/sourcefilter.h"
@@ -36,6 +37,7 @@ struct RelayContext {
     ConnectionTable table;
     SourceGate sourceGate;
     LoopGuard loopGuard{sourceGate.localAddresses()};
+    ConntrackLookup conntrack; // this relay thread's netlink socket (see LoopGuard::ownFlowBack)
     RelaySettings settings;
 };
 

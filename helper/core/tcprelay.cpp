@@ -112,9 +112,12 @@ void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlo
         failEarly(fd, entry, "loop: destination is the proxy itself");
         return;
     }
-    if (const auto own = ctx_.loopGuard.ownFlow(Protocol::Tcp, source, arrived->address)) {
-        // Refuse both ends: the looped copy, and the connection of ours that never got out.
-        if (auto it = connections_.find(*own); it != connections_.end())
+    const auto local = localAddressOf(fd);
+    if (const auto own = ctx_.loopGuard.ownFlowBack(local.value_or(SocketAddress()), source, arrived->address,
+                                                    ctx_.conntrack)) {
+        // Refuse both ends: the looped copy, and the connection of ours that never got out (only
+        // when that is certain: never an established connection on an address match alone).
+        if (auto it = connections_.find(own->id); own->confirmed && it != connections_.end())
             close(it->second.get(), ConnectionState::Failed, "loop: own connection intercepted again", true);
         failEarly(fd, entry, "loop: connection from the proxy itself");
         return;

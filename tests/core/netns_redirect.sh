@@ -4,6 +4,7 @@
 #
 #   client ns (weir-test-core-PID)            server ns (weir-test-core-srv-PID)
 #   curl -> 203.0.113.5:8080                  python3 http.server on 203.0.113.5:8080
+#   echo_peer.py -> 203.0.113.5:7             echo_peer.py serve on 203.0.113.5:7
 #     nat OUTPUT: mark 0x5745 -> RETURN
 #                 203.0.113.0/24 -> REDIRECT to the core
 #   weir-core-testdriver (SO_MARK 0x5745)
@@ -54,6 +55,14 @@ for _ in $(seq 100); do
 done
 in_ns curl -sS --max-time 5 -o /dev/null "http://$SERVER_IP:$SERVER_PORT/blob" \
     || fail "server not reachable from the client namespace without interception"
+PEER="$(dirname "$0")/echo_peer.py"
+ip netns exec "$SRV" python3 "$PEER" serve "$SERVER_IP" 7 >"$WORK/echo.out" 2>"$WORK/echo.err" &
+ECHO_PID=$!
+for _ in $(seq 100); do
+    grep -q ready "$WORK/echo.out" && break
+    kill -0 "$ECHO_PID" 2>/dev/null || fail "echo server exited: $(cat "$WORK/echo.err")"
+    sleep 0.05
+done
 
 # Starts the core in the client namespace; sets DRIVER_PID and PORT.
 start_driver() { # name mark
@@ -154,6 +163,55 @@ grep -q "^id=2 .* state=failed .* reason=loop: connection from the proxy itself$
     || fail "looped connection not refused: $records"
 grep -q "^id=1 .* dst=$SERVER_IP:$SERVER_PORT state=failed .* reason=loop: own connection intercepted again$" \
     <<<"$records" || fail "client connection not refused: $records"
+stop_driver
+
+# --- 3. 2,000 concurrent connections to one destination: none may fail -------------------------
+# (Once 1-2 % were reset as loops, killing as many healthy connections with them.)
+start_driver concurrent "$MARK"
+install_rules
+in_ns python3 "$PEER" concurrent "$SERVER_IP" 7 2000 >"$WORK/concurrent.out" 2>&1 \
+    || fail "concurrent connections failed: $(cat "$WORK/concurrent.out")"
+cat "$WORK/concurrent.out"
+settled_snapshot "$WORK/driver-concurrent.out"
+[ "$(wc -l <"$WORK/records")" = 2000 ] || fail "expected 2000 records, got $(wc -l <"$WORK/records")"
+grep -v ' state=closed .* reason=eof$' "$WORK/records" >"$WORK/unclean" || true
+if [ -s "$WORK/unclean" ]; then fail "connections that did not end cleanly: $(cat "$WORK/unclean")"; fi
+stop_driver
+
+# --- 4. NAT gives a client the source port of one of the core's own sockets: not a loop ---------
+# Two ephemeral ports only (outside the usual range, so no TIME_WAIT from part 3): client A takes one, the core's connection for A the other. Client B,
+# bound to port 61500, is SNATed into the same two ports on its way to the listener; its conntrack
+# reply tuple must be unique, so NAT gives it the port of the core's own socket to the same
+# destination. By address alone B looks like our own connection come back; it is not.
+start_driver natclash "$MARK"
+install_rules
+in_ns sysctl -qw net.ipv4.ip_local_port_range="61000 61001"
+in_ns iptables-legacy -t nat -A POSTROUTING -o lo -p tcp -s 198.51.100.1 --sport 61500 \
+    -j SNAT --to-source 198.51.100.1:61000-61001
+ip netns exec "$NS" python3 "$PEER" hold "$SERVER_IP" 7 "$WORK/b-done" >"$WORK/hold-a.out" 2>&1 &
+HOLD_PID=$!
+for _ in $(seq 100); do
+    grep -q . "$WORK/hold-a.out" && break
+    sleep 0.05
+done
+grep -q '^open$' "$WORK/hold-a.out" || fail "client A did not get through: $(cat "$WORK/hold-a.out")"
+in_ns sysctl -qw net.ipv4.ip_local_port_range="61002 61009" # room for the core's connection for B
+in_ns python3 "$PEER" hold "$SERVER_IP" 7 0 61500 >"$WORK/hold-b.out" 2>&1
+touch "$WORK/b-done" # A talks again only now: it was open all along
+wait "$HOLD_PID" || true
+if ! grep -q '^ok$' "$WORK/hold-b.out" || ! grep -q '^ok$' "$WORK/hold-a.out"; then
+    snapshot "$WORK/driver-natclash.out"
+    fail "client A: $(cat "$WORK/hold-a.out"); client B: $(cat "$WORK/hold-b.out"); records: $(cat "$WORK/records")"
+fi
+settled_snapshot "$WORK/driver-natclash.out"
+records=$(cat "$WORK/records")
+echo "$records"
+[ "$(wc -l <<<"$records")" = 2 ] || fail "expected two records, got: $records"
+if grep -q 'reason=loop' <<<"$records"; then fail "a client was taken for a loop: $records"; fi
+ports=$(sed -n 's/.* src=198\.51\.100\.1:\([0-9]*\) .*/\1/p' <<<"$records" | sort | tr '\n' ' ')
+# B arrived from the port the core's own connection has, so the collision really happened.
+[ "$ports" = "61000 61001 " ] || fail "NAT did not rewrite B into the core's port (ports: $ports)"
+in_ns sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
 stop_driver
 
 echo "PASS"
