@@ -130,6 +130,7 @@ void ProxyCore::Impl::run() {
         const int n = ::epoll_wait(ctx.poller.fd(), events.data(), kMaxEvents, nextTimeoutMs());
         if (n < 0 && errno != EINTR)
             break; // cannot happen with a valid epoll fd; stop rather than spin
+        ctx.now = Clock::now();
         for (int i = 0; i < n; ++i)
             dispatch(static_cast<Endpoint*>(events[i].data.ptr), events[i].events);
         endBatch();
@@ -232,7 +233,7 @@ int ProxyCore::Impl::nextTimeoutMs() {
 }
 
 void ProxyCore::Impl::handleTimers() {
-    const auto now = Clock::now();
+    const auto now = ctx.now = Clock::now();
     tcp->handleTimers(now);
     udp->handleTimers(now);
     ctx.table.prune(now);
@@ -332,6 +333,7 @@ bool ProxyCore::start(const CoreConfig& config, std::string* error) {
     s.connector.store(config.connector ? config.connector
                                        : std::make_shared<DirectConnector>(config.outgoingMark));
     s.connectTimeout = config.connectTimeout;
+    s.tcpIdleTimeout = config.tcpIdleTimeout;
     s.outgoingMark = config.outgoingMark;
     s.udpIdleTimeout = config.udpIdleTimeout;
     s.maxUdpSessions = std::max<std::size_t>(config.maxUdpSessions, 1);
@@ -453,8 +455,8 @@ std::vector<ListenerConfig> ProxyCore::listeners() const {
 
 void ProxyCore::setConnector(std::shared_ptr<Connector> connector) {
     std::lock_guard control(d->controlMutex);
-    d->ctx.settings.connector.store(connector ? std::move(connector)
-                                              : std::make_shared<DirectConnector>(d->ctx.settings.outgoingMark));
+    d->ctx.settings.connector.store(
+        connector ? std::move(connector) : std::make_shared<DirectConnector>(d->ctx.settings.outgoingMark));
 }
 
 std::shared_ptr<Connector> ProxyCore::connector() const {

@@ -25,6 +25,7 @@ struct RelaySettings {
     // Replaced by ProxyCore::setConnector() while running: each new connection loads it once.
     std::atomic<std::shared_ptr<Connector>> connector;
     std::chrono::milliseconds connectTimeout{10'000};
+    std::chrono::milliseconds tcpIdleTimeout{0}; // 0: never
     std::uint32_t outgoingMark = 0;
     std::chrono::milliseconds udpIdleTimeout{60'000};
     std::size_t maxUdpSessions = 4096;
@@ -37,6 +38,8 @@ struct RelayContext {
     SourceGate sourceGate;
     LoopGuard loopGuard{sourceGate.localAddresses()};
     RelaySettings settings;
+    // The time of the current epoll batch: one clock read per batch, not one per packet.
+    Clock::time_point now = Clock::now();
 };
 
 // Closing with SO_LINGER 0 sends RST: the peer learns the stream was cut, not that it ended.

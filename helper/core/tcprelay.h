@@ -1,5 +1,8 @@
-// TCP: accepting intercepted connections and relaying each through two 64 KiB buffers.
-// Relay thread only (constructed and destroyed by ProxyCore around the thread's life).
+// TCP: accepting intercepted connections and relaying each with splice(): socket -> pipe -> socket,
+// the bytes never copied through user space. Pipes come from the thread's PipePool and are held only
+// while bytes are in them. Per direction: read only while its pipe is empty (so a full destination
+// stops the source: backpressure), write only while bytes wait; the FIN is passed on once the pipe
+// has drained (half-close). Relay thread only (constructed and destroyed by its worker).
 #pragma once
 
 #include <cstdint>
@@ -10,12 +13,13 @@
 #include <vector>
 
 #include "core/listener.h"
+#include "core/pipepool.h"
 #include "core/relaycontext.h"
 
 namespace weir::core::detail {
 
 struct TcpConnection;
-struct TcpPipe;
+struct TcpDirection;
 
 class TcpRelay {
 public:
@@ -38,8 +42,15 @@ private:
     void startConnect(int clientFd, TableEntry* entry, const SocketAddress& destination);
     void failEarly(int clientFd, TableEntry* entry, std::string reason);
     void finishConnect(TcpConnection* c, std::uint32_t events);
-    bool readInto(TcpConnection* c, Endpoint& from, TcpPipe& pipe);
-    bool flush(TcpConnection* c, TcpPipe& pipe, Endpoint& to);
+    // Connected (and, via an upstream proxy, its handshake done): relaying starts. pendingToClient:
+    // bytes already read from the upstream that belong to the client; they are sent first.
+    void startRelaying(TcpConnection* c, std::string pendingToClient = {});
+    bool readInto(TcpConnection* c, TcpDirection& d, Endpoint& from);
+    bool flush(TcpConnection* c, TcpDirection& d, Endpoint& to);
+    void releasePipe(TcpDirection& d);
+    void waitForPipe(TcpConnection* c, TcpDirection& d);
+    void wakePipeWaiters(std::size_t count);
+    void closeIdle(Clock::time_point now);
     void updateInterest(TcpConnection* c);
     void fail(TcpConnection* c, Endpoint& at, int err);
     void close(TcpConnection* c, ConnectionState state, std::string reason, bool reset);
@@ -49,6 +60,12 @@ private:
     std::vector<std::unique_ptr<TcpConnection>> closedInBatch_;
     // Deadlines in the order they were set; with a fixed timeout that is deadline order.
     std::deque<std::pair<Clock::time_point, std::uint64_t>> connectDeadlines_;
+    PipePool pipes_;
+    // Connections that could not get a pipe (out of descriptors): they stop reading and try again
+    // when a pipe is given back or at pipeRetryAt_.
+    std::deque<std::uint64_t> pipeWaiters_;
+    std::optional<Clock::time_point> pipeRetryAt_;
+    std::optional<Clock::time_point> nextIdleSweep_; // with tcpIdleTimeout: coarse, not per packet
 };
 
 } // namespace weir::core::detail
