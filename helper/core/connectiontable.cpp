@@ -14,7 +14,7 @@ void ConnectionTable::configure(std::chrono::milliseconds closedRetention, std::
 }
 
 TableEntry* ConnectionTable::add(Protocol protocol, InterceptMode mode, const SocketAddress& source) {
-    const std::uint64_t id = nextId_++;
+    const std::uint64_t id = sharedIds_ ? sharedIds_->fetch_add(1, std::memory_order_relaxed) : nextId_++;
     std::lock_guard lock(mutex_);
     auto [it, inserted] = entries_.try_emplace(id);
     ConnectionRecord& r = it->second.record;

@@ -1,5 +1,7 @@
 // The connection table: one record per intercepted TCP connection or UDP flow, open or recently
-// closed. Threads: the relay thread is the only writer; snapshot() may be called from any thread.
+// closed. Each worker has its own table (a shard); ids come from one shared counter, so they are
+// unique across shards and ProxyCore merges the shards by id.
+// Threads: the worker's relay thread is the only writer; snapshot() may be called from any thread.
 // Records and the generation counter change under the mutex; the byte counters are atomics written
 // by the relay thread alone, so the relay hot path takes no lock for them.
 #pragma once
@@ -37,6 +39,8 @@ public:
 
     // Before the relay thread starts.
     void configure(std::chrono::milliseconds closedRetention, std::size_t maxClosedRecords);
+    // Ids come from `counter` (shared by every shard) instead of the table's own.
+    void shareIds(std::atomic<std::uint64_t>* counter) { sharedIds_ = counter; }
 
     // --- relay thread ---
     // A new record in state Connecting with the next id. The pointer stays valid until the record
@@ -69,6 +73,7 @@ private:
     // deadline order.
     std::deque<std::pair<Clock::time_point, std::uint64_t>> pruneDeadlines_;
     std::uint64_t nextId_ = 1;
+    std::atomic<std::uint64_t>* sharedIds_ = nullptr;
     std::chrono::milliseconds closedRetention_{60'000};
     std::size_t maxClosedRecords_ = 50'000;
 };

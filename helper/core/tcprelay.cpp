@@ -21,6 +21,16 @@ constexpr std::size_t kIdlePipes = 64; // per thread: enough for the connections
 constexpr auto kPipeRetry = std::chrono::milliseconds(100); // after a pipe could not be had
 constexpr unsigned kSpliceFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 
+// Resets `fd` when the last reference goes (see SharedRelayState::closeElsewhere).
+struct ResetOnRelease {
+    int fd;
+    explicit ResetOnRelease(int f)
+        : fd(f) {}
+    ~ResetOnRelease() { closeWithReset(fd); }
+    ResetOnRelease(const ResetOnRelease&) = delete;
+    ResetOnRelease& operator=(const ResetOnRelease&) = delete;
+};
+
 } // namespace
 
 // One direction of a relay: bytes read from one socket, waiting in a pipe to be written to the other.
@@ -125,20 +135,33 @@ void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlo
     }
     if (const auto own = ctx_.loopGuard.ownFlow(Protocol::Tcp, source, arrived->address)) {
         // Refuse both ends: the looped copy, and the connection of ours that never got out.
-        if (auto it = connections_.find(*own); it != connections_.end())
-            close(it->second.get(), ConnectionState::Failed, "loop: own connection intercepted again", true);
-        failEarly(fd, entry, "loop: connection from the proxy itself");
+        const char* ownReason = "loop: own connection intercepted again";
+        if (closeById(*own, ConnectionState::Failed, ownReason) || !ctx_.shared.closeElsewhere) {
+            failEarly(fd, entry, "loop: connection from the proxy itself");
+            return;
+        }
+        // Another worker holds it: it closes it first, then the last reference resets the copy.
+        ctx_.table.finish(entry, ConnectionState::Failed, "loop: connection from the proxy itself");
+        ctx_.shared.closeElsewhere(*own, ConnectionState::Failed, ownReason, ctx_.worker,
+                                   std::make_shared<ResetOnRelease>(fd));
         return;
     }
     startConnect(fd, entry, arrived->address);
 }
 
 void TcpRelay::startConnect(int clientFd, TableEntry* entry, const SocketAddress& destination) {
+    if (!ctx_.budget.tryAdmit()) {
+        failEarly(clientFd, entry, "connection limit");
+        return;
+    }
     std::string error;
     // TODO(upstreams): drive outgoing.handshake between connect and relaying.
+    ctx_.loopGuard.beginOwnConnect(Protocol::Tcp, destination);
     auto outgoing = ctx_.settings.connector.load()->startConnect(destination, &error);
     const int upstreamFd = outgoing.fd;
     if (upstreamFd < 0) {
+        ctx_.loopGuard.endOwnConnect(Protocol::Tcp, destination);
+        ctx_.budget.release();
         failEarly(clientFd, entry, error);
         return;
     }
@@ -156,6 +179,7 @@ void TcpRelay::startConnect(int clientFd, TableEntry* entry, const SocketAddress
     // connector via an upstream proxy will key on the proxy.
     if (const auto local = localAddressOf(upstreamFd))
         c->ownFlowKey = ctx_.loopGuard.addOwnFlow(Protocol::Tcp, *local, destination, c->id);
+    ctx_.loopGuard.endOwnConnect(Protocol::Tcp, destination);
     TcpConnection* raw = c.get();
     connections_.emplace(c->id, std::move(c));
     // The client is not read until the destination answers; completion shows as EPOLLOUT.
@@ -217,6 +241,14 @@ void TcpRelay::closeIdle(Clock::time_point now) {
             idle.push_back(c.get());
     for (TcpConnection* c : idle)
         close(c, ConnectionState::Closed, "idle timeout", true);
+}
+
+bool TcpRelay::closeById(std::uint64_t id, ConnectionState state, std::string reason) {
+    auto it = connections_.find(id);
+    if (it == connections_.end())
+        return false;
+    close(it->second.get(), state, std::move(reason), true);
+    return true;
 }
 
 void TcpRelay::closeAll(const std::string& reason) {
@@ -425,6 +457,7 @@ void TcpRelay::close(TcpConnection* c, ConnectionState state, std::string reason
     pipes_.give(&c->toUpstream.pipe);
     pipes_.give(&c->toClient.pipe);
     c->closed = true;
+    ctx_.budget.release();
     ctx_.loopGuard.removeOwnFlow(c->ownFlowKey);
     ctx_.table.finish(c->entry, state, std::move(reason));
     // Keep the object alive until the current epoll batch is done: later events may point at it.

@@ -35,6 +35,8 @@ public:
     // Frees connections closed during the epoll batch (later events of the batch may point at them).
     void endBatch();
     void closeAll(const std::string& reason);
+    // Closes (with a reset) the connection `id` if this relay has it.
+    bool closeById(std::uint64_t id, ConnectionState state, std::string reason);
 
 private:
     // Records the connection, finds its destination and refuses what must not be relayed.
