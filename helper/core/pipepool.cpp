@@ -27,6 +27,7 @@ PipePool::~PipePool() {
 }
 
 bool PipePool::take(Pipe* pipe, int* err) {
+    takenSinceTrim_ = true;
     if (!idle_.empty()) {
         *pipe = idle_.back();
         idle_.pop_back();
@@ -43,6 +44,15 @@ bool PipePool::take(Pipe* pipe, int* err) {
     const int size = ::fcntl(fds[1], F_GETPIPE_SZ);
     *pipe = Pipe{fds[0], fds[1], 0, size > 0 ? static_cast<std::size_t>(size) : 4096};
     return true;
+}
+
+void PipePool::trimIfUnused() {
+    if (!takenSinceTrim_) {
+        for (Pipe& p : idle_)
+            closePipe(&p);
+        idle_.clear();
+    }
+    takenSinceTrim_ = false;
 }
 
 void PipePool::give(Pipe* pipe) {

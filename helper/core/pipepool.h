@@ -34,6 +34,10 @@ public:
     // bytes still in it is closed, since they belong to a connection that is gone.
     void give(Pipe* pipe);
 
+    // Closes the idle pipes when none was taken since the last call: a burst's pipes do not stay
+    // open for good. Called on a coarse timer.
+    void trimIfUnused();
+
     std::size_t idle() const { return idle_.size(); }
     std::size_t created() const { return created_; } // pipes opened over the pool's life
 
@@ -42,6 +46,7 @@ private:
     std::size_t maxIdle_;
     std::vector<Pipe> idle_;
     std::size_t created_ = 0;
+    bool takenSinceTrim_ = false;
 };
 
 void closePipe(Pipe* pipe);

@@ -18,7 +18,8 @@ constexpr int kAcceptBatch = 64; // accepts per wake-up, so a flood cannot starv
 // fragments, often less than a page each); only the bytes in flight use memory.
 constexpr std::size_t kPipeSize = 256 * 1024;
 constexpr std::size_t kIdlePipes = 64; // per thread: enough for the connections busy at one moment
-constexpr auto kPipeRetry = std::chrono::milliseconds(100); // after a pipe could not be had
+constexpr std::size_t kCopyBufferSize = 64 * 1024;  // the copy fallback's, one per thread
+constexpr auto kPoolTrim = std::chrono::seconds(1); // idle pipes unused this long are closed
 constexpr unsigned kSpliceFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
 
 // Resets `fd` when the last reference goes (see SharedRelayState::closeElsewhere).
@@ -36,14 +37,13 @@ struct ResetOnRelease {
 // One direction of a relay: bytes read from one socket, waiting in a pipe to be written to the other.
 struct TcpDirection {
     Pipe pipe;             // open only while bytes are in it (or for the splice that fills it)
-    std::string head;      // written with send() before the pipe's bytes (see startRelaying)
+    std::string head;      // written with send() before the pipe's bytes (startRelaying; readCopy)
     bool eof = false;      // the source sent FIN
     bool shutDown = false; // FIN passed on to the destination (shutdown SHUT_WR)
-    bool waitingForPipe = false;
 
     bool pending() const { return pipe.bytes > 0 || !head.empty(); }
     // Read only into an empty pipe: a destination that does not take the bytes stops the source.
-    bool wantsRead() const { return !eof && !pending() && !waitingForPipe; }
+    bool wantsRead() const { return !eof && !pending(); }
     bool finished() const { return shutDown; }
 };
 
@@ -62,7 +62,8 @@ struct TcpConnection {
 
 TcpRelay::TcpRelay(RelayContext& context)
     : ctx_(context)
-    , pipes_(kPipeSize, kIdlePipes) {}
+    , pipes_(kPipeSize, kIdlePipes)
+    , copyBuffer_(std::make_unique_for_overwrite<char[]>(kCopyBufferSize)) {}
 
 TcpRelay::~TcpRelay() = default;
 
@@ -201,9 +202,6 @@ std::optional<Clock::time_point> TcpRelay::nextDeadline() {
         }
         connectDeadlines_.pop_front();
     }
-    if (pipeWaiters_.empty())
-        pipeRetryAt_.reset();
-    earliest(next, pipeRetryAt_);
     if (connections_.empty())
         nextIdleSweep_.reset();
     else if (!nextIdleSweep_ && ctx_.settings.tcpIdleTimeout.count() > 0)
@@ -211,6 +209,11 @@ std::optional<Clock::time_point> TcpRelay::nextDeadline() {
             ctx_.now + std::clamp<Clock::duration>(ctx_.settings.tcpIdleTimeout / 4,
                                                    std::chrono::milliseconds(10), std::chrono::seconds(1));
     earliest(next, nextIdleSweep_);
+    if (pipes_.idle() == 0)
+        poolTrimAt_.reset();
+    else if (!poolTrimAt_)
+        poolTrimAt_ = ctx_.now + kPoolTrim;
+    earliest(next, poolTrimAt_);
     return next;
 }
 
@@ -222,9 +225,9 @@ void TcpRelay::handleTimers(Clock::time_point now) {
         if (it != connections_.end() && it->second->connecting)
             close(it->second.get(), ConnectionState::Failed, "connect: timed out", true);
     }
-    if (pipeRetryAt_ && *pipeRetryAt_ <= now) {
-        pipeRetryAt_.reset();
-        wakePipeWaiters(pipeWaiters_.size());
+    if (poolTrimAt_ && *poolTrimAt_ <= now) {
+        poolTrimAt_.reset();
+        pipes_.trimIfUnused();
     }
     if (nextIdleSweep_ && *nextIdleSweep_ <= now) {
         nextIdleSweep_.reset();
@@ -261,7 +264,6 @@ void TcpRelay::closeAll(const std::string& reason) {
         close(c, ConnectionState::Closed, reason, true);
     closedInBatch_.clear();
     connectDeadlines_.clear();
-    pipeWaiters_.clear();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -333,17 +335,29 @@ void TcpRelay::startRelaying(TcpConnection* c, std::string pendingToClient) {
 bool TcpRelay::readInto(TcpConnection* c, TcpDirection& d, Endpoint& from) {
     if (!d.wantsRead())
         return true;
-    if (!d.pipe.isOpen()) {
-        int err = 0;
-        if (!pipes_.take(&d.pipe, &err)) {
-            waitForPipe(c, d);
-            return true;
-        }
-    }
+    int err = 0;
+    if (!d.pipe.isOpen() && !pipes_.take(&d.pipe, &err))
+        return readCopy(c, d, from);
     const ssize_t n =
         ::splice(from.fd, nullptr, d.pipe.writeFd, nullptr, d.pipe.capacity - d.pipe.bytes, kSpliceFlags);
     if (n > 0) {
         d.pipe.bytes += static_cast<std::size_t>(n);
+    } else if (n == 0) {
+        d.eof = true;
+    } else if (errno != EAGAIN && errno != EINTR) {
+        fail(c, from, errno);
+        return false;
+    }
+    return true;
+}
+
+// No pipe to be had (out of descriptors): copy through user space instead, into the head that
+// flush() writes first. Never waits for a pipe that only a closing connection could free, and never
+// spins; only bytes not yet written stay in memory.
+bool TcpRelay::readCopy(TcpConnection* c, TcpDirection& d, Endpoint& from) {
+    const ssize_t n = ::recv(from.fd, copyBuffer_.get(), kCopyBufferSize, 0);
+    if (n > 0) {
+        d.head.assign(copyBuffer_.get(), static_cast<std::size_t>(n));
     } else if (n == 0) {
         d.eof = true;
     } else if (errno != EAGAIN && errno != EINTR) {
@@ -389,30 +403,6 @@ bool TcpRelay::flush(TcpConnection* c, TcpDirection& d, Endpoint& to) {
 
 void TcpRelay::releasePipe(TcpDirection& d) {
     pipes_.give(&d.pipe);
-    if (!pipeWaiters_.empty())
-        wakePipeWaiters(1);
-}
-
-// No pipe to be had (out of descriptors): stop reading that side until one is given back or a
-// moment has passed, instead of spinning on the same error.
-void TcpRelay::waitForPipe(TcpConnection* c, TcpDirection& d) {
-    d.waitingForPipe = true;
-    pipeWaiters_.push_back(c->id);
-    if (!pipeRetryAt_)
-        pipeRetryAt_ = ctx_.now + kPipeRetry;
-}
-
-void TcpRelay::wakePipeWaiters(std::size_t count) {
-    while (count-- > 0 && !pipeWaiters_.empty()) {
-        auto it = connections_.find(pipeWaiters_.front());
-        pipeWaiters_.pop_front();
-        if (it == connections_.end())
-            continue;
-        TcpConnection* c = it->second.get();
-        c->toUpstream.waitingForPipe = false;
-        c->toClient.waitingForPipe = false;
-        updateInterest(c); // level-triggered: the waiting bytes show up as EPOLLIN at once
-    }
 }
 
 void TcpRelay::updateInterest(TcpConnection* c) {

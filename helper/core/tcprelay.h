@@ -2,7 +2,8 @@
 // the bytes never copied through user space. Pipes come from the thread's PipePool and are held only
 // while bytes are in them. Per direction: read only while its pipe is empty (so a full destination
 // stops the source: backpressure), write only while bytes wait; the FIN is passed on once the pipe
-// has drained (half-close). Relay thread only (constructed and destroyed by its worker).
+// has drained (half-close). When no pipe can be had (out of descriptors), a direction copies
+// through user space for that read instead. Relay thread only (constructed and destroyed by its worker).
 #pragma once
 
 #include <cstdint>
@@ -50,8 +51,7 @@ private:
     bool readInto(TcpConnection* c, TcpDirection& d, Endpoint& from);
     bool flush(TcpConnection* c, TcpDirection& d, Endpoint& to);
     void releasePipe(TcpDirection& d);
-    void waitForPipe(TcpConnection* c, TcpDirection& d);
-    void wakePipeWaiters(std::size_t count);
+    bool readCopy(TcpConnection* c, TcpDirection& d, Endpoint& from);
     void closeIdle(Clock::time_point now);
     void updateInterest(TcpConnection* c);
     void fail(TcpConnection* c, Endpoint& at, int err);
@@ -63,11 +63,9 @@ private:
     // Deadlines in the order they were set; with a fixed timeout that is deadline order.
     std::deque<std::pair<Clock::time_point, std::uint64_t>> connectDeadlines_;
     PipePool pipes_;
-    // Connections that could not get a pipe (out of descriptors): they stop reading and try again
-    // when a pipe is given back or at pipeRetryAt_.
-    std::deque<std::uint64_t> pipeWaiters_;
-    std::optional<Clock::time_point> pipeRetryAt_;
+    std::unique_ptr<char[]> copyBuffer_;             // readCopy(): when no pipe can be had
     std::optional<Clock::time_point> nextIdleSweep_; // with tcpIdleTimeout: coarse, not per packet
+    std::optional<Clock::time_point> poolTrimAt_;    // while the pool holds idle pipes
 };
 
 } // namespace weir::core::detail
