@@ -61,6 +61,12 @@ public:
     std::vector<ConnectionRecord> snapshot(std::uint64_t* generation = nullptr) const;
     std::uint64_t generation() const { return generation_.load(std::memory_order_relaxed); }
 
+    // For merging shards without a copy per shard: hold lock() while reading entries() and
+    // generation(); recordOf() makes the row as snapshot() does.
+    std::unique_lock<std::mutex> lock() const { return std::unique_lock(mutex_); }
+    const std::map<std::uint64_t, TableEntry>& entries() const { return entries_; }
+    static ConnectionRecord recordOf(const TableEntry& entry);
+
 private:
     void changed() {
         generation_.store(generation_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);

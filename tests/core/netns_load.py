@@ -18,6 +18,7 @@
 The payload is slices of a random block at shifting offsets, so lost, repeated or reordered
 chunks change the checksum.
 """
+import asyncio
 import hashlib
 import os
 import socket
@@ -60,47 +61,57 @@ def receive_stream(sock):
         n += got
 
 
-def read_line(sock):
-    line = b""
-    while not line.endswith(b"\n"):
-        b = sock.recv(1)
-        if not b:
+async def serve_bulk(reader, writer, mib):
+    h_out = hashlib.sha256()
+    sent = 0
+
+    async def send():
+        nonlocal sent
+        for chunk in payload(mib):
+            writer.write(chunk)
+            h_out.update(chunk)
+            sent += len(chunk)
+            await writer.drain()
+        writer.write_eof()
+
+    sender = asyncio.ensure_future(send())
+    h_in = hashlib.sha256()
+    got = 0
+    while True:
+        data = await reader.read(CHUNK)
+        if not data:
             break
-        line += b
-    return line.decode().strip()
+        h_in.update(data)
+        got += len(data)
+    await sender
+    print(f"server sent {sent} {h_out.hexdigest()} received {got} {h_in.hexdigest()}", flush=True)
 
 
-def handle(conn):
+async def handle(reader, writer):
     try:
-        words = read_line(conn).split()
+        words = (await reader.readline()).decode().split()
         if words and words[0] == "bulk":
-            sent = []
-            sender = threading.Thread(target=send_stream, args=(conn, int(words[1]), sent))
-            sender.start()
-            n, digest = receive_stream(conn)
-            sender.join()
-            print(f"server sent {sent[0]} {sent[1]} received {n} {digest}", flush=True)
+            await serve_bulk(reader, writer, int(words[1]))
         elif words == ["echo"]:
             while True:
-                data = conn.recv(65536)
+                data = await reader.read(65536)
                 if not data:
                     break
-                conn.sendall(data)
+                writer.write(data)
+                await writer.drain()
     except OSError:
         pass
     finally:
-        conn.close()
+        writer.close()
 
 
 def serve(addr, port):
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((addr, int(port)))
-    s.listen(4096)
-    print("ready", flush=True)
-    while True:
-        conn, _ = s.accept()
-        threading.Thread(target=handle, args=(conn,), daemon=True).start()
+    async def main():
+        server = await asyncio.start_server(handle, addr, int(port), backlog=4096, reuse_address=True)
+        print("ready", flush=True)
+        await server.serve_forever()
+
+    asyncio.run(main())
 
 
 def bulk(addr, port, mib):
@@ -116,41 +127,33 @@ def bulk(addr, port, mib):
     print(f"client sent {sent[0]} {sent[1]} received {n} {digest}", flush=True)
 
 
-def echo_once(addr, port, timeout=10):
-    s = socket.create_connection((addr, int(port)), timeout)
+async def echo_once(addr, port):
+    reader, writer = await asyncio.wait_for(asyncio.open_connection(addr, int(port)), 10)
     data = os.urandom(64)
-    s.sendall(b"echo\n" + data)
-    s.shutdown(socket.SHUT_WR)
-    got = b""
-    while True:
-        b = s.recv(4096)
-        if not b:
-            break
-        got += b
-    s.close()
+    writer.write(b"echo\n" + data)
+    writer.write_eof()
+    got = await asyncio.wait_for(reader.read(), 10)
+    writer.close()
     return got == data
 
 
 def short(addr, port, count, parallel):
-    count, parallel = int(count), int(parallel)
     results = {"ok": 0, "failed": 0}
-    lock = threading.Lock()
 
-    def worker(n):
-        for _ in range(n):
-            try:
-                ok = echo_once(addr, port)
-            except OSError:
-                ok = False
-            with lock:
+    async def main():
+        gate = asyncio.Semaphore(int(parallel))
+
+        async def one():
+            async with gate:
+                try:
+                    ok = await echo_once(addr, port)
+                except (OSError, asyncio.TimeoutError):
+                    ok = False
                 results["ok" if ok else "failed"] += 1
 
-    threads = [threading.Thread(target=worker, args=(count // parallel + (i < count % parallel),))
-               for i in range(parallel)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+        await asyncio.gather(*(one() for _ in range(int(count))))
+
+    asyncio.run(main())
     print(f"short ok {results['ok']} failed {results['failed']}", flush=True)
 
 

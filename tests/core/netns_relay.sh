@@ -132,7 +132,7 @@ bulk() {
     [ "$c_got" = "$s_sent" ] && [ "$c_got_sha" = "$s_sent_sha" ] || fail "server -> client differs"
 }
 
-# --- 1 and 2: a large transfer both ways, then 10,000 short connections --------------------------
+# --- 1. A large transfer both ways; 2. 10,000 short connections ----------------------------------
 if part 1; then
 start_driver main -- --workers 2
 base=$(fd_count)
@@ -142,9 +142,15 @@ echo "1 GiB each way in $((SECONDS - started)) s"
 snapshot
 grep -q "state=closed sent=107374[0-9]* received=107374[0-9]* reason=eof$" "$WORK/records" \
     || fail "bulk record wrong: $(cat "$WORK/records")"
+stop_driver
+fi
+
+if part 2; then
+start_driver churn -- --workers 2
+base=$(fd_count)
 
 started=$SECONDS
-load short "$SERVER_IP" "$SERVER_PORT" 10000 16 >"$WORK/short.out"
+load short "$SERVER_IP" "$SERVER_PORT" 10000 32 >"$WORK/short.out"
 echo "$(cat "$WORK/short.out") in $((SECONDS - started)) s"
 grep -q '^short ok 10000 failed 0$' "$WORK/short.out" || fail "short connections failed: $(cat "$WORK/short.out")"
 expect_fds "$base" 5
