@@ -8,8 +8,9 @@
 namespace weir::core::detail {
 
 namespace {
-// Longest wait for another worker's connect to register its flow (normally microseconds).
-constexpr auto kConnectWait = std::chrono::milliseconds(5);
+// Longest wait for another worker's connect to register its flow (normally microseconds; more only
+// when that worker is preempted in between).
+constexpr auto kConnectWait = std::chrono::milliseconds(2);
 } // namespace
 
 bool isWildcard(const SocketAddress& a) {
@@ -83,8 +84,9 @@ std::optional<std::uint64_t> LoopGuard::ownFlow(weir::Protocol protocol, const S
     for (;;) {
         if (auto it = ownFlows_.find(k); it != ownFlows_.end())
             return it->second;
+        // Only a socket of this machine can be ours; a LAN client never waits.
         if (std::find(connecting_.begin(), connecting_.end(), pending) == connecting_.end() ||
-            registered_.wait_until(lock, deadline) == std::cv_status::timeout)
+            !local_.contains(source) || registered_.wait_until(lock, deadline) == std::cv_status::timeout)
             return std::nullopt;
     }
 }

@@ -16,8 +16,8 @@ namespace {
 constexpr int kAcceptBatch = 64; // accepts per wake-up, so a flood cannot starve relaying
 // Pipe size: larger pipes move more per splice() (a pipe holds up to size/4096 socket buffer
 // fragments, often less than a page each); only the bytes in flight use memory.
-constexpr std::size_t kPipeSize = 256 * 1024;
-constexpr std::size_t kIdlePipes = 64; // per thread: enough for the connections busy at one moment
+constexpr std::size_t kPipeSize = 1024 * 1024; // pipe-max-size's default: allowed without privilege
+constexpr std::size_t kIdlePipes = 64;         // per thread: enough for the connections busy at one moment
 constexpr std::size_t kCopyBufferSize = 64 * 1024;  // the copy fallback's, one per thread
 constexpr auto kPoolTrim = std::chrono::seconds(1); // idle pipes unused this long are closed
 constexpr unsigned kSpliceFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
