@@ -1,8 +1,8 @@
 #include "core/tcprelay.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <fcntl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
