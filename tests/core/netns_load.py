@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """TCP load for netns_relay.sh: a server and clients that check what they got.
 
-  netns_load.py serve ADDR PORT        answers each connection by its first line:
+  netns_load.py serve ADDR PORT        answers each connection by its first line (SO_REUSEPORT: run
+                                       several to use more cores):
                                        "bulk N": sends N MiB while reading until EOF, then prints
                                          "server sent <bytes> <sha256> received <bytes> <sha256>";
                                        "echo": echoes until EOF.
@@ -107,7 +108,8 @@ async def handle(reader, writer):
 
 def serve(addr, port):
     async def main():
-        server = await asyncio.start_server(handle, addr, int(port), backlog=4096, reuse_address=True)
+        server = await asyncio.start_server(handle, addr, int(port), backlog=4096, reuse_address=True,
+                                            reuse_port=True)
         print("ready", flush=True)
         await server.serve_forever()
 

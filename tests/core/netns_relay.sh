@@ -51,6 +51,10 @@ for _ in $(seq 100); do
 done
 load short "$SERVER_IP" "$SERVER_PORT" 1 1 | grep -q '^short ok 1 ' \
     || fail "server not reachable from the client namespace without interception"
+# A second server process on the same port (SO_REUSEPORT) for the churn: Python is the slow part.
+ip netns exec "$SRV" python3 "$HERE/netns_load.py" serve "$SERVER_IP" "$SERVER_PORT" \
+    >"$WORK/server2.out" 2>"$WORK/server2.err" &
+disown $! # ended with the namespace
 
 # start_driver NAME [PREFIX...] -- [DRIVER OPTIONS...]: the core in the client namespace, with the
 # REDIRECT rules to it; sets DRIVER_PID, PORT and OUT.
@@ -150,9 +154,12 @@ start_driver churn -- --workers 2
 base=$(fd_count)
 
 started=$SECONDS
-load short "$SERVER_IP" "$SERVER_PORT" 10000 32 >"$WORK/short.out"
-echo "$(cat "$WORK/short.out") in $((SECONDS - started)) s"
-grep -q '^short ok 10000 failed 0$' "$WORK/short.out" || fail "short connections failed: $(cat "$WORK/short.out")"
+load short "$SERVER_IP" "$SERVER_PORT" 5000 32 >"$WORK/short1.out" &
+load short "$SERVER_IP" "$SERVER_PORT" 5000 32 >"$WORK/short2.out" || true
+wait $! || true
+echo "$(cat "$WORK/short1.out" "$WORK/short2.out" | tr '\n' ' ')in $((SECONDS - started)) s"
+[ "$(cat "$WORK/short1.out" "$WORK/short2.out" | grep -c '^short ok 5000 failed 0$')" = 2 ] \
+    || fail "short connections failed: $(cat "$WORK/short1.out" "$WORK/short2.out")"
 expect_fds "$base" 5
 echo "descriptors: $base before, $(fd_count) after"
 stop_driver
