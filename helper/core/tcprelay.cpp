@@ -102,9 +102,10 @@ bool TcpRelay::acceptFrom(ListenerSlot& listener) {
     return true;
 }
 
+// The record first: when the client sees the reset, the table already says why.
 void TcpRelay::failEarly(int clientFd, TableEntry* entry, std::string reason) {
-    closeWithReset(clientFd);
     ctx_.table.finish(entry, ConnectionState::Failed, std::move(reason));
+    closeWithReset(clientFd);
 }
 
 void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlot& listener) {
@@ -433,6 +434,8 @@ void TcpRelay::fail(TcpConnection* c, Endpoint& at, int err) {
 }
 
 void TcpRelay::close(TcpConnection* c, ConnectionState state, std::string reason, bool reset) {
+    // The record first: when a peer sees the close, the table already says why.
+    ctx_.table.finish(c->entry, state, std::move(reason));
     for (Endpoint* e : {&c->client, &c->upstream}) {
         if (e->fd < 0)
             continue;
@@ -449,7 +452,6 @@ void TcpRelay::close(TcpConnection* c, ConnectionState state, std::string reason
     c->closed = true;
     ctx_.budget.release();
     ctx_.loopGuard.removeOwnFlow(c->ownFlowKey);
-    ctx_.table.finish(c->entry, state, std::move(reason));
     // Keep the object alive until the current epoll batch is done: later events may point at it.
     auto it = connections_.find(c->id);
     closedInBatch_.push_back(std::move(it->second));
