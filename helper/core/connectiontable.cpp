@@ -14,7 +14,7 @@ void ConnectionTable::configure(std::chrono::milliseconds closedRetention, std::
 }
 
 TableEntry* ConnectionTable::add(Protocol protocol, InterceptMode mode, const SocketAddress& source) {
-    const std::uint64_t id = nextId_++;
+    const std::uint64_t id = sharedIds_ ? sharedIds_->fetch_add(1, std::memory_order_relaxed) : nextId_++;
     std::lock_guard lock(mutex_);
     auto [it, inserted] = entries_.try_emplace(id);
     ConnectionRecord& r = it->second.record;
@@ -80,15 +80,19 @@ std::optional<ConnectionTable::Clock::time_point> ConnectionTable::nextPrune() c
     return pruneDeadlines_.front().first;
 }
 
+ConnectionRecord ConnectionTable::recordOf(const TableEntry& entry) {
+    ConnectionRecord r = entry.record;
+    r.bytesSent = entry.bytesSent.load(std::memory_order_relaxed);
+    r.bytesReceived = entry.bytesReceived.load(std::memory_order_relaxed);
+    return r;
+}
+
 std::vector<ConnectionRecord> ConnectionTable::snapshot(std::uint64_t* generation) const {
     std::lock_guard lock(mutex_);
     std::vector<ConnectionRecord> result;
     result.reserve(entries_.size());
-    for (const auto& [id, entry] : entries_) {
-        result.push_back(entry.record);
-        result.back().bytesSent = entry.bytesSent.load(std::memory_order_relaxed);
-        result.back().bytesReceived = entry.bytesReceived.load(std::memory_order_relaxed);
-    }
+    for (const auto& [id, entry] : entries_)
+        result.push_back(recordOf(entry));
     if (generation)
         *generation = generation_.load(std::memory_order_relaxed);
     return result;

@@ -1,5 +1,7 @@
 // The connection table: one record per intercepted TCP connection or UDP flow, open or recently
-// closed. Threads: the relay thread is the only writer; snapshot() may be called from any thread.
+// closed. Each worker has its own table (a shard); ids come from one shared counter, so they are
+// unique across shards and ProxyCore merges the shards by id.
+// Threads: the worker's relay thread is the only writer; snapshot() may be called from any thread.
 // Records and the generation counter change under the mutex; the byte counters are atomics written
 // by the relay thread alone, so the relay hot path takes no lock for them.
 #pragma once
@@ -37,6 +39,8 @@ public:
 
     // Before the relay thread starts.
     void configure(std::chrono::milliseconds closedRetention, std::size_t maxClosedRecords);
+    // Ids come from `counter` (shared by every shard) instead of the table's own.
+    void shareIds(std::atomic<std::uint64_t>* counter) { sharedIds_ = counter; }
 
     // --- relay thread ---
     // A new record in state Connecting with the next id. The pointer stays valid until the record
@@ -57,6 +61,12 @@ public:
     std::vector<ConnectionRecord> snapshot(std::uint64_t* generation = nullptr) const;
     std::uint64_t generation() const { return generation_.load(std::memory_order_relaxed); }
 
+    // For merging shards without a copy per shard: hold lock() while reading entries() and
+    // generation(); recordOf() makes the row as snapshot() does.
+    std::unique_lock<std::mutex> lock() const { return std::unique_lock(mutex_); }
+    const std::map<std::uint64_t, TableEntry>& entries() const { return entries_; }
+    static ConnectionRecord recordOf(const TableEntry& entry);
+
 private:
     void changed() {
         generation_.store(generation_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
@@ -69,6 +79,7 @@ private:
     // deadline order.
     std::deque<std::pair<Clock::time_point, std::uint64_t>> pruneDeadlines_;
     std::uint64_t nextId_ = 1;
+    std::atomic<std::uint64_t>* sharedIds_ = nullptr;
     std::chrono::milliseconds closedRetention_{60'000};
     std::size_t maxClosedRecords_ = 50'000;
 };

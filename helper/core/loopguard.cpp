@@ -2,7 +2,16 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
+#include <chrono>
+
 namespace weir::core::detail {
+
+namespace {
+// Longest wait for another worker's connect to register its flow (normally microseconds; more only
+// when that worker is preempted in between).
+constexpr auto kConnectWait = std::chrono::milliseconds(2);
+} // namespace
 
 bool isWildcard(const SocketAddress& a) {
     if (a.family() == AF_INET)
@@ -13,6 +22,7 @@ bool isWildcard(const SocketAddress& a) {
 }
 
 bool LoopGuard::isProxyItself(weir::Protocol protocol, const SocketAddress& destination) {
+    std::lock_guard lock(mutex_);
     for (const auto& l : listeners_) {
         if (l.protocol != protocol)
             continue;
@@ -38,20 +48,47 @@ std::string LoopGuard::key(weir::Protocol protocol, const SocketAddress& from, c
 std::string LoopGuard::addOwnFlow(weir::Protocol protocol, const SocketAddress& local,
                                   const SocketAddress& destination, std::uint64_t id) {
     std::string k = key(protocol, local, destination);
+    std::lock_guard lock(mutex_);
     ownFlows_.emplace(k, id);
+    registered_.notify_all();
     return k;
 }
 
+void LoopGuard::beginOwnConnect(weir::Protocol protocol, const SocketAddress& destination) {
+    std::string k = key(protocol, SocketAddress(), destination);
+    std::lock_guard lock(mutex_);
+    connecting_.push_back(std::move(k));
+}
+
+void LoopGuard::endOwnConnect(weir::Protocol protocol, const SocketAddress& destination) {
+    const std::string k = key(protocol, SocketAddress(), destination);
+    std::lock_guard lock(mutex_);
+    if (auto it = std::find(connecting_.begin(), connecting_.end(), k); it != connecting_.end())
+        connecting_.erase(it);
+    registered_.notify_all();
+}
+
 void LoopGuard::removeOwnFlow(const std::string& k) {
-    if (!k.empty())
-        ownFlows_.erase(k);
+    if (k.empty())
+        return;
+    std::lock_guard lock(mutex_);
+    ownFlows_.erase(k);
 }
 
 std::optional<std::uint64_t> LoopGuard::ownFlow(weir::Protocol protocol, const SocketAddress& source,
                                                 const SocketAddress& destination) const {
-    if (auto it = ownFlows_.find(key(protocol, source, destination)); it != ownFlows_.end())
-        return it->second;
-    return std::nullopt;
+    const std::string k = key(protocol, source, destination);
+    const std::string pending = key(protocol, SocketAddress(), destination);
+    std::unique_lock lock(mutex_);
+    const auto deadline = std::chrono::steady_clock::now() + kConnectWait;
+    for (;;) {
+        if (auto it = ownFlows_.find(k); it != ownFlows_.end())
+            return it->second;
+        // Only a socket of this machine can be ours; a LAN client never waits.
+        if (std::find(connecting_.begin(), connecting_.end(), pending) == connecting_.end() ||
+            !local_.contains(source) || registered_.wait_until(lock, deadline) == std::cv_status::timeout)
+            return std::nullopt;
+    }
 }
 
 std::optional<LoopGuard::OwnFlowMatch> LoopGuard::ownFlowBack(const SocketAddress& local,

@@ -1,4 +1,6 @@
-// Refuses connections that would loop back into the core. Relay thread only.
+// Refuses connections that would loop back into the core. Shared by all workers (a looped connection
+// may be accepted by any of them): every method takes the guard's lock, once per connection or flow,
+// never per packet.
 // Two ways a loop shows up:
 // - the destination is the proxy itself: one of our listeners (or, for a wildcard listener, any
 //   local address on its port). Relaying it would connect the core to itself, forever.
@@ -12,7 +14,9 @@
 //   with the conntrack entry's original tuple, the client socket's real address.
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -34,13 +38,21 @@ public:
         weir::Protocol protocol;
         SocketAddress bound;
     };
-    void setListeners(std::vector<Listening> listeners) { listeners_ = std::move(listeners); }
+    void setListeners(std::vector<Listening> listeners) {
+        std::lock_guard lock(mutex_);
+        listeners_ = std::move(listeners);
+    }
     bool isProxyItself(weir::Protocol protocol, const SocketAddress& destination);
 
     // Registers an outgoing socket of the flow `id`; returns the key to forget it with.
     std::string addOwnFlow(weir::Protocol protocol, const SocketAddress& local,
                            const SocketAddress& destination, std::uint64_t id);
     void removeOwnFlow(const std::string& key);
+    // Around opening an outgoing socket (connect() to addOwnFlow()): its SYN may be intercepted and
+    // accepted by another worker before the flow is registered, so ownFlow() for that destination
+    // waits for the registration (a few microseconds) instead of missing it.
+    void beginOwnConnect(weir::Protocol protocol, const SocketAddress& destination);
+    void endOwnConnect(weir::Protocol protocol, const SocketAddress& destination);
     // The id of our flow whose outgoing socket has exactly this (local, destination), if any.
     std::optional<std::uint64_t> ownFlow(weir::Protocol protocol, const SocketAddress& source,
                                          const SocketAddress& destination) const;
@@ -60,9 +72,12 @@ public:
 private:
     static std::string key(weir::Protocol protocol, const SocketAddress& from, const SocketAddress& to);
 
+    mutable std::mutex mutex_;
     LocalAddresses& local_;
     std::vector<Listening> listeners_;
     std::unordered_map<std::string, std::uint64_t> ownFlows_;
+    std::vector<std::string> connecting_; // destinations of sockets between connect and addOwnFlow
+    mutable std::condition_variable registered_;
 };
 
 bool isWildcard(const SocketAddress& a);

@@ -1,48 +1,34 @@
-// Threads: the public methods run on the caller's thread and are serialized by controlMutex; they
-// open listening sockets themselves (so errors come back synchronously) and hand them to the relay
-// thread as a ListenerSwitch, waiting until it has been applied. Everything else (epoll loop,
-// accept, relays, timers) belongs to the relay thread; the connection table is the one structure
-// both sides read (see connectiontable.h).
+// Threads: the public methods run on the caller's thread and are serialized by controlMutex. They
+// open listening sockets themselves (so errors come back synchronously): one per worker for each TCP
+// listener (an SO_REUSEPORT group), one for each UDP listener (worker 0's: TPROXY UDP sessions live
+// in one place). Then they hand every worker its ListenerSwitch and wait until all have applied it.
+// Everything else (epoll loops, accept, relays, timers) belongs to the workers (worker.h); the
+// connection table shards are what both sides read (see connectiontable.h).
 #include "core/proxycore.h"
 
-#include <sys/eventfd.h>
+#include <sys/resource.h>
 
-#include <array>
+#include <algorithm>
 #include <atomic>
-#include <condition_variable>
+#include <map>
 #include <mutex>
 #include <thread>
 
-#include "core/relaycontext.h"
-#include "core/tcprelay.h"
-#include "core/udprelay.h"
+#include "core/worker.h"
 
 namespace weir::core {
 
-using detail::Clock;
-using detail::Endpoint;
-using detail::errnoText;
 using detail::ListenerSlot;
-using detail::UniqueFd;
+using detail::ListenerSwitch;
+using detail::Worker;
 
 namespace {
-
-constexpr int kMaxEvents = 256;
-constexpr auto kAcceptPause = std::chrono::milliseconds(100); // after EMFILE/ENFILE
 
 // What the control side knows of one listener of the set.
 struct ListenerInfo {
     ListenerConfig requested;
     ListenerConfig actual; // real port
     SocketAddress bound;
-};
-
-// Handed from a public method to the relay thread: the listeners to keep (by actual config), the
-// new ones, and the source filter. Everything open and not kept is closed.
-struct ListenerSwitch {
-    std::vector<ListenerConfig> keep;
-    std::vector<std::unique_ptr<ListenerSlot>> added;
-    SourceFilter filter;
 };
 
 // The set a CoreConfig asks for: its listeners, or the one TCP listener of the older fields.
@@ -65,6 +51,47 @@ bool sharesPort(const std::vector<ListenerInfo>& set, const ListenerConfig& l) {
     return false;
 }
 
+std::vector<detail::LoopGuard::Listening> listeningOf(const std::vector<ListenerInfo>& set) {
+    std::vector<detail::LoopGuard::Listening> result;
+    for (const auto& info : set)
+        result.push_back({info.actual.protocol, info.bound});
+    return result;
+}
+
+// Every connection costs two descriptors (more while bytes sit in a pipe): allow what the hard limit
+// allows. Once per process; a core started again finds it done.
+void raiseDescriptorLimit() {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        rlimit limit{};
+        if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+            limit.rlim_cur = limit.rlim_max;
+            ::setrlimit(RLIMIT_NOFILE, &limit); // failing leaves the old limit: fewer connections, no harm
+        }
+    });
+}
+
+void dropOldestClosed(std::vector<ConnectionRecord>* records, std::size_t keep) {
+    std::size_t closed = 0;
+    for (const auto& r : *records)
+        closed += r.closedMs != 0;
+    if (closed <= keep)
+        return;
+    std::size_t drop = closed - keep; // by id: the oldest first
+    std::erase_if(*records, [&drop](const ConnectionRecord& r) {
+        if (drop == 0 || r.closedMs == 0)
+            return false;
+        --drop;
+        return true;
+    });
+}
+
+unsigned workerCount(unsigned asked) {
+    if (asked != 0)
+        return asked;
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
 } // namespace
 
 struct ProxyCore::Impl {
@@ -75,226 +102,90 @@ struct ProxyCore::Impl {
     // Between stopAccepting() and resumeAccepting(): the set is kept closed. (Not the same as
     // !accepting: an empty set accepts nothing either, but a new set given then opens at once.)
     bool stoppedAccepting = false;
-    std::thread thread;
+    bool started = false;
+    std::vector<std::unique_ptr<Worker>> workers; // fixed while started
+    // The table's shards, one per worker; they outlive the workers (the last state stays visible
+    // after stop(), and ids keep counting across a restart).
+    std::vector<std::unique_ptr<detail::ConnectionTable>> shards;
+    std::size_t maxClosedRecords = 50'000;
 
     // --- shared ---
     std::atomic<bool> running{false};
     std::atomic<bool> accepting{false};
-    std::atomic<bool> stopRequested{false};
-    std::mutex commandMutex; // guards pendingSwitch and switchDone
-    std::condition_variable commandCv;
-    std::optional<ListenerSwitch> pendingSwitch;
-    bool switchDone = true;
-    bool relayExited = false; // the loop ended (stop, or an epoll failure): nobody applies switches
-
-    // --- set up before the thread starts, then the relay thread's ---
-    detail::RelayContext ctx;
-    UniqueFd wakeFd;
-    Endpoint wakeEndpoint{Endpoint::Kind::Wake};
-    std::unique_ptr<detail::TcpRelay> tcp;
-    std::unique_ptr<detail::UdpRelay> udp;
-    std::vector<std::unique_ptr<ListenerSlot>> slots;
-    std::optional<Clock::time_point> acceptResumeAt;
-
-    void wake();
-    void run();
-    void dispatch(Endpoint* endpoint, std::uint32_t events);
-    int nextTimeoutMs();
-    void handleTimers();
-    void handleCommands();
-    void applySwitch(ListenerSwitch change);
-    void endBatch();
+    detail::SharedRelayState shared;
 
     // Caller side.
     bool openSet(const std::vector<ListenerConfig>& wanted, const std::vector<ListenerInfo>& open,
-                 std::vector<ListenerInfo>* set, ListenerSwitch* change, std::string* error);
-    bool requestSwitch(ListenerSwitch change, std::string* error);
+                 std::vector<ListenerInfo>* set, std::vector<ListenerSwitch>* changes, std::string* error);
+    bool requestSwitch(std::vector<ListenerSwitch> changes, std::string* error);
+    void closeElsewhere(std::uint64_t id, ConnectionState state, const std::string& reason, unsigned from,
+                        const std::shared_ptr<void>& after);
 };
 
-// ---------------------------------------------------------------------------------------------
-// Relay thread
-
-void ProxyCore::Impl::wake() {
-    const std::uint64_t one = 1;
-    [[maybe_unused]] auto n = ::write(wakeFd.get(), &one, sizeof one);
-}
-
-void ProxyCore::Impl::endBatch() {
-    tcp->endBatch();
-    udp->endBatch();
-}
-
-void ProxyCore::Impl::run() {
-    std::array<epoll_event, kMaxEvents> events;
-    while (!stopRequested.load()) {
-        const int n = ::epoll_wait(ctx.poller.fd(), events.data(), kMaxEvents, nextTimeoutMs());
-        if (n < 0 && errno != EINTR)
-            break; // cannot happen with a valid epoll fd; stop rather than spin
-        for (int i = 0; i < n; ++i)
-            dispatch(static_cast<Endpoint*>(events[i].data.ptr), events[i].events);
-        endBatch();
-        handleCommands();
-        handleTimers();
-        endBatch();
-    }
-    slots.clear();
-    accepting.store(false);
-    {
-        std::lock_guard lock(commandMutex);
-        pendingSwitch.reset();
-        relayExited = true;
-    }
-    commandCv.notify_all();
-    tcp->closeAll("core stopped");
-    udp->closeAll("core stopped");
-}
-
-void ProxyCore::Impl::dispatch(Endpoint* endpoint, std::uint32_t events) {
-    switch (endpoint->kind) {
-    case Endpoint::Kind::Wake: {
-        std::uint64_t value;
-        [[maybe_unused]] auto n = ::read(wakeFd.get(), &value, sizeof value);
-        return; // commands are handled after the batch
-    }
-    case Endpoint::Kind::TcpListener: {
-        auto* slot = static_cast<ListenerSlot*>(endpoint->owner);
-        if (!tcp->acceptFrom(*slot)) {
-            // Out of descriptors: the pending connection stays queued and the listener readable.
-            // Stop watching it for a moment instead of spinning on the same error.
-            slot->paused = true;
-            ctx.poller.update(slot->endpoint, 0);
-            acceptResumeAt = Clock::now() + kAcceptPause;
-        }
-        return;
-    }
-    case Endpoint::Kind::UdpListener:
-        udp->receiveFrom(*static_cast<ListenerSlot*>(endpoint->owner));
-        return;
-    case Endpoint::Kind::TcpClient:
-    case Endpoint::Kind::TcpUpstream:
-        tcp->onEvent(endpoint, events);
-        return;
-    case Endpoint::Kind::UdpReply:
-    case Endpoint::Kind::UdpUpstream:
-        udp->onEvent(endpoint, events);
-        return;
-    }
-}
-
-void ProxyCore::Impl::handleCommands() {
-    std::optional<ListenerSwitch> change;
-    {
-        std::lock_guard lock(commandMutex);
-        change.swap(pendingSwitch);
-    }
-    if (!change)
-        return;
-    applySwitch(std::move(*change));
-    {
-        std::lock_guard lock(commandMutex);
-        switchDone = true;
-    }
-    commandCv.notify_all();
-}
-
-void ProxyCore::Impl::applySwitch(ListenerSwitch change) {
-    std::erase_if(slots, [&change](const std::unique_ptr<ListenerSlot>& slot) {
-        // Closing the socket also drops its epoll registration.
-        return std::find(change.keep.begin(), change.keep.end(), slot->actual) == change.keep.end();
-    });
-    for (auto& slot : change.added) {
-        slot->endpoint.events = 0;
-        ctx.poller.update(slot->endpoint, EPOLLIN);
-        slots.push_back(std::move(slot));
-    }
-    std::vector<detail::LoopGuard::Listening> listening;
-    for (const auto& slot : slots)
-        listening.push_back({slot->actual.protocol, slot->bound});
-    ctx.loopGuard.setListeners(std::move(listening));
-    ctx.sourceGate.setFilter(std::move(change.filter));
-    accepting.store(!slots.empty());
-}
-
-int ProxyCore::Impl::nextTimeoutMs() {
-    std::optional<Clock::time_point> next;
-    detail::earliest(next, tcp->nextDeadline());
-    detail::earliest(next, udp->nextDeadline());
-    detail::earliest(next, ctx.table.nextPrune());
-    detail::earliest(next, acceptResumeAt);
-    if (!next)
-        return -1;
-    const auto now = Clock::now();
-    if (*next <= now)
-        return 0;
-    // Round up, so we do not wake a fraction of a millisecond early and spin with timeout 0.
-    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(*next - now).count();
-    return static_cast<int>(std::min<std::int64_t>(ms, 60'000));
-}
-
-void ProxyCore::Impl::handleTimers() {
-    const auto now = Clock::now();
-    tcp->handleTimers(now);
-    udp->handleTimers(now);
-    ctx.table.prune(now);
-    if (acceptResumeAt && *acceptResumeAt <= now) {
-        acceptResumeAt.reset();
-        for (auto& slot : slots) {
-            if (slot->paused) {
-                slot->paused = false;
-                ctx.poller.update(slot->endpoint, EPOLLIN);
-            }
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Caller side
-
-// Opens every listener of `wanted` that is not in `open` (kept ones go to change->keep, new ones to
-// change->added); *set gets the resulting set. Nothing is closed here. On failure the new sockets
-// are closed again (they live in `change`) and *error names the listener.
+// Opens every listener of `wanted` that is not in `open` (kept ones go to every change's keep, new
+// ones to the added of the worker that will own them); *set gets the resulting set. Nothing is
+// closed here. On failure the new sockets are closed again (they live in `changes`) and *error names
+// the listener.
 bool ProxyCore::Impl::openSet(const std::vector<ListenerConfig>& wanted,
                               const std::vector<ListenerInfo>& open, std::vector<ListenerInfo>* set,
-                              ListenerSwitch* change, std::string* error) {
+                              std::vector<ListenerSwitch>* changes, std::string* error) {
+    changes->clear();
+    changes->resize(workers.size());
     std::vector<ListenerInfo> result;
+    const std::uint32_t mark = shared.settings.outgoingMark;
     for (const auto& l : wanted) {
         auto same = [&l](const ListenerInfo& info) { return info.requested == l || info.actual == l; };
         if (std::any_of(result.begin(), result.end(), same))
             continue; // listed twice
         if (auto it = std::find_if(open.begin(), open.end(), same); it != open.end()) {
-            change->keep.push_back(it->actual);
+            for (auto& change : *changes)
+                change.keep.push_back(it->actual);
             result.push_back(*it);
             continue;
         }
         // Sharing a port with one of ours is wanted (SO_REUSEPORT); with anyone else it is an error.
         const bool probe = !sharesPort(open, l) && !sharesPort(result, l);
         auto slot = std::make_unique<ListenerSlot>();
-        std::string reason;
-        if (!detail::openListener(l, probe, ctx.settings.outgoingMark, slot.get(), &reason)) {
-            if (error)
-                *error = reason;
+        if (!detail::openListener(l, probe, mark, slot.get(), error))
             return false;
+        const ListenerInfo info{l, slot->actual, slot->bound};
+        (*changes)[0].added.push_back(std::move(slot));
+        // The other workers' sockets of a TCP listener join its group on the real port.
+        for (std::size_t w = 1; l.protocol == weir::Protocol::Tcp && w < workers.size(); ++w) {
+            auto more = std::make_unique<ListenerSlot>();
+            if (!detail::openListener(info.actual, false, mark, more.get(), error))
+                return false;
+            more->requested = l;
+            (*changes)[w].added.push_back(std::move(more));
         }
-        result.push_back({l, slot->actual, slot->bound});
-        change->added.push_back(std::move(slot));
+        result.push_back(info);
     }
     *set = std::move(result);
     return true;
 }
 
-// Hands `change` to the relay thread and waits until it has been applied.
-bool ProxyCore::Impl::requestSwitch(ListenerSwitch change, std::string* error) {
-    std::unique_lock lock(commandMutex);
-    if (relayExited) {
-        if (error)
-            *error = "the proxy core's relay thread has ended";
-        return false; // `change` closes the new sockets
+// Hands every worker its change and waits until all have applied it.
+bool ProxyCore::Impl::requestSwitch(std::vector<ListenerSwitch> changes, std::string* error) {
+    bool ok = true;
+    std::vector<Worker*> posted;
+    for (std::size_t w = 0; w < workers.size(); ++w) {
+        if (workers[w]->postSwitch(std::move(changes[w])))
+            posted.push_back(workers[w].get());
+        else
+            ok = false;
     }
-    pendingSwitch = std::move(change);
-    switchDone = false;
-    wake();
-    commandCv.wait(lock, [this] { return switchDone || relayExited; });
-    return switchDone;
+    for (Worker* worker : posted)
+        ok = worker->waitSwitch() && ok;
+    if (!ok && error)
+        *error = "the proxy core's relay thread has ended";
+    return ok;
+}
+
+void ProxyCore::Impl::closeElsewhere(std::uint64_t id, ConnectionState state, const std::string& reason,
+                                     unsigned from, const std::shared_ptr<void>& after) {
+    for (std::size_t w = 0; w < workers.size(); ++w)
+        if (w != from)
+            workers[w]->closeConnection(id, state, reason, after);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -309,89 +200,110 @@ ProxyCore::~ProxyCore() {
 
 bool ProxyCore::start(const CoreConfig& config, std::string* error) {
     std::lock_guard control(d->controlMutex);
-    auto fail = [error](std::string text) {
+    if (d->started) {
         if (error)
-            *error = std::move(text);
+            *error = "the proxy core is already running";
         return false;
-    };
-    if (d->thread.joinable())
-        return fail("the proxy core is already running");
+    }
+    raiseDescriptorLimit();
 
-    std::vector<ListenerInfo> set;
-    ListenerSwitch change;
-    d->ctx.settings.outgoingMark = config.outgoingMark; // the listeners carry it too (openSet)
-    if (!d->openSet(listenersOf(config), {}, &set, &change, error))
-        return false;
-    if (!d->ctx.poller.open(error))
-        return false;
-    UniqueFd wakeFd(::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
-    if (!wakeFd.isValid())
-        return fail("eventfd: " + errnoText(errno));
-
-    auto& s = d->ctx.settings;
+    auto& s = d->shared.settings;
     s.connector.store(config.connector ? config.connector
                                        : std::make_shared<DirectConnector>(config.outgoingMark));
     s.connectTimeout = config.connectTimeout;
-    s.outgoingMark = config.outgoingMark;
+    s.tcpIdleTimeout = config.tcpIdleTimeout;
+    s.outgoingMark = config.outgoingMark; // the listeners carry it too (openSet)
     s.udpIdleTimeout = config.udpIdleTimeout;
     s.maxUdpSessions = std::max<std::size_t>(config.maxUdpSessions, 1);
     s.originalDestinationOverride = config.originalDestinationOverride;
-    d->ctx.table.configure(config.closedRetention, config.maxClosedRecords);
-    d->tcp = std::make_unique<detail::TcpRelay>(d->ctx);
-    d->udp = std::make_unique<detail::UdpRelay>(d->ctx);
-    d->wakeFd = std::move(wakeFd);
-    d->wakeEndpoint.fd = d->wakeFd.get();
-    d->wakeEndpoint.events = 0;
-    d->ctx.poller.update(d->wakeEndpoint, EPOLLIN);
-    d->configured = set;
+    d->shared.budget.setLimit(config.maxConnections);
+    d->shared.closeElsewhere = [impl = d.get()](std::uint64_t id, ConnectionState state, std::string reason,
+                                                unsigned from, std::shared_ptr<void> after) {
+        impl->closeElsewhere(id, state, reason, from, after);
+    };
+    d->maxClosedRecords = config.maxClosedRecords;
+
+    std::vector<std::unique_ptr<Worker>> workers;
+    for (unsigned i = 0; i < workerCount(config.workers); ++i) {
+        if (d->shards.size() <= i) {
+            d->shards.push_back(std::make_unique<detail::ConnectionTable>());
+            d->shards.back()->shareIds(&d->shared.nextId);
+        }
+        workers.push_back(std::make_unique<Worker>(d->shared, *d->shards[i], i));
+        if (!workers.back()->open(config.closedRetention, config.maxClosedRecords, error))
+            return false;
+    }
+    d->workers = std::move(workers);
+    std::vector<ListenerInfo> set;
+    std::vector<ListenerSwitch> changes;
+    if (!d->openSet(listenersOf(config), {}, &set, &changes, error)) {
+        d->workers.clear();
+        return false;
+    }
+    d->shared.loopGuard.setListeners(listeningOf(set));
+    for (std::size_t w = 0; w < d->workers.size(); ++w) {
+        changes[w].filter = config.sourceFilter;
+        d->workers[w]->start(std::move(changes[w]));
+    }
+    d->configured = std::move(set);
     d->filter = config.sourceFilter;
     d->stoppedAccepting = false;
-    change.filter = config.sourceFilter;
-    d->applySwitch(std::move(change)); // the thread does not exist yet
-    d->acceptResumeAt.reset();
-    d->relayExited = false; // no thread yet, so no lock needed
-    d->stopRequested.store(false);
+    d->started = true;
+    d->accepting.store(!d->configured.empty());
     d->running.store(true);
-    d->thread = std::thread([this] { d->run(); });
     return true;
 }
 
 bool ProxyCore::setListeners(const std::vector<ListenerConfig>& listeners, const SourceFilter& filter,
                              std::string* error) {
     std::lock_guard control(d->controlMutex);
-    if (!d->thread.joinable()) {
+    if (!d->started) {
         if (error)
             *error = "the proxy core is not running";
         return false;
     }
     const bool stopped = d->stoppedAccepting;
     std::vector<ListenerInfo> set;
-    ListenerSwitch change;
-    if (!d->openSet(listeners, stopped ? std::vector<ListenerInfo>{} : d->configured, &set, &change, error))
+    std::vector<ListenerSwitch> changes;
+    if (!d->openSet(listeners, stopped ? std::vector<ListenerInfo>{} : d->configured, &set, &changes, error))
         return false;
-    if (stopped)
-        change.added.clear(); // they could be opened; resumeAccepting() opens them again (real ports)
-    change.filter = filter;
-    if (!d->requestSwitch(std::move(change), error))
+    for (auto& change : changes) {
+        if (stopped)
+            change.added.clear(); // they could be opened; resumeAccepting() opens them again (real ports)
+        change.filter = filter;
+    }
+    if (!stopped) { // while both sets are open, both count as the proxy itself
+        auto both = d->configured;
+        both.insert(both.end(), set.begin(), set.end());
+        d->shared.loopGuard.setListeners(listeningOf(both));
+    }
+    if (!d->requestSwitch(std::move(changes), error))
         return false;
     d->configured = std::move(set);
     d->filter = filter;
+    if (!stopped) {
+        d->shared.loopGuard.setListeners(listeningOf(d->configured));
+        d->accepting.store(!d->configured.empty());
+    }
     return true;
 }
 
 void ProxyCore::stopAccepting() {
     std::lock_guard control(d->controlMutex);
-    if (!d->thread.joinable() || d->stoppedAccepting)
+    if (!d->started || d->stoppedAccepting)
         return;
-    ListenerSwitch none;
-    none.filter = d->filter;
+    std::vector<ListenerSwitch> none(d->workers.size());
+    for (auto& change : none)
+        change.filter = d->filter;
     d->requestSwitch(std::move(none), nullptr);
+    d->shared.loopGuard.setListeners({});
+    d->accepting.store(false);
     d->stoppedAccepting = true;
 }
 
 bool ProxyCore::resumeAccepting(std::string* error) {
     std::lock_guard control(d->controlMutex);
-    if (!d->thread.joinable()) {
+    if (!d->started) {
         if (error)
             *error = "the proxy core is not running";
         return false;
@@ -403,29 +315,31 @@ bool ProxyCore::resumeAccepting(std::string* error) {
     for (const auto& info : d->configured)
         again.push_back(info.actual);
     std::vector<ListenerInfo> set;
-    ListenerSwitch change;
-    if (!d->openSet(again, {}, &set, &change, error))
+    std::vector<ListenerSwitch> changes;
+    if (!d->openSet(again, {}, &set, &changes, error))
         return false;
-    change.filter = d->filter;
-    if (!d->requestSwitch(std::move(change), error))
+    for (auto& change : changes)
+        change.filter = d->filter;
+    d->shared.loopGuard.setListeners(listeningOf(set));
+    if (!d->requestSwitch(std::move(changes), error))
         return false;
     for (std::size_t i = 0; i < set.size() && i < d->configured.size(); ++i)
         d->configured[i].bound = set[i].bound;
     d->stoppedAccepting = false;
+    d->accepting.store(!d->configured.empty());
     return true;
 }
 
 void ProxyCore::stop() {
     std::lock_guard control(d->controlMutex);
-    if (!d->thread.joinable())
+    if (!d->started)
         return;
-    d->stopRequested.store(true);
-    d->wake();
-    d->thread.join();
-    d->tcp.reset();
-    d->udp.reset();
-    d->ctx.poller.close();
-    d->wakeFd.reset();
+    // Stop them all first, so none closes a connection on another that is gone already.
+    for (auto& worker : d->workers)
+        worker->stop();
+    d->workers.clear();
+    d->shared.closeElsewhere = nullptr;
+    d->started = false;
     d->accepting.store(false);
     d->running.store(false);
 }
@@ -453,20 +367,56 @@ std::vector<ListenerConfig> ProxyCore::listeners() const {
 
 void ProxyCore::setConnector(std::shared_ptr<Connector> connector) {
     std::lock_guard control(d->controlMutex);
-    d->ctx.settings.connector.store(connector ? std::move(connector)
-                                              : std::make_shared<DirectConnector>(d->ctx.settings.outgoingMark));
+    d->shared.settings.connector.store(
+        connector ? std::move(connector)
+                  : std::make_shared<DirectConnector>(d->shared.settings.outgoingMark));
 }
 
 std::shared_ptr<Connector> ProxyCore::connector() const {
-    return d->ctx.settings.connector.load();
+    return d->shared.settings.connector.load();
 }
 
 std::vector<ConnectionRecord> ProxyCore::snapshot() const {
-    return d->ctx.table.snapshot();
+    return snapshot(nullptr);
 }
 
+// Each shard is consistent in itself and ordered by id; the merge keeps that order. The generation
+// is the sum of the shards' (each only grows), so it changes whenever any shard's does. Each shard
+// keeps maxClosedRecords closed ones; the merge shows the newest maxClosedRecords of all.
 std::vector<ConnectionRecord> ProxyCore::snapshot(std::uint64_t* generation) const {
-    return d->ctx.table.snapshot(generation);
+    std::lock_guard control(d->controlMutex);
+    if (d->shards.size() == 1)
+        return d->shards.front()->snapshot(generation);
+    // All shards at once (always in the same order), merged straight into one allocation: rows are
+    // large, and copies and page faults are what a snapshot costs.
+    using Iterator = std::map<std::uint64_t, detail::TableEntry>::const_iterator;
+    std::vector<std::unique_lock<std::mutex>> locks;
+    std::vector<std::pair<Iterator, Iterator>> ranges;
+    std::uint64_t sum = 0;
+    std::size_t total = 0;
+    for (const auto& table : d->shards) {
+        locks.push_back(table->lock());
+        ranges.emplace_back(table->entries().begin(), table->entries().end());
+        sum += table->generation();
+        total += table->entries().size();
+    }
+    std::vector<ConnectionRecord> result;
+    result.reserve(total);
+    for (;;) {
+        std::pair<Iterator, Iterator>* best = nullptr;
+        for (auto& range : ranges)
+            if (range.first != range.second && (!best || range.first->first < best->first->first))
+                best = &range;
+        if (!best)
+            break;
+        result.push_back(detail::ConnectionTable::recordOf(best->first->second));
+        ++best->first;
+    }
+    locks.clear();
+    dropOldestClosed(&result, d->maxClosedRecords);
+    if (generation)
+        *generation = sum;
+    return result;
 }
 
 } // namespace weir::core

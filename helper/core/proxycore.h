@@ -1,7 +1,9 @@
 // The embedded proxy core: accepts intercepted TCP connections and UDP flows, recovers their
-// original destination, connects there and relays both ways. One epoll thread, non-blocking
-// sockets, no Qt. The parts: listener.h (listening sockets), tcprelay.h, udprelay.h,
-// connectiontable.h, loopguard.h, sourcefilter.h; this file holds the thread and the public API.
+// original destination, connects there and relays both ways. Worker threads, each with its own epoll
+// set and SO_REUSEPORT listeners (UDP on the first only); TCP relayed with splice(); non-blocking
+// sockets, no Qt. The parts: worker.h, listener.h (listening sockets), tcprelay.h, pipepool.h,
+// udprelay.h, connectiontable.h (one shard per worker), loopguard.h, sourcefilter.h; this file holds
+// the public API.
 #pragma once
 
 #include <chrono>

@@ -1,8 +1,11 @@
 #include "core/tcprelay.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+
+#include <algorithm>
 
 #include "core/originaldst.h"
 
@@ -10,21 +13,37 @@ namespace weir::core::detail {
 
 namespace {
 
-constexpr std::size_t kBufferSize = 64 * 1024; // per direction and connection
-constexpr int kAcceptBatch = 64;               // accepts per wake-up, so a flood cannot starve relaying
+constexpr int kAcceptBatch = 64; // accepts per wake-up, so a flood cannot starve relaying
+// Pipe size: larger pipes move more per splice() (a pipe holds up to size/4096 socket buffer
+// fragments, often less than a page each); only the bytes in flight use memory.
+constexpr std::size_t kPipeSize = 1024 * 1024; // pipe-max-size's default: allowed without privilege
+constexpr std::size_t kIdlePipes = 64;         // per thread: enough for the connections busy at one moment
+constexpr std::size_t kCopyBufferSize = 64 * 1024;  // the copy fallback's, one per thread
+constexpr auto kPoolTrim = std::chrono::seconds(1); // idle pipes unused this long are closed
+constexpr unsigned kSpliceFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
+
+// Resets `fd` when the last reference goes (see SharedRelayState::closeElsewhere).
+struct ResetOnRelease {
+    int fd;
+    explicit ResetOnRelease(int f)
+        : fd(f) {}
+    ~ResetOnRelease() { closeWithReset(fd); }
+    ResetOnRelease(const ResetOnRelease&) = delete;
+    ResetOnRelease& operator=(const ResetOnRelease&) = delete;
+};
 
 } // namespace
 
-// One direction of a relay: bytes read from one socket, waiting to be written to the other.
-struct TcpPipe {
-    std::unique_ptr<char[]> buffer;
-    std::size_t start = 0;
-    std::size_t end = 0;
+// One direction of a relay: bytes read from one socket, waiting in a pipe to be written to the other.
+struct TcpDirection {
+    Pipe pipe;             // open only while bytes are in it (or for the splice that fills it)
+    std::string head;      // written with send() before the pipe's bytes (startRelaying; readCopy)
     bool eof = false;      // the source sent FIN
     bool shutDown = false; // FIN passed on to the destination (shutdown SHUT_WR)
 
-    std::size_t pending() const { return end - start; }
-    bool canRead() const { return !eof && end < kBufferSize; }
+    bool pending() const { return pipe.bytes > 0 || !head.empty(); }
+    // Read only into an empty pipe: a destination that does not take the bytes stops the source.
+    bool wantsRead() const { return !eof && !pending(); }
     bool finished() const { return shutDown; }
 };
 
@@ -33,15 +52,18 @@ struct TcpConnection {
     TableEntry* entry = nullptr;
     Endpoint client{Endpoint::Kind::TcpClient};
     Endpoint upstream{Endpoint::Kind::TcpUpstream};
-    TcpPipe toUpstream;     // client -> destination
-    TcpPipe toClient;       // destination -> client
-    std::string ownFlowKey; // see LoopGuard
+    TcpDirection toUpstream;      // client -> destination
+    TcpDirection toClient;        // destination -> client
+    std::string ownFlowKey;       // see LoopGuard
+    Clock::time_point lastActive; // the batch time of the last event (coarse, for tcpIdleTimeout)
     bool connecting = true;
     bool closed = false; // events later in the same epoll batch must ignore it
 };
 
 TcpRelay::TcpRelay(RelayContext& context)
-    : ctx_(context) {}
+    : ctx_(context)
+    , pipes_(kPipeSize, kIdlePipes)
+    , copyBuffer_(std::make_unique_for_overwrite<char[]>(kCopyBufferSize)) {}
 
 TcpRelay::~TcpRelay() = default;
 
@@ -80,9 +102,10 @@ bool TcpRelay::acceptFrom(ListenerSlot& listener) {
     return true;
 }
 
+// The record first: when the client sees the reset, the table already says why.
 void TcpRelay::failEarly(int clientFd, TableEntry* entry, std::string reason) {
-    closeWithReset(clientFd);
     ctx_.table.finish(entry, ConnectionState::Failed, std::move(reason));
+    closeWithReset(clientFd);
 }
 
 void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlot& listener) {
@@ -117,20 +140,34 @@ void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlo
                                                     ctx_.conntrack)) {
         // Refuse both ends: the looped copy, and the connection of ours that never got out (only
         // when that is certain: never an established connection on an address match alone).
-        if (auto it = connections_.find(own->id); own->confirmed && it != connections_.end())
-            close(it->second.get(), ConnectionState::Failed, "loop: own connection intercepted again", true);
-        failEarly(fd, entry, "loop: connection from the proxy itself");
+        const char* ownReason = "loop: own connection intercepted again";
+        if (!own->confirmed || closeById(own->id, ConnectionState::Failed, ownReason) ||
+            !ctx_.shared.closeElsewhere) {
+            failEarly(fd, entry, "loop: connection from the proxy itself");
+            return;
+        }
+        // Another worker holds it: it closes it first, then the last reference resets the copy.
+        ctx_.table.finish(entry, ConnectionState::Failed, "loop: connection from the proxy itself");
+        ctx_.shared.closeElsewhere(own->id, ConnectionState::Failed, ownReason, ctx_.worker,
+                                   std::make_shared<ResetOnRelease>(fd));
         return;
     }
     startConnect(fd, entry, arrived->address);
 }
 
 void TcpRelay::startConnect(int clientFd, TableEntry* entry, const SocketAddress& destination) {
+    if (!ctx_.budget.tryAdmit()) {
+        failEarly(clientFd, entry, "connection limit");
+        return;
+    }
     std::string error;
     // TODO(upstreams): drive outgoing.handshake between connect and relaying.
+    ctx_.loopGuard.beginOwnConnect(Protocol::Tcp, destination);
     auto outgoing = ctx_.settings.connector.load()->startConnect(destination, &error);
     const int upstreamFd = outgoing.fd;
     if (upstreamFd < 0) {
+        ctx_.loopGuard.endOwnConnect(Protocol::Tcp, destination);
+        ctx_.budget.release();
         failEarly(clientFd, entry, error);
         return;
     }
@@ -148,6 +185,7 @@ void TcpRelay::startConnect(int clientFd, TableEntry* entry, const SocketAddress
     // connector via an upstream proxy will key on the proxy.
     if (const auto local = localAddressOf(upstreamFd))
         c->ownFlowKey = ctx_.loopGuard.addOwnFlow(Protocol::Tcp, *local, destination, c->id);
+    ctx_.loopGuard.endOwnConnect(Protocol::Tcp, destination);
     TcpConnection* raw = c.get();
     connections_.emplace(c->id, std::move(c));
     // The client is not read until the destination answers; completion shows as EPOLLOUT.
@@ -159,14 +197,29 @@ void TcpRelay::startConnect(int clientFd, TableEntry* entry, const SocketAddress
 // Timers
 
 std::optional<Clock::time_point> TcpRelay::nextDeadline() {
+    std::optional<Clock::time_point> next;
     // Drop deadlines of connections that are no longer connecting.
     while (!connectDeadlines_.empty()) {
         auto it = connections_.find(connectDeadlines_.front().second);
-        if (it != connections_.end() && it->second->connecting)
-            return connectDeadlines_.front().first;
+        if (it != connections_.end() && it->second->connecting) {
+            next = connectDeadlines_.front().first;
+            break;
+        }
         connectDeadlines_.pop_front();
     }
-    return std::nullopt;
+    if (connections_.empty())
+        nextIdleSweep_.reset();
+    else if (!nextIdleSweep_ && ctx_.settings.tcpIdleTimeout.count() > 0)
+        nextIdleSweep_ =
+            ctx_.now + std::clamp<Clock::duration>(ctx_.settings.tcpIdleTimeout / 4,
+                                                   std::chrono::milliseconds(10), std::chrono::seconds(1));
+    earliest(next, nextIdleSweep_);
+    if (pipes_.idle() == 0)
+        poolTrimAt_.reset();
+    else if (!poolTrimAt_)
+        poolTrimAt_ = ctx_.now + kPoolTrim;
+    earliest(next, poolTrimAt_);
+    return next;
 }
 
 void TcpRelay::handleTimers(Clock::time_point now) {
@@ -177,6 +230,33 @@ void TcpRelay::handleTimers(Clock::time_point now) {
         if (it != connections_.end() && it->second->connecting)
             close(it->second.get(), ConnectionState::Failed, "connect: timed out", true);
     }
+    if (poolTrimAt_ && *poolTrimAt_ <= now) {
+        poolTrimAt_.reset();
+        pipes_.trimIfUnused();
+    }
+    if (nextIdleSweep_ && *nextIdleSweep_ <= now) {
+        nextIdleSweep_.reset();
+        closeIdle(now);
+    }
+}
+
+// A sweep every quarter of the timeout: a connection closes between 1 and 1.25 timeouts idle.
+void TcpRelay::closeIdle(Clock::time_point now) {
+    const auto timeout = ctx_.settings.tcpIdleTimeout;
+    std::vector<TcpConnection*> idle;
+    for (auto& [id, c] : connections_)
+        if (!c->connecting && now - c->lastActive >= timeout)
+            idle.push_back(c.get());
+    for (TcpConnection* c : idle)
+        close(c, ConnectionState::Closed, "idle timeout", true);
+}
+
+bool TcpRelay::closeById(std::uint64_t id, ConnectionState state, std::string reason) {
+    auto it = connections_.find(id);
+    if (it == connections_.end())
+        return false;
+    close(it->second.get(), state, std::move(reason), true);
+    return true;
 }
 
 void TcpRelay::closeAll(const std::string& reason) {
@@ -207,21 +287,22 @@ void TcpRelay::onEvent(Endpoint* endpoint, std::uint32_t events) {
         fail(c, *endpoint, socketError(endpoint->fd));
         return;
     }
+    c->lastActive = ctx_.now;
 
     const bool isClient = endpoint->kind == Endpoint::Kind::TcpClient;
     Endpoint& other = isClient ? c->upstream : c->client;
-    TcpPipe& inbound = isClient ? c->toUpstream : c->toClient;  // read from this endpoint
-    TcpPipe& outbound = isClient ? c->toClient : c->toUpstream; // written to this endpoint
+    TcpDirection& inbound = isClient ? c->toUpstream : c->toClient;  // read from this endpoint
+    TcpDirection& outbound = isClient ? c->toClient : c->toUpstream; // written to this endpoint
 
-    if (events & (EPOLLIN | EPOLLHUP)) {
-        if (!readInto(c, *endpoint, inbound) || !flush(c, inbound, other))
+    if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP)) {
+        if (!readInto(c, inbound, *endpoint) || !flush(c, inbound, other))
             return;
     }
-    if (events & EPOLLOUT) {
+    if (events & (EPOLLOUT | EPOLLHUP)) {
         if (!flush(c, outbound, *endpoint))
             return;
         // Room again: read what the other side has waiting, without another round through epoll.
-        if (!readInto(c, other, outbound) || !flush(c, outbound, *endpoint))
+        if (!readInto(c, outbound, other) || !flush(c, outbound, *endpoint))
             return;
     }
 
@@ -243,21 +324,31 @@ void TcpRelay::finishConnect(TcpConnection* c, std::uint32_t events) {
         return;
     }
     c->connecting = false;
-    c->toUpstream.buffer = std::make_unique_for_overwrite<char[]>(kBufferSize);
-    c->toClient.buffer = std::make_unique_for_overwrite<char[]>(kBufferSize);
+    // (An upstream proxy's handshake runs here, then calls startRelaying with its leftover bytes.)
+    startRelaying(c);
+}
+
+void TcpRelay::startRelaying(TcpConnection* c, std::string pendingToClient) {
+    c->connecting = false;
+    c->lastActive = ctx_.now;
+    c->toClient.head = std::move(pendingToClient);
     ctx_.table.setState(c->entry, ConnectionState::Established);
     updateInterest(c);
 }
 
-// One read per wake-up; level-triggered epoll reports the rest.
-bool TcpRelay::readInto(TcpConnection* c, Endpoint& from, TcpPipe& pipe) {
-    if (!pipe.canRead())
+// One splice per wake-up; level-triggered epoll reports the rest.
+bool TcpRelay::readInto(TcpConnection* c, TcpDirection& d, Endpoint& from) {
+    if (!d.wantsRead())
         return true;
-    const ssize_t n = ::recv(from.fd, pipe.buffer.get() + pipe.end, kBufferSize - pipe.end, 0);
+    int err = 0;
+    if (!d.pipe.isOpen() && !pipes_.take(&d.pipe, &err))
+        return readCopy(c, d, from);
+    const ssize_t n =
+        ::splice(from.fd, nullptr, d.pipe.writeFd, nullptr, d.pipe.capacity - d.pipe.bytes, kSpliceFlags);
     if (n > 0) {
-        pipe.end += static_cast<std::size_t>(n);
+        d.pipe.bytes += static_cast<std::size_t>(n);
     } else if (n == 0) {
-        pipe.eof = true;
+        d.eof = true;
     } else if (errno != EAGAIN && errno != EINTR) {
         fail(c, from, errno);
         return false;
@@ -265,39 +356,70 @@ bool TcpRelay::readInto(TcpConnection* c, Endpoint& from, TcpPipe& pipe) {
     return true;
 }
 
-// Writes what is pending; once the source's EOF has been delivered, passes the FIN on.
-bool TcpRelay::flush(TcpConnection* c, TcpPipe& pipe, Endpoint& to) {
-    if (pipe.pending() > 0) {
-        const ssize_t n = ::send(to.fd, pipe.buffer.get() + pipe.start, pipe.pending(), MSG_NOSIGNAL);
+// No pipe to be had (out of descriptors): copy through user space instead, into the head that
+// flush() writes first. Never waits for a pipe that only a closing connection could free, and never
+// spins; only bytes not yet written stay in memory.
+bool TcpRelay::readCopy(TcpConnection* c, TcpDirection& d, Endpoint& from) {
+    const ssize_t n = ::recv(from.fd, copyBuffer_.get(), kCopyBufferSize, 0);
+    if (n > 0) {
+        d.head.assign(copyBuffer_.get(), static_cast<std::size_t>(n));
+    } else if (n == 0) {
+        d.eof = true;
+    } else if (errno != EAGAIN && errno != EINTR) {
+        fail(c, from, errno);
+        return false;
+    }
+    return true;
+}
+
+// Writes what is pending (head first, then the pipe); gives the pipe back once it is empty; once
+// the source's EOF has been delivered, passes the FIN on.
+bool TcpRelay::flush(TcpConnection* c, TcpDirection& d, Endpoint& to) {
+    auto& counter = &d == &c->toUpstream ? c->entry->bytesSent : c->entry->bytesReceived;
+    if (!d.head.empty()) {
+        const ssize_t n = ::send(to.fd, d.head.data(), d.head.size(), MSG_NOSIGNAL);
         if (n > 0) {
-            pipe.start += static_cast<std::size_t>(n);
-            TableEntry::add(&pipe == &c->toUpstream ? c->entry->bytesSent : c->entry->bytesReceived,
-                            static_cast<std::uint64_t>(n));
-            if (pipe.start == pipe.end)
-                pipe.start = pipe.end = 0;
+            d.head.erase(0, static_cast<std::size_t>(n));
+            TableEntry::add(counter, static_cast<std::uint64_t>(n));
         } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
             fail(c, to, errno);
             return false;
         }
     }
-    if (pipe.eof && pipe.pending() == 0 && !pipe.shutDown) {
-        pipe.shutDown = true;
+    if (d.head.empty() && d.pipe.bytes > 0) {
+        const ssize_t n = ::splice(d.pipe.readFd, nullptr, to.fd, nullptr, d.pipe.bytes, kSpliceFlags);
+        if (n > 0) {
+            d.pipe.bytes -= static_cast<std::size_t>(n);
+            TableEntry::add(counter, static_cast<std::uint64_t>(n));
+        } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+            fail(c, to, errno);
+            return false;
+        }
+    }
+    if (d.pipe.isOpen() && d.pipe.bytes == 0)
+        releasePipe(d);
+    if (d.eof && !d.pending() && !d.shutDown) {
+        d.shutDown = true;
         // ENOTCONN: the peer is already gone; the other direction will find out.
         ::shutdown(to.fd, SHUT_WR);
     }
     return true;
 }
 
+void TcpRelay::releasePipe(TcpDirection& d) {
+    pipes_.give(&d.pipe);
+}
+
 void TcpRelay::updateInterest(TcpConnection* c) {
     std::uint32_t client = 0;
     std::uint32_t upstream = 0;
-    if (c->toUpstream.canRead())
-        client |= EPOLLIN;
-    if (c->toUpstream.pending() > 0)
+    if (c->toUpstream.wantsRead())
+        client |= EPOLLIN | EPOLLRDHUP;
+    if (c->toUpstream.pending())
         upstream |= EPOLLOUT;
-    if (c->toClient.canRead())
-        upstream |= EPOLLIN;
-    if (c->toClient.pending() > 0)
+    if (c->toClient.wantsRead())
+        upstream |= EPOLLIN | EPOLLRDHUP;
+    if (c->toClient.pending())
         client |= EPOLLOUT;
     ctx_.poller.update(c->client, client);
     ctx_.poller.update(c->upstream, upstream);
@@ -316,6 +438,8 @@ void TcpRelay::fail(TcpConnection* c, Endpoint& at, int err) {
 }
 
 void TcpRelay::close(TcpConnection* c, ConnectionState state, std::string reason, bool reset) {
+    // The record first: when a peer sees the close, the table already says why.
+    ctx_.table.finish(c->entry, state, std::move(reason));
     for (Endpoint* e : {&c->client, &c->upstream}) {
         if (e->fd < 0)
             continue;
@@ -326,9 +450,12 @@ void TcpRelay::close(TcpConnection* c, ConnectionState state, std::string reason
         e->fd = -1;
         e->events = 0;
     }
+    // Pipes with bytes still in them are closed, empty ones go back to the pool.
+    pipes_.give(&c->toUpstream.pipe);
+    pipes_.give(&c->toClient.pipe);
     c->closed = true;
+    ctx_.budget.release();
     ctx_.loopGuard.removeOwnFlow(c->ownFlowKey);
-    ctx_.table.finish(c->entry, state, std::move(reason));
     // Keep the object alive until the current epoll batch is done: later events may point at it.
     auto it = connections_.find(c->id);
     closedInBatch_.push_back(std::move(it->second));

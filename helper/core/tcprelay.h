@@ -1,5 +1,9 @@
-// TCP: accepting intercepted connections and relaying each through two 64 KiB buffers.
-// Relay thread only (constructed and destroyed by ProxyCore around the thread's life).
+// TCP: accepting intercepted connections and relaying each with splice(): socket -> pipe -> socket,
+// the bytes never copied through user space. Pipes come from the thread's PipePool and are held only
+// while bytes are in them. Per direction: read only while its pipe is empty (so a full destination
+// stops the source: backpressure), write only while bytes wait; the FIN is passed on once the pipe
+// has drained (half-close). When no pipe can be had (out of descriptors), a direction copies
+// through user space for that read instead. Relay thread only (constructed and destroyed by its worker).
 #pragma once
 
 #include <cstdint>
@@ -10,12 +14,13 @@
 #include <vector>
 
 #include "core/listener.h"
+#include "core/pipepool.h"
 #include "core/relaycontext.h"
 
 namespace weir::core::detail {
 
 struct TcpConnection;
-struct TcpPipe;
+struct TcpDirection;
 
 class TcpRelay {
 public:
@@ -31,6 +36,8 @@ public:
     // Frees connections closed during the epoll batch (later events of the batch may point at them).
     void endBatch();
     void closeAll(const std::string& reason);
+    // Closes (with a reset) the connection `id` if this relay has it.
+    bool closeById(std::uint64_t id, ConnectionState state, std::string reason);
 
 private:
     // Records the connection, finds its destination and refuses what must not be relayed.
@@ -38,8 +45,14 @@ private:
     void startConnect(int clientFd, TableEntry* entry, const SocketAddress& destination);
     void failEarly(int clientFd, TableEntry* entry, std::string reason);
     void finishConnect(TcpConnection* c, std::uint32_t events);
-    bool readInto(TcpConnection* c, Endpoint& from, TcpPipe& pipe);
-    bool flush(TcpConnection* c, TcpPipe& pipe, Endpoint& to);
+    // Connected (and, via an upstream proxy, its handshake done): relaying starts. pendingToClient:
+    // bytes already read from the upstream that belong to the client; they are sent first.
+    void startRelaying(TcpConnection* c, std::string pendingToClient = {});
+    bool readInto(TcpConnection* c, TcpDirection& d, Endpoint& from);
+    bool flush(TcpConnection* c, TcpDirection& d, Endpoint& to);
+    void releasePipe(TcpDirection& d);
+    bool readCopy(TcpConnection* c, TcpDirection& d, Endpoint& from);
+    void closeIdle(Clock::time_point now);
     void updateInterest(TcpConnection* c);
     void fail(TcpConnection* c, Endpoint& at, int err);
     void close(TcpConnection* c, ConnectionState state, std::string reason, bool reset);
@@ -49,6 +62,10 @@ private:
     std::vector<std::unique_ptr<TcpConnection>> closedInBatch_;
     // Deadlines in the order they were set; with a fixed timeout that is deadline order.
     std::deque<std::pair<Clock::time_point, std::uint64_t>> connectDeadlines_;
+    PipePool pipes_;
+    std::unique_ptr<char[]> copyBuffer_;             // readCopy(): when no pipe can be had
+    std::optional<Clock::time_point> nextIdleSweep_; // with tcpIdleTimeout: coarse, not per packet
+    std::optional<Clock::time_point> poolTrimAt_;    // while the pool holds idle pipes
 };
 
 } // namespace weir::core::detail

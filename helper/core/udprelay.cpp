@@ -143,6 +143,10 @@ UdpSession* UdpRelay::admit(const SocketAddress& client, const SocketAddress& de
     }
     if (!lru_.empty() && sessions_.size() >= ctx_.settings.maxUdpSessions)
         close(lru_.back(), ConnectionState::Closed, "session limit");
+    if (!ctx_.budget.tryAdmit()) {
+        refuse(client, destination, key, "connection limit");
+        return nullptr;
+    }
 
     auto owned = std::make_unique<UdpSession>();
     UdpSession* s = owned.get();
@@ -157,6 +161,7 @@ UdpSession* UdpRelay::admit(const SocketAddress& client, const SocketAddress& de
         for (Endpoint* e : {&s->reply, &s->upstream})
             if (e->fd >= 0)
                 ::close(e->fd);
+        ctx_.budget.release();
         ctx_.table.finish(s->entry, ConnectionState::Failed, error);
         return nullptr;
     }
@@ -288,6 +293,7 @@ void UdpRelay::close(UdpSession* s, ConnectionState state, std::string reason) {
     }
     s->closed = true;
     lru_.erase(s->lru);
+    ctx_.budget.release();
     ctx_.loopGuard.removeOwnFlow(s->ownFlowKey);
     ctx_.table.finish(s->entry, state, std::move(reason));
     // Keep the object alive until the current epoll batch is done: later events may point at it.

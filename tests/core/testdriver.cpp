@@ -2,7 +2,8 @@
 //
 //   weir-core-testdriver [--listen ADDR] [--port N] [--mode redirect|tproxy] [--mark M]
 //                        [--listener PROTO,ADDR,PORT[,transparent]]... [--allow CIDR]... [--no-local]
-//                        [--udp-idle-ms N] [--max-udp N]
+//                        [--udp-idle-ms N] [--max-udp N] [--workers N] [--max-connections N]
+//                        [--idle-ms N]
 //
 // --listener (repeatable) replaces --listen/--port/--mode with a listener set, e.g.
 // "--listener udp,::,41080,transparent". --allow (repeatable) and --no-local make the source filter.
@@ -33,7 +34,7 @@ namespace {
         "weir-core-testdriver: %s\n"
         "usage: weir-core-testdriver [--listen ADDR] [--port N] [--mode redirect|tproxy] [--mark M]\n"
         "       [--listener PROTO,ADDR,PORT[,transparent]]... [--allow CIDR]... [--no-local]\n"
-        "       [--udp-idle-ms N] [--max-udp N]\n",
+        "       [--udp-idle-ms N] [--max-udp N] [--workers N] [--max-connections N] [--idle-ms N]\n",
         message);
     std::exit(2);
 }
@@ -117,6 +118,12 @@ int main(int argc, char** argv) {
             config.sourceFilter.allowed.push_back(*cidr);
         } else if (arg == "--udp-idle-ms") {
             config.udpIdleTimeout = std::chrono::milliseconds(number(value, 86'400'000, "bad --udp-idle-ms"));
+        } else if (arg == "--workers") {
+            config.workers = static_cast<unsigned>(number(value, 256, "bad --workers"));
+        } else if (arg == "--max-connections") {
+            config.maxConnections = number(value, 10'000'000, "bad --max-connections");
+        } else if (arg == "--idle-ms") {
+            config.tcpIdleTimeout = std::chrono::milliseconds(number(value, 86'400'000, "bad --idle-ms"));
         } else if (arg == "--max-udp") {
             config.maxUdpSessions = number(value, 1'000'000, "bad --max-udp");
         } else if (arg == "--mode") {

@@ -48,6 +48,17 @@ ListenerConfig udp(const std::string& address, std::uint16_t port = 0) {
             true};
 }
 
+// A port free on 0.0.0.0, not only on 127.0.0.1: a port the kernel picks for 127.0.0.1:0 may still
+// be held on another address (a test client's TIME_WAIT on 127.0.0.2), which a wildcard bind meets.
+std::uint16_t wildcardFreePort() {
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const auto any = SocketAddress::parse("0.0.0.0:0");
+    ::bind(fd, any->sockaddrPtr(), any->sockaddrLen());
+    const std::uint16_t port = localAddress(fd).port();
+    ::close(fd);
+    return port;
+}
+
 CoreConfig configTo(const SocketAddress& target, std::vector<ListenerConfig> listeners) {
     CoreConfig config;
     config.listeners = std::move(listeners);
@@ -185,7 +196,8 @@ private slots:
         TestServer server(echo);
         ProxyCore core;
         std::string error;
-        QVERIFY2(core.start(configTo(server.address(), {tcp("127.0.0.1")}), &error), error.c_str());
+        QVERIFY2(core.start(configTo(server.address(), {tcp("127.0.0.1", wildcardFreePort())}), &error),
+                 error.c_str());
         const std::uint16_t port = core.listeners().at(0).port;
         QVERIFY2(core.setListeners({tcp("127.0.0.1", port), tcp("0.0.0.0", port)}, {}, &error),
                  error.c_str());
