@@ -48,7 +48,15 @@ struct OutgoingConnection {
     // True when fd leads to an upstream proxy rather than to the destination, so a failed connect
     // reads "upstream refused" / "upstream timeout" rather than "connect: ...".
     bool viaUpstream = false;
+    // Where fd connects when that is not the destination (the upstream proxy): the loop guard keys
+    // the connection on it. Invalid: the destination.
+    SocketAddress peer;
 };
+
+// How UDP flows go with a connector: straight to the destination, through the SOCKS5 proxy's UDP
+// ASSOCIATE (RFC 1928 section 7), or not at all (an HTTP CONNECT upstream with
+// udp_without_upstream = block).
+enum class UdpRoute { Direct, Socks5Associate, Blocked };
 
 // Per-upstream health, as the status shows it. Direct connections are never "failing".
 struct UpstreamHealth {
@@ -71,6 +79,7 @@ public:
         (void)reason;
     }
     virtual UpstreamHealth health() const { return {}; }
+    virtual UdpRoute udpRoute() const { return UdpRoute::Direct; }
 };
 
 // Connects straight to the destination. Every socket carries `mark` (SO_MARK) when it is non-zero,
