@@ -4,6 +4,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <cstring>
+
 #include "core/originaldst.h"
 
 namespace weir::core::detail {
@@ -36,6 +38,12 @@ struct TcpConnection {
     TcpPipe toUpstream;     // client -> destination
     TcpPipe toClient;       // destination -> client
     std::string ownFlowKey; // see LoopGuard
+    // Set while an upstream proxy's handshake runs (after the TCP connect, still `connecting`).
+    std::shared_ptr<Connector> connector;
+    std::unique_ptr<Handshake> handshake;
+    std::string early; // destination bytes that came with the handshake's last answer
+    bool viaUpstream = false;
+    bool handshakeStarted = false;
     bool connecting = true;
     bool closed = false; // events later in the same epoll batch must ignore it
 };
@@ -124,8 +132,9 @@ void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlo
 
 void TcpRelay::startConnect(int clientFd, TableEntry* entry, const SocketAddress& destination) {
     std::string error;
-    // TODO(upstreams): drive outgoing.handshake between connect and relaying.
-    auto outgoing = ctx_.settings.connector.load()->startConnect(destination, &error);
+    auto connector = ctx_.settings.connector.load();
+    ctx_.table.setVia(entry, connector->describe());
+    auto outgoing = connector->startConnect(destination, &error);
     const int upstreamFd = outgoing.fd;
     if (upstreamFd < 0) {
         failEarly(clientFd, entry, error);
@@ -141,10 +150,14 @@ void TcpRelay::startConnect(int clientFd, TableEntry* entry, const SocketAddress
     c->client.fd = clientFd;
     c->upstream.owner = c.get();
     c->upstream.fd = upstreamFd;
-    // connect() has bound the local address already. Keyed on where this socket connects; a
-    // connector via an upstream proxy will key on the proxy.
+    c->connector = std::move(connector);
+    c->handshake = std::move(outgoing.handshake);
+    c->viaUpstream = outgoing.viaUpstream;
+    // connect() has bound the local address already. Keyed on where this socket connects: the
+    // destination, or the upstream proxy.
+    const SocketAddress& connectsTo = outgoing.peer.isValid() ? outgoing.peer : destination;
     if (const auto local = localAddressOf(upstreamFd))
-        c->ownFlowKey = ctx_.loopGuard.addOwnFlow(Protocol::Tcp, *local, destination, c->id);
+        c->ownFlowKey = ctx_.loopGuard.addOwnFlow(Protocol::Tcp, *local, connectsTo, c->id);
     TcpConnection* raw = c.get();
     connections_.emplace(c->id, std::move(c));
     // The client is not read until the destination answers; completion shows as EPOLLOUT.
@@ -172,7 +185,7 @@ void TcpRelay::handleTimers(Clock::time_point now) {
         connectDeadlines_.pop_front();
         auto it = connections_.find(id);
         if (it != connections_.end() && it->second->connecting)
-            close(it->second.get(), ConnectionState::Failed, "connect: timed out", true);
+            failSetup(it->second.get(), it->second->viaUpstream ? "upstream timeout" : "connect: timed out");
     }
 }
 
@@ -196,7 +209,11 @@ void TcpRelay::onEvent(Endpoint* endpoint, std::uint32_t events) {
     if (c->closed)
         return;
     if (c->connecting) {
-        if (endpoint->kind == Endpoint::Kind::TcpUpstream)
+        if (endpoint->kind != Endpoint::Kind::TcpUpstream)
+            return;
+        if (c->handshakeStarted)
+            continueHandshake(c, events);
+        else
             finishConnect(c, events);
         return;
     }
@@ -236,14 +253,108 @@ void TcpRelay::finishConnect(TcpConnection* c, std::uint32_t events) {
     if (err == 0 && !(events & EPOLLOUT))
         err = ENOTCONN; // hung up without ever becoming writable
     if (err != 0) {
-        close(c, ConnectionState::Failed, "connect: " + errnoText(err), true);
+        if (!c->viaUpstream)
+            failSetup(c, "connect: " + errnoText(err));
+        else if (err == ECONNREFUSED)
+            failSetup(c, "upstream refused");
+        else if (err == ETIMEDOUT)
+            failSetup(c, "upstream timeout");
+        else
+            failSetup(c, "upstream connect: " + errnoText(err));
         return;
     }
+    if (c->handshake) {
+        beginHandshake(c);
+        return;
+    }
+    startRelaying(c);
+}
+
+void TcpRelay::startRelaying(TcpConnection* c) {
     c->connecting = false;
+    c->connector->report(true, {});
+    c->connector.reset();
     c->toUpstream.buffer = std::make_unique_for_overwrite<char[]>(kBufferSize);
     c->toClient.buffer = std::make_unique_for_overwrite<char[]>(kBufferSize);
+    // What the destination sent along with the proxy's answer goes to the client first.
+    if (!c->early.empty()) {
+        std::memcpy(c->toClient.buffer.get(), c->early.data(), c->early.size());
+        c->toClient.end = c->early.size();
+        std::string().swap(c->early);
+    }
     ctx_.table.setState(c->entry, ConnectionState::Established);
     updateInterest(c);
+}
+
+// A connection that never reached relaying; the connector learns how it ended (its health).
+void TcpRelay::failSetup(TcpConnection* c, std::string reason) {
+    c->connector->report(false, reason);
+    close(c, ConnectionState::Failed, std::move(reason), true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Upstream proxy handshake: after the TCP connect and before relaying, still under the connect
+// deadline. Only the upstream socket is watched; the client waits in its receive queue.
+
+void TcpRelay::beginHandshake(TcpConnection* c) {
+    c->handshakeStarted = true;
+    std::size_t used = 0;
+    if (c->handshake->input(nullptr, 0, &used) == Handshake::Status::Failed) {
+        failSetup(c, c->handshake->failure());
+        return;
+    }
+    continueHandshake(c, EPOLLOUT);
+}
+
+void TcpRelay::continueHandshake(TcpConnection* c, std::uint32_t events) {
+    Handshake& h = *c->handshake;
+    auto ioFailure = [](int err) {
+        return err == ECONNRESET || err == EPIPE || err == 0 ? std::string("upstream closed during handshake")
+                                                             : "upstream: " + errnoText(err);
+    };
+    if (events & EPOLLERR) {
+        failSetup(c, ioFailure(socketError(c->upstream.fd)));
+        return;
+    }
+    while (!h.output().empty()) {
+        const ssize_t n = ::send(c->upstream.fd, h.output().data(), h.output().size(), MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR)
+                break;
+            failSetup(c, ioFailure(errno));
+            return;
+        }
+        h.consumeOutput(static_cast<std::size_t>(n));
+    }
+    if (events & (EPOLLIN | EPOLLHUP)) {
+        char buffer[4096];
+        const ssize_t n = ::recv(c->upstream.fd, buffer, sizeof buffer, 0);
+        if (n < 0 && errno != EAGAIN && errno != EINTR) {
+            failSetup(c, ioFailure(errno));
+            return;
+        }
+        Handshake::Status status = Handshake::Status::NeedInput;
+        std::size_t used = 0;
+        if (n == 0)
+            status = h.endOfInput();
+        else if (n > 0)
+            status = h.input(buffer, static_cast<std::size_t>(n), &used);
+        if (status == Handshake::Status::Failed) {
+            failSetup(c, h.failure());
+            return;
+        }
+        if (status == Handshake::Status::Done) {
+            c->early.assign(buffer + used, static_cast<std::size_t>(n) - used);
+            c->handshake.reset();
+            startRelaying(c);
+            return;
+        }
+        if (!h.output().empty()) { // an answer that asks for more (authentication, the request)
+            continueHandshake(c, EPOLLOUT);
+            return;
+        }
+    }
+    ctx_.poller.update(c->upstream, h.output().empty() ? EPOLLIN : EPOLLOUT);
 }
 
 // One read per wake-up; level-triggered epoll reports the rest.

@@ -38,6 +38,11 @@ private:
     void startConnect(int clientFd, TableEntry* entry, const SocketAddress& destination);
     void failEarly(int clientFd, TableEntry* entry, std::string reason);
     void finishConnect(TcpConnection* c, std::uint32_t events);
+    void startRelaying(TcpConnection* c);
+    void failSetup(TcpConnection* c, std::string reason);
+    // An upstream proxy's handshake (outgoing.handshake), between connect and relaying.
+    void beginHandshake(TcpConnection* c);
+    void continueHandshake(TcpConnection* c, std::uint32_t events);
     bool readInto(TcpConnection* c, Endpoint& from, TcpPipe& pipe);
     bool flush(TcpConnection* c, TcpPipe& pipe, Endpoint& to);
     void updateInterest(TcpConnection* c);
