@@ -157,7 +157,9 @@ HttpConnectHandshake::Status HttpConnectHandshake::parseHeader(std::string_view 
         status_ = Status::Done;
         return status_;
     }
-    if (statusCode_ == 407)
+    // 407 is the proxy's own "who are you"; some proxies (tinyproxy's BasicAuth) answer 401. A
+    // CONNECT's answer always comes from the proxy, so both mean our credentials were refused.
+    if (statusCode_ == 407 || statusCode_ == 401)
         return fail("upstream authentication failed");
     std::string why = "upstream refused: HTTP " + std::to_string(statusCode_);
     if (!reason.empty())

@@ -10,7 +10,11 @@ std::optional<std::string> HealthTracker::admit(Clock::time_point now) {
     std::lock_guard lock(mutex_);
     if (!failing_)
         return std::nullopt;
-    if (now - lastProbe_ >= kProbeInterval) {
+    // One probe at a time (a probe that never reported is given up after kProbeLost), and the
+    // next one a full interval after the last one ended.
+    const bool probing = probeInFlight_ && now - lastProbe_ < kProbeLost;
+    if (!probing && now - lastProbe_ >= kProbeInterval) {
+        probeInFlight_ = true;
         lastProbe_ = now;
         return std::nullopt;
     }
@@ -22,15 +26,18 @@ void HealthTracker::report(bool ok, const std::string& reason) {
     if (ok || proxyAnswered(reason)) {
         consecutiveFailures_ = 0;
         failing_ = false;
+        probeInFlight_ = false;
         return;
     }
     // A fast failure is not news about the proxy: it did not try.
     if (reason.starts_with("upstream down: "))
         return;
     lastReason_ = reason;
-    if (++consecutiveFailures_ >= kFailuresToFail && !failing_) {
+    ++consecutiveFailures_;
+    if (failing_ || consecutiveFailures_ >= kFailuresToFail) {
         failing_ = true;
-        lastProbe_ = Clock::now(); // the next probe waits a full interval
+        probeInFlight_ = false;
+        lastProbe_ = Clock::now(); // the next probe waits a full interval from here
     }
 }
 

@@ -1,7 +1,8 @@
 // Whether an upstream proxy works, from how the connections through it ended their setup.
 // Consecutive failures mark it failing; while failing, new connections fail fast ("upstream down:
 // <reason>") so clients get a reset at once instead of waiting for a dead proxy, except one probe
-// connection per second, whose success clears the state. Thread-safe: every relay thread reports.
+// connection at a time, at most one a second, whose success clears the state. Thread-safe: every relay thread
+// reports.
 #pragma once
 
 #include <chrono>
@@ -18,6 +19,7 @@ public:
     using Clock = std::chrono::steady_clock;
     static constexpr int kFailuresToFail = 2;
     static constexpr std::chrono::milliseconds kProbeInterval{1000};
+    static constexpr std::chrono::seconds kProbeLost{60};
 
     explicit HealthTracker(std::string describe)
         : describe_(std::move(describe)) {}
@@ -38,7 +40,8 @@ private:
     int consecutiveFailures_ = 0;
     bool failing_ = false;
     std::string lastReason_;
-    Clock::time_point lastProbe_{};
+    bool probeInFlight_ = false;
+    Clock::time_point lastProbe_{}; // when the last probe started, or the last failure ended
 };
 
 } // namespace weir::upstream

@@ -6,6 +6,7 @@
         "down N"  -> N bytes of a rotating random pattern, then the 64-hex SHA-256 of them
         "up N"    -> reads N bytes, answers their 64-hex SHA-256
   upstream_peer.py ping ADDR PORT [TIMEOUT]         prints "ok <answer> <seconds>" or "error <why> <seconds>"
+  upstream_peer.py burst ADDR PORT N                 N pings in a row (one interpreter: fast)
   upstream_peer.py down|up ADDR PORT MIB            prints "ok <direction> <MiB> <MiB/s>" when the checksums agree
   upstream_peer.py fakeproxy MODE ADDR PORT         a broken proxy: MODE close (reads the greeting and
         closes), garbage (answers the greeting with an HTTP error page), silent (never answers)
@@ -187,6 +188,9 @@ def main():
         serve(list(zip(args[0::2], args[1::2])))
     elif cmd == "ping":
         ping(*args)
+    elif cmd == "burst":  # burst ADDR PORT N: N pings one after the other, one line each
+        for _ in range(int(args[2])):
+            ping(args[0], args[1])
     elif cmd in ("down", "up"):
         transfer(cmd, *args)
     elif cmd == "fakeproxy":
