@@ -29,6 +29,8 @@ public:
     const weir::Upstream& upstream() const { return upstream_; }
 
 protected:
+    // A marked connection to the proxy, unless the proxy is marked down; fd -1 and *error if not.
+    core::OutgoingConnection connectToProxy(std::string* error);
     virtual std::unique_ptr<core::Handshake> makeHandshake(const core::SocketAddress& destination) const = 0;
 
 private:
@@ -42,6 +44,7 @@ class Socks5Connector final : public ProxyConnector {
 public:
     using ProxyConnector::ProxyConnector;
     core::UdpRoute udpRoute() const override { return core::UdpRoute::Socks5Associate; }
+    std::unique_ptr<core::UdpAssociation> startUdpAssociate(std::string* error) override;
 
 private:
     std::unique_ptr<core::Handshake> makeHandshake(const core::SocketAddress& destination) const override;
