@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 
@@ -250,12 +251,13 @@ void UdpRelay::touch(UdpSession* s) {
         lru_.splice(lru_.begin(), lru_, s->lru);
 }
 
-bool UdpRelay::relay(UdpSession* s, Endpoint& to, const char* data, std::size_t size) {
+bool UdpRelay::relay(UdpSession* s, Endpoint& to, const char* data, std::size_t size, std::size_t header) {
     touch(s);
     const ssize_t n = ::send(to.fd, data, size, MSG_NOSIGNAL);
     if (n >= 0) {
+        // Payload only: a SOCKS5 UDP header is the tunnel's, not the client's.
         TableEntry::add(&to == &s->upstream ? s->entry->bytesSent : s->entry->bytesReceived,
-                        static_cast<std::uint64_t>(n));
+                        static_cast<std::uint64_t>(n) - std::min(header, static_cast<std::size_t>(n)));
         return true;
     }
     // A refused port (ICMP) ends the flow; anything else (full buffers, EMSGSIZE) costs one datagram,
@@ -352,7 +354,7 @@ bool UdpRelay::toDestination(UdpSession* s, const char* data, std::size_t size) 
     wrapped_.clear();
     if (!s->association->wrap(s->destination, data, size, wrapped_))
         return true;
-    return relay(s, s->upstream, wrapped_.data(), wrapped_.size());
+    return relay(s, s->upstream, wrapped_.data(), wrapped_.size(), wrapped_.size() - size);
 }
 
 bool UdpRelay::toClient(UdpSession* s, const char* data, std::size_t size) {

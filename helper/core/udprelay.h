@@ -56,7 +56,7 @@ private:
     void finishAssociation(UdpSession* s);
     void failAssociation(UdpSession* s, std::string reason);
     // Sends one datagram on `to`; false when the session had to be closed.
-    bool relay(UdpSession* s, Endpoint& to, const char* data, std::size_t size);
+    bool relay(UdpSession* s, Endpoint& to, const char* data, std::size_t size, std::size_t header = 0);
     void drain(UdpSession* s, Endpoint& from);
     void touch(UdpSession* s);
     void close(UdpSession* s, ConnectionState state, std::string reason);
