@@ -22,6 +22,8 @@ packages=(
     libxml2-utils desktop-file-utils appstream systemd
     # nft, to test the helper's warning about nftables chains beside its iptables rules
     nftables
+    # upstream proxies the netns tests go through: SOCKS5 (two servers) and HTTP CONNECT
+    microsocks dante-server tinyproxy
 )
 
 if [[ $(id -u) -ne 0 ]]; then

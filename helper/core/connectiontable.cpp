@@ -36,6 +36,12 @@ void ConnectionTable::setDestination(TableEntry* entry, const SocketAddress& des
     changed();
 }
 
+void ConnectionTable::setVia(TableEntry* entry, std::string via) {
+    std::lock_guard lock(mutex_);
+    entry->record.via = std::move(via);
+    changed();
+}
+
 void ConnectionTable::setState(TableEntry* entry, ConnectionState state) {
     if (entry->record.state == state) // only the relay thread writes it, so reading is safe
         return;

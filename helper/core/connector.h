@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -48,6 +49,33 @@ struct OutgoingConnection {
     // True when fd leads to an upstream proxy rather than to the destination, so a failed connect
     // reads "upstream refused" / "upstream timeout" rather than "connect: ...".
     bool viaUpstream = false;
+    // Where fd connects when that is not the destination (the upstream proxy): the loop guard keys
+    // the connection on it. Invalid: the destination.
+    SocketAddress peer;
+};
+
+// How UDP flows go with a connector: straight to the destination, through the SOCKS5 proxy's UDP
+// ASSOCIATE (RFC 1928 section 7), or not at all (an HTTP CONNECT upstream with
+// udp_without_upstream = block).
+enum class UdpRoute { Direct, Socks5Associate, Blocked };
+
+// One UDP flow through the upstream's UDP ASSOCIATE. `control` is the TCP connection to the proxy
+// with the handshake that asks for the association; the association lives while it stays open.
+// Relay thread only.
+class UdpAssociation {
+public:
+    virtual ~UdpAssociation() = default;
+    OutgoingConnection control;
+    // After the handshake is Done: where datagrams go (the proxy's relay address; the proxy's own
+    // address when it answered with an unspecified one). Nullopt: unusable (e.g. a domain name).
+    virtual std::optional<SocketAddress> relayAddress() const = 0;
+    // Appends the datagram for `destination`, with the header the proxy needs, to `out`.
+    virtual bool wrap(const SocketAddress& destination, const char* data, std::size_t size,
+                      std::string& out) const = 0;
+    // Where a datagram from the relay begins its payload and who sent it; nullopt: drop it
+    // (fragmented, malformed).
+    virtual std::optional<std::size_t> unwrap(const char* data, std::size_t size,
+                                              SocketAddress* source) const = 0;
 };
 
 // Per-upstream health, as the status shows it. Direct connections are never "failing".
@@ -71,6 +99,14 @@ public:
         (void)reason;
     }
     virtual UpstreamHealth health() const { return {}; }
+    virtual UdpRoute udpRoute() const { return UdpRoute::Direct; }
+    // For UdpRoute::Socks5Associate: opens the control connection (like startConnect). Null with
+    // *error set on failure.
+    virtual std::unique_ptr<UdpAssociation> startUdpAssociate(std::string* error) {
+        if (error)
+            *error = "udp: " + describe() + " cannot carry UDP";
+        return nullptr;
+    }
 };
 
 // Connects straight to the destination. Every socket carries `mark` (SO_MARK) when it is non-zero,

@@ -56,6 +56,11 @@ struct TcpConnection {
     TcpDirection toClient;        // destination -> client
     std::string ownFlowKey;       // see LoopGuard
     Clock::time_point lastActive; // the batch time of the last event (coarse, for tcpIdleTimeout)
+    // Set while an upstream proxy's handshake runs (after the TCP connect, still `connecting`).
+    std::shared_ptr<Connector> connector;
+    std::unique_ptr<Handshake> handshake;
+    bool viaUpstream = false;
+    bool handshakeStarted = false;
     bool connecting = true;
     bool closed = false; // events later in the same epoll batch must ignore it
 };
@@ -161,9 +166,10 @@ void TcpRelay::startConnect(int clientFd, TableEntry* entry, const SocketAddress
         return;
     }
     std::string error;
-    // TODO(upstreams): drive outgoing.handshake between connect and relaying.
+    auto connector = ctx_.settings.connector.load();
+    ctx_.table.setVia(entry, connector->describe());
     ctx_.loopGuard.beginOwnConnect(Protocol::Tcp, destination);
-    auto outgoing = ctx_.settings.connector.load()->startConnect(destination, &error);
+    auto outgoing = connector->startConnect(destination, &error);
     const int upstreamFd = outgoing.fd;
     if (upstreamFd < 0) {
         ctx_.loopGuard.endOwnConnect(Protocol::Tcp, destination);
@@ -181,10 +187,14 @@ void TcpRelay::startConnect(int clientFd, TableEntry* entry, const SocketAddress
     c->client.fd = clientFd;
     c->upstream.owner = c.get();
     c->upstream.fd = upstreamFd;
-    // connect() has bound the local address already. Keyed on where this socket connects; a
-    // connector via an upstream proxy will key on the proxy.
+    c->connector = std::move(connector);
+    c->handshake = std::move(outgoing.handshake);
+    c->viaUpstream = outgoing.viaUpstream;
+    // connect() has bound the local address already. Keyed on where this socket connects: the
+    // destination, or the upstream proxy.
+    const SocketAddress& connectsTo = outgoing.peer.isValid() ? outgoing.peer : destination;
     if (const auto local = localAddressOf(upstreamFd))
-        c->ownFlowKey = ctx_.loopGuard.addOwnFlow(Protocol::Tcp, *local, destination, c->id);
+        c->ownFlowKey = ctx_.loopGuard.addOwnFlow(Protocol::Tcp, *local, connectsTo, c->id);
     ctx_.loopGuard.endOwnConnect(Protocol::Tcp, destination);
     TcpConnection* raw = c.get();
     connections_.emplace(c->id, std::move(c));
@@ -228,7 +238,7 @@ void TcpRelay::handleTimers(Clock::time_point now) {
         connectDeadlines_.pop_front();
         auto it = connections_.find(id);
         if (it != connections_.end() && it->second->connecting)
-            close(it->second.get(), ConnectionState::Failed, "connect: timed out", true);
+            failSetup(it->second.get(), it->second->viaUpstream ? "upstream timeout" : "connect: timed out");
     }
     if (poolTrimAt_ && *poolTrimAt_ <= now) {
         poolTrimAt_.reset();
@@ -279,7 +289,11 @@ void TcpRelay::onEvent(Endpoint* endpoint, std::uint32_t events) {
     if (c->closed)
         return;
     if (c->connecting) {
-        if (endpoint->kind == Endpoint::Kind::TcpUpstream)
+        if (endpoint->kind != Endpoint::Kind::TcpUpstream)
+            return;
+        if (c->handshakeStarted)
+            continueHandshake(c, events);
+        else
             finishConnect(c, events);
         return;
     }
@@ -320,16 +334,101 @@ void TcpRelay::finishConnect(TcpConnection* c, std::uint32_t events) {
     if (err == 0 && !(events & EPOLLOUT))
         err = ENOTCONN; // hung up without ever becoming writable
     if (err != 0) {
-        close(c, ConnectionState::Failed, "connect: " + errnoText(err), true);
+        if (!c->viaUpstream)
+            failSetup(c, "connect: " + errnoText(err));
+        else if (err == ECONNREFUSED)
+            failSetup(c, "upstream refused");
+        else if (err == ETIMEDOUT)
+            failSetup(c, "upstream timeout");
+        else
+            failSetup(c, "upstream connect: " + errnoText(err));
         return;
     }
-    c->connecting = false;
-    // (An upstream proxy's handshake runs here, then calls startRelaying with its leftover bytes.)
+    if (c->handshake) {
+        beginHandshake(c);
+        return;
+    }
     startRelaying(c);
+}
+
+// A connection that never reached relaying; the connector learns how it ended (its health).
+void TcpRelay::failSetup(TcpConnection* c, std::string reason) {
+    c->connector->report(false, reason);
+    close(c, ConnectionState::Failed, std::move(reason), true);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Upstream proxy handshake: after the TCP connect and before relaying, still under the connect
+// deadline. Only the upstream socket is watched; the client waits in its receive queue.
+
+void TcpRelay::beginHandshake(TcpConnection* c) {
+    c->handshakeStarted = true;
+    std::size_t used = 0;
+    if (c->handshake->input(nullptr, 0, &used) == Handshake::Status::Failed) {
+        failSetup(c, c->handshake->failure());
+        return;
+    }
+    continueHandshake(c, EPOLLOUT);
+}
+
+void TcpRelay::continueHandshake(TcpConnection* c, std::uint32_t events) {
+    Handshake& h = *c->handshake;
+    auto ioFailure = [](int err) {
+        return err == ECONNRESET || err == EPIPE || err == 0 ? std::string("upstream closed during handshake")
+                                                             : "upstream: " + errnoText(err);
+    };
+    if (events & EPOLLERR) {
+        failSetup(c, ioFailure(socketError(c->upstream.fd)));
+        return;
+    }
+    while (!h.output().empty()) {
+        const ssize_t n = ::send(c->upstream.fd, h.output().data(), h.output().size(), MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EAGAIN || errno == EINTR)
+                break;
+            failSetup(c, ioFailure(errno));
+            return;
+        }
+        h.consumeOutput(static_cast<std::size_t>(n));
+    }
+    if (events & (EPOLLIN | EPOLLHUP)) {
+        char buffer[4096];
+        const ssize_t n = ::recv(c->upstream.fd, buffer, sizeof buffer, 0);
+        if (n < 0 && errno != EAGAIN && errno != EINTR) {
+            failSetup(c, ioFailure(errno));
+            return;
+        }
+        Handshake::Status status = Handshake::Status::NeedInput;
+        std::size_t used = 0;
+        if (n == 0)
+            status = h.endOfInput();
+        else if (n > 0)
+            status = h.input(buffer, static_cast<std::size_t>(n), &used);
+        if (status == Handshake::Status::Failed) {
+            failSetup(c, h.failure());
+            return;
+        }
+        if (status == Handshake::Status::Done) {
+            // What the destination sent along with the proxy's answer goes to the client first.
+            std::string early;
+            if (n > 0)
+                early.assign(buffer + used, static_cast<std::size_t>(n) - used);
+            c->handshake.reset();
+            startRelaying(c, std::move(early));
+            return;
+        }
+        if (!h.output().empty()) { // an answer that asks for more (authentication, the request)
+            continueHandshake(c, EPOLLOUT);
+            return;
+        }
+    }
+    ctx_.poller.update(c->upstream, h.output().empty() ? EPOLLIN : EPOLLOUT);
 }
 
 void TcpRelay::startRelaying(TcpConnection* c, std::string pendingToClient) {
     c->connecting = false;
+    c->connector->report(true, {});
+    c->connector.reset();
     c->lastActive = ctx_.now;
     c->toClient.head = std::move(pendingToClient);
     ctx_.table.setState(c->entry, ConnectionState::Established);

@@ -48,6 +48,10 @@ private:
     // Connected (and, via an upstream proxy, its handshake done): relaying starts. pendingToClient:
     // bytes already read from the upstream that belong to the client; they are sent first.
     void startRelaying(TcpConnection* c, std::string pendingToClient = {});
+    void failSetup(TcpConnection* c, std::string reason);
+    // An upstream proxy's handshake (outgoing.handshake), between connect and relaying.
+    void beginHandshake(TcpConnection* c);
+    void continueHandshake(TcpConnection* c, std::uint32_t events);
     bool readInto(TcpConnection* c, TcpDirection& d, Endpoint& from);
     bool flush(TcpConnection* c, TcpDirection& d, Endpoint& to);
     void releasePipe(TcpDirection& d);

@@ -3,7 +3,9 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cstring>
+#include <deque>
 
 namespace weir::core::detail {
 
@@ -11,6 +13,7 @@ namespace {
 
 constexpr std::size_t kMaxDatagram = 65536;
 constexpr int kReceiveBatch = 64; // datagrams per wake-up and socket, so one flood cannot starve the rest
+constexpr std::size_t kMaxEarlyDatagrams = 16; // per session, while its UDP association is set up
 
 // Canonical bytes of (client, original destination).
 std::string sessionKey(const SocketAddress& client, const SocketAddress& destination) {
@@ -55,6 +58,13 @@ struct UdpSession {
     Clock::time_point lastActive;
     std::list<UdpSession*>::iterator lru;
     bool closed = false; // events later in the same epoll batch must ignore it
+    // Through an upstream's UDP ASSOCIATE: the association, its TCP control connection (registered
+    // as UdpUpstream, told apart by address), and what the client sent before it was ready.
+    std::shared_ptr<Connector> connector;
+    std::unique_ptr<UdpAssociation> association;
+    Endpoint control{Endpoint::Kind::UdpUpstream};
+    std::deque<std::string> early;
+    bool associating = false;
 };
 
 UdpRelay::UdpRelay(RelayContext& context)
@@ -97,7 +107,7 @@ void UdpRelay::receiveFrom(ListenerSlot& listener) {
         else
             s = admit(*client, *destination, key);
         if (s)
-            relay(s, s->upstream, buffer_.get(), static_cast<std::size_t>(n));
+            toDestination(s, buffer_.get(), static_cast<std::size_t>(n));
     }
 }
 
@@ -141,6 +151,12 @@ UdpSession* UdpRelay::admit(const SocketAddress& client, const SocketAddress& de
         refuse(client, destination, key, std::move(*reason));
         return nullptr;
     }
+    auto connector = ctx_.settings.connector.load();
+    const UdpRoute route = connector->udpRoute();
+    if (route == UdpRoute::Blocked) {
+        refuse(client, destination, key, "udp blocked: " + connector->describe() + " cannot carry UDP");
+        return nullptr;
+    }
     if (!lru_.empty() && sessions_.size() >= ctx_.settings.maxUdpSessions)
         close(lru_.back(), ConnectionState::Closed, "session limit");
     if (!ctx_.budget.tryAdmit()) {
@@ -156,20 +172,34 @@ UdpSession* UdpRelay::admit(const SocketAddress& client, const SocketAddress& de
     s->client = client;
     s->destination = destination;
     ctx_.table.setDestination(s->entry, destination, InterceptMode::Tproxy);
+    ctx_.table.setVia(s->entry, route == UdpRoute::Direct ? std::string("direct") : connector->describe());
     std::string error;
-    if (!openSockets(s, &error)) {
-        for (Endpoint* e : {&s->reply, &s->upstream})
+    if (route == UdpRoute::Socks5Associate) {
+        s->association = connector->startUdpAssociate(&error);
+        s->associating = s->association != nullptr;
+        s->connector = std::move(connector);
+        if (s->association) {
+            s->control.owner = s;
+            s->control.fd = s->association->control.fd;
+        }
+    }
+    if ((route == UdpRoute::Socks5Associate && !s->association) || !openSockets(s, &error)) {
+        for (Endpoint* e : {&s->reply, &s->upstream, &s->control})
             if (e->fd >= 0)
                 ::close(e->fd);
         ctx_.budget.release();
         ctx_.table.finish(s->entry, ConnectionState::Failed, error);
         return nullptr;
     }
-    if (const auto local = localAddressOf(s->upstream.fd))
-        s->ownFlowKey = ctx_.loopGuard.addOwnFlow(Protocol::Udp, *local, destination, s->id);
-    ctx_.poller.update(s->upstream, EPOLLIN);
+    if (s->association) {
+        ctx_.poller.update(s->control, EPOLLOUT); // connected: the handshake can start
+    } else {
+        if (const auto local = localAddressOf(s->upstream.fd))
+            s->ownFlowKey = ctx_.loopGuard.addOwnFlow(Protocol::Udp, *local, destination, s->id);
+        ctx_.poller.update(s->upstream, EPOLLIN);
+        ctx_.table.setState(s->entry, ConnectionState::Established);
+    }
     ctx_.poller.update(s->reply, EPOLLIN);
-    ctx_.table.setState(s->entry, ConnectionState::Established);
     s->lastActive = Clock::now();
     lru_.push_front(s);
     s->lru = lru_.begin();
@@ -180,6 +210,8 @@ UdpSession* UdpRelay::admit(const SocketAddress& client, const SocketAddress& de
 bool UdpRelay::openSockets(UdpSession* s, std::string* error) {
     const int family = s->destination.family();
     s->upstream.owner = s;
+    if (s->association) // the upstream socket waits for the association's relay address
+        return openReplySocket(s, error);
     s->upstream.fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s->upstream.fd < 0)
         return *error = failure("socket", errno), false;
@@ -189,7 +221,12 @@ bool UdpRelay::openSockets(UdpSession* s, std::string* error) {
         return *error = failure("SO_MARK", errno), false;
     if (::connect(s->upstream.fd, s->destination.sockaddrPtr(), s->destination.sockaddrLen()) != 0)
         return *error = failure("connect", errno), false;
+    return openReplySocket(s, error);
+}
 
+bool UdpRelay::openReplySocket(UdpSession* s, std::string* error) {
+    const int family = s->destination.family();
+    const std::uint32_t mark = ctx_.settings.outgoingMark;
     s->reply.owner = s;
     s->reply.fd = ::socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (s->reply.fd < 0)
@@ -219,12 +256,13 @@ void UdpRelay::touch(UdpSession* s) {
         lru_.splice(lru_.begin(), lru_, s->lru);
 }
 
-bool UdpRelay::relay(UdpSession* s, Endpoint& to, const char* data, std::size_t size) {
+bool UdpRelay::relay(UdpSession* s, Endpoint& to, const char* data, std::size_t size, std::size_t header) {
     touch(s);
     const ssize_t n = ::send(to.fd, data, size, MSG_NOSIGNAL);
     if (n >= 0) {
+        // Payload only: a SOCKS5 UDP header is the tunnel's, not the client's.
         TableEntry::add(&to == &s->upstream ? s->entry->bytesSent : s->entry->bytesReceived,
-                        static_cast<std::uint64_t>(n));
+                        static_cast<std::uint64_t>(n) - std::min(header, static_cast<std::size_t>(n)));
         return true;
     }
     // A refused port (ICMP) ends the flow; anything else (full buffers, EMSGSIZE) costs one datagram,
@@ -238,11 +276,13 @@ bool UdpRelay::relay(UdpSession* s, Endpoint& to, const char* data, std::size_t 
 }
 
 void UdpRelay::drain(UdpSession* s, Endpoint& from) {
-    Endpoint& to = &from == &s->upstream ? s->reply : s->upstream;
+    const bool fromDestination = &from == &s->upstream;
     for (int i = 0; i < kReceiveBatch && !s->closed; ++i) {
         const ssize_t n = ::recv(from.fd, buffer_.get(), kMaxDatagram, 0);
         if (n >= 0) {
-            if (!relay(s, to, buffer_.get(), static_cast<std::size_t>(n)))
+            const bool open = fromDestination ? toClient(s, buffer_.get(), static_cast<std::size_t>(n))
+                                              : toDestination(s, buffer_.get(), static_cast<std::size_t>(n));
+            if (!open)
                 return;
             continue;
         }
@@ -262,6 +302,10 @@ void UdpRelay::onEvent(Endpoint* endpoint, std::uint32_t events) {
     auto* s = static_cast<UdpSession*>(endpoint->owner);
     if (s->closed)
         return;
+    if (endpoint == &s->control) {
+        onControl(s, events);
+        return;
+    }
     if (events & (EPOLLIN | EPOLLERR))
         drain(s, *endpoint);
 }
@@ -285,7 +329,7 @@ void UdpRelay::closeAll(const std::string& reason) {
 }
 
 void UdpRelay::close(UdpSession* s, ConnectionState state, std::string reason) {
-    for (Endpoint* e : {&s->reply, &s->upstream}) {
+    for (Endpoint* e : {&s->reply, &s->upstream, &s->control}) {
         if (e->fd >= 0)
             ::close(e->fd); // also removes it from the epoll set
         e->fd = -1;
@@ -300,6 +344,112 @@ void UdpRelay::close(UdpSession* s, ConnectionState state, std::string reason) {
     auto it = sessions_.find(s->key);
     closedInBatch_.push_back(std::move(it->second));
     sessions_.erase(it);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Datagrams each way, direct or wrapped for the UDP association
+
+bool UdpRelay::toDestination(UdpSession* s, const char* data, std::size_t size) {
+    if (!s->association)
+        return relay(s, s->upstream, data, size);
+    if (s->associating) { // not ready yet: keep a few, as a slow network would lose the rest
+        if (s->early.size() < kMaxEarlyDatagrams)
+            s->early.emplace_back(data, size);
+        return true;
+    }
+    wrapped_.clear();
+    if (!s->association->wrap(s->destination, data, size, wrapped_))
+        return true;
+    return relay(s, s->upstream, wrapped_.data(), wrapped_.size(), wrapped_.size() - size);
+}
+
+bool UdpRelay::toClient(UdpSession* s, const char* data, std::size_t size) {
+    if (!s->association)
+        return relay(s, s->reply, data, size);
+    // Only the session's own destination may answer through its reply socket.
+    SocketAddress source;
+    const auto offset = s->association->unwrap(data, size, &source);
+    if (!offset || !(source == s->destination))
+        return true;
+    return relay(s, s->reply, data + *offset, size - *offset);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The UDP association's control connection: the SOCKS5 handshake, then a watch for its end
+
+void UdpRelay::onControl(UdpSession* s, std::uint32_t events) {
+    Handshake& h = *s->association->control.handshake;
+    if (!s->associating) {
+        char scrap[512]; // the proxy has nothing to say any more; EOF or an error ends the flow
+        const ssize_t n = ::recv(s->control.fd, scrap, sizeof scrap, 0);
+        if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EINTR)))
+            return;
+        close(s, ConnectionState::Closed, "upstream closed the UDP association");
+        return;
+    }
+    if (events & EPOLLERR) {
+        const int err = socketError(s->control.fd);
+        failAssociation(s, err == ECONNREFUSED ? std::string("upstream refused") : failure("upstream", err));
+        return;
+    }
+    while (!h.output().empty()) {
+        const ssize_t n = ::send(s->control.fd, h.output().data(), h.output().size(), MSG_NOSIGNAL);
+        if (n < 0)
+            break; // EAGAIN; a real error shows as EPOLLERR or EOF next
+        h.consumeOutput(static_cast<std::size_t>(n));
+    }
+    if (events & (EPOLLIN | EPOLLHUP)) {
+        char buffer[512];
+        const ssize_t n = ::recv(s->control.fd, buffer, sizeof buffer, 0);
+        Handshake::Status status = Handshake::Status::NeedInput;
+        std::size_t used = 0;
+        if (n == 0 || (n < 0 && errno == ECONNRESET))
+            status = h.endOfInput();
+        else if (n > 0)
+            status = h.input(buffer, static_cast<std::size_t>(n), &used);
+        if (status == Handshake::Status::Failed) {
+            failAssociation(s, h.failure());
+            return;
+        }
+        if (status == Handshake::Status::Done) {
+            finishAssociation(s);
+            return;
+        }
+    }
+    ctx_.poller.update(s->control, h.output().empty() ? EPOLLIN : EPOLLOUT);
+}
+
+void UdpRelay::failAssociation(UdpSession* s, std::string reason) {
+    s->connector->report(false, reason);
+    close(s, ConnectionState::Failed, std::move(reason));
+}
+
+void UdpRelay::finishAssociation(UdpSession* s) {
+    const auto relayAt = s->association->relayAddress();
+    if (!relayAt) {
+        failAssociation(s, "upstream answered garbage: no usable UDP relay address");
+        return;
+    }
+    s->upstream.fd = ::socket(relayAt->family(), SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    const std::uint32_t mark = ctx_.settings.outgoingMark;
+    if (s->upstream.fd < 0 ||
+        (mark != 0 && ::setsockopt(s->upstream.fd, SOL_SOCKET, SO_MARK, &mark, sizeof mark) != 0) ||
+        ::connect(s->upstream.fd, relayAt->sockaddrPtr(), relayAt->sockaddrLen()) != 0) {
+        close(s, ConnectionState::Failed, failure("udp relay socket", errno));
+        return;
+    }
+    if (const auto local = localAddressOf(s->upstream.fd))
+        s->ownFlowKey = ctx_.loopGuard.addOwnFlow(Protocol::Udp, *local, *relayAt, s->id);
+    s->associating = false;
+    s->connector->report(true, {});
+    ctx_.poller.update(s->upstream, EPOLLIN);
+    ctx_.poller.update(s->control, EPOLLIN);
+    ctx_.table.setState(s->entry, ConnectionState::Established);
+    while (!s->early.empty() && !s->closed) {
+        const std::string datagram = std::move(s->early.front());
+        s->early.pop_front();
+        toDestination(s, datagram.data(), datagram.size());
+    }
 }
 
 } // namespace weir::core::detail

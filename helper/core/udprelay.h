@@ -46,14 +46,24 @@ private:
     void refuse(const SocketAddress& client, const SocketAddress& destination, const std::string& key,
                 std::string reason);
     bool openSockets(UdpSession* s, std::string* error);
+    bool openReplySocket(UdpSession* s, std::string* error);
+    // One datagram each way (wrapped for, or unwrapped from, a UDP association); false when the
+    // session had to be closed.
+    bool toDestination(UdpSession* s, const char* data, std::size_t size);
+    bool toClient(UdpSession* s, const char* data, std::size_t size);
+    // Through an upstream's UDP ASSOCIATE (UdpRoute::Socks5Associate).
+    void onControl(UdpSession* s, std::uint32_t events);
+    void finishAssociation(UdpSession* s);
+    void failAssociation(UdpSession* s, std::string reason);
     // Sends one datagram on `to`; false when the session had to be closed.
-    bool relay(UdpSession* s, Endpoint& to, const char* data, std::size_t size);
+    bool relay(UdpSession* s, Endpoint& to, const char* data, std::size_t size, std::size_t header = 0);
     void drain(UdpSession* s, Endpoint& from);
     void touch(UdpSession* s);
     void close(UdpSession* s, ConnectionState state, std::string reason);
 
     RelayContext& ctx_;
     std::unique_ptr<char[]> buffer_; // one datagram at a time
+    std::string wrapped_;            // a datagram with its SOCKS5 UDP header
     std::unordered_map<std::string, std::unique_ptr<UdpSession>> sessions_;
     std::list<UdpSession*> lru_; // most recently active first
     std::vector<std::unique_ptr<UdpSession>> closedInBatch_;

@@ -152,7 +152,7 @@ started=$SECONDS
 bulk 1024
 echo "1 GiB each way in $((SECONDS - started)) s"
 snapshot
-grep -q "state=closed sent=107374[0-9]* received=107374[0-9]* reason=eof$" "$WORK/records" \
+grep -q "state=closed sent=107374[0-9]* received=107374[0-9]* via=direct reason=eof$" "$WORK/records" \
     || fail "bulk record wrong: $(cat "$WORK/records")"
 stop_driver
 fi

@@ -3,14 +3,18 @@
 //   weir-core-testdriver [--listen ADDR] [--port N] [--mode redirect|tproxy] [--mark M]
 //                        [--listener PROTO,ADDR,PORT[,transparent]]... [--allow CIDR]... [--no-local]
 //                        [--udp-idle-ms N] [--max-udp N] [--workers N] [--max-connections N]
-//                        [--idle-ms N]
+//                        [--idle-ms N] [--upstream URL] [--connect-timeout-ms N]
+//
+// --upstream socks5://[user:pass@]host:port or http://[user:pass@]host:port sends every connection
+// through that proxy (weir::upstream::makeConnector); credentials are taken literally.
 //
 // --listener (repeatable) replaces --listen/--port/--mode with a listener set, e.g.
 // "--listener udp,::,41080,transparent". --allow (repeatable) and --no-local make the source filter.
 // Prints "listener <config>" for every open listener and "listening <addr>" (the first) once ready. On
 // SIGUSR1 prints the connection table as
 //   snapshot-begin <n>
-//   id=1 proto=tcp mode=redirect src=... dst=... state=closed sent=N received=M reason=eof
+//   id=1 proto=tcp mode=redirect src=... dst=... state=closed sent=N received=M via=direct reason=eof
+//   health via=socks5_10.0.0.1:1080 failing=0 reason=-
 //   snapshot-end <n>
 // and stops on SIGTERM or SIGINT. No Qt: this is how the core is meant to be embedded.
 #include <signal.h>
@@ -23,6 +27,7 @@
 
 #include "config/cidr.h"
 #include "core/proxycore.h"
+#include "upstream/connectorfactory.h"
 
 using namespace weir::core;
 
@@ -34,21 +39,67 @@ namespace {
         "weir-core-testdriver: %s\n"
         "usage: weir-core-testdriver [--listen ADDR] [--port N] [--mode redirect|tproxy] [--mark M]\n"
         "       [--listener PROTO,ADDR,PORT[,transparent]]... [--allow CIDR]... [--no-local]\n"
-        "       [--udp-idle-ms N] [--max-udp N] [--workers N] [--max-connections N] [--idle-ms N]\n",
+        "       [--udp-idle-ms N] [--max-udp N] [--workers N] [--max-connections N] [--idle-ms N]\n"
+        "       [--upstream URL] [--connect-timeout-ms N]\n",
         message);
     std::exit(2);
+}
+
+// "socks5 10.0.0.1:1080" -> "socks5_10.0.0.1:1080", so the record stays one word per field.
+std::string oneWord(std::string s) {
+    for (char& c : s)
+        if (c == ' ')
+            c = '_';
+    return s.empty() ? "-" : s;
+}
+
+unsigned long number(const char* value, unsigned long max, const char* what);
+
+// A test's own tiny URL parse (the settings' Upstream::parse is the real one):
+// scheme://[user:pass@]host:port, host an IPv4 address, [IPv6] or a name.
+weir::Upstream parseUpstream(const std::string& url) {
+    weir::Upstream u;
+    const auto scheme = url.find("://");
+    if (scheme == std::string::npos)
+        usage("bad --upstream");
+    const std::string kind = url.substr(0, scheme);
+    if (kind == "socks5")
+        u.kind = weir::UpstreamKind::Socks5;
+    else if (kind == "http")
+        u.kind = weir::UpstreamKind::Http;
+    else
+        usage("bad --upstream scheme");
+    std::string rest = url.substr(scheme + 3);
+    if (const auto at = rest.rfind('@'); at != std::string::npos) {
+        const std::string credentials = rest.substr(0, at);
+        const auto colon = credentials.find(':');
+        u.username = credentials.substr(0, colon);
+        u.password = colon == std::string::npos ? std::string() : credentials.substr(colon + 1);
+        rest = rest.substr(at + 1);
+    }
+    const auto colon = rest.rfind(':');
+    if (colon == std::string::npos)
+        usage("bad --upstream: port missing");
+    u.host = rest.substr(0, colon);
+    if (u.host.size() >= 2 && u.host.front() == '[' && u.host.back() == ']')
+        u.host = u.host.substr(1, u.host.size() - 2);
+    u.port = static_cast<std::uint16_t>(number(rest.substr(colon + 1).c_str(), 65535, "bad --upstream port"));
+    return u;
 }
 
 void printSnapshot(const ProxyCore& core, unsigned sequence) {
     std::printf("snapshot-begin %u\n", sequence);
     for (const auto& r : core.snapshot()) {
-        std::printf("id=%llu proto=%s mode=%s src=%s dst=%s state=%s sent=%llu received=%llu reason=%s\n",
-                    static_cast<unsigned long long>(r.id), toString(r.protocol), toString(r.mode),
-                    r.source.toString().c_str(), r.destination.toString().c_str(), toString(r.state),
-                    static_cast<unsigned long long>(r.bytesSent),
-                    static_cast<unsigned long long>(r.bytesReceived),
-                    r.closeReason.empty() ? "-" : r.closeReason.c_str());
+        std::printf(
+            "id=%llu proto=%s mode=%s src=%s dst=%s state=%s sent=%llu received=%llu via=%s reason=%s\n",
+            static_cast<unsigned long long>(r.id), toString(r.protocol), toString(r.mode),
+            r.source.toString().c_str(), r.destination.toString().c_str(), toString(r.state),
+            static_cast<unsigned long long>(r.bytesSent), static_cast<unsigned long long>(r.bytesReceived),
+            oneWord(r.via).c_str(), r.closeReason.empty() ? "-" : r.closeReason.c_str());
     }
+    const auto health = core.connector()->health();
+    std::printf("health via=%s failing=%d reason=%s\n", oneWord(core.connector()->describe()).c_str(),
+                health.failing ? 1 : 0, health.reason.empty() ? "-" : health.reason.c_str());
     std::printf("snapshot-end %u\n", sequence);
     std::fflush(stdout);
 }
@@ -93,6 +144,7 @@ ListenerConfig parseListener(const std::string& text) {
 int main(int argc, char** argv) {
     CoreConfig config;
     config.listenPort = 0;
+    std::string upstreamUrl;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--no-local") { // the one option without a value
@@ -116,6 +168,11 @@ int main(int argc, char** argv) {
             if (!cidr)
                 usage(("bad --allow: " + why).c_str());
             config.sourceFilter.allowed.push_back(*cidr);
+        } else if (arg == "--upstream") {
+            upstreamUrl = value;
+        } else if (arg == "--connect-timeout-ms") {
+            config.connectTimeout =
+                std::chrono::milliseconds(number(value, 600'000, "bad --connect-timeout-ms"));
         } else if (arg == "--udp-idle-ms") {
             config.udpIdleTimeout = std::chrono::milliseconds(number(value, 86'400'000, "bad --udp-idle-ms"));
         } else if (arg == "--workers") {
@@ -146,8 +203,17 @@ int main(int argc, char** argv) {
     sigaddset(&signals, SIGINT);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-    ProxyCore core;
     std::string error;
+    if (!upstreamUrl.empty()) {
+        weir::upstream::ConnectorOptions options;
+        options.outgoingMark = config.outgoingMark;
+        config.connector = weir::upstream::makeConnector(parseUpstream(upstreamUrl), options, &error);
+        if (!config.connector) {
+            std::fprintf(stderr, "weir-core-testdriver: %s\n", error.c_str());
+            return 1;
+        }
+    }
+    ProxyCore core;
     if (!core.start(config, &error)) {
         std::fprintf(stderr, "weir-core-testdriver: %s\n", error.c_str());
         return 1;
