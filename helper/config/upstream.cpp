@@ -214,8 +214,7 @@ std::optional<Upstream> Upstream::parse(const std::string& text, std::string* er
         return fail(error, "longer than " + std::to_string(kMaxUrlBytes) + " bytes");
     const auto sep = text.find("://");
     if (sep == std::string::npos)
-        return fail(error,
-                    "\"" + text + "\" is not direct or a URL like socks5://host:1080 or http://host:3128");
+        return fail(error, "is not direct or a URL like socks5://host:1080 or http://host:3128");
     std::string scheme = text.substr(0, sep);
     std::transform(scheme.begin(), scheme.end(), scheme.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
