@@ -384,8 +384,11 @@ private Q_SLOTS:
         QVERIFY(udp->isEnabled());
         udp->setCurrentIndex(udp->findData("block"));
         QCOMPARE(d.changes()["udp_without_upstream"].toString(), "block");
-        // Direct: no proxy fields, and the URL is just "direct".
+        // Direct: no proxy fields, and the URL is just "direct". Choosing it is an edit like any other.
+        d.onSettingsApplied(true, {}, {});
         kind->setCurrentIndex(kind->findData(int(UpstreamKind::Direct)));
+        QVERIFY(d.messageText().isEmpty());
+        QVERIFY(d.applyButton()->isEnabled());
         QVERIFY(!host->isEnabled());
         QCOMPARE(d.changes()["upstream"].toString(), "direct");
 

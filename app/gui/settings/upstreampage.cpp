@@ -100,7 +100,7 @@ bool UpstreamPage::keepsStoredPassword() const {
     return passwordStored_ && password_->text().isEmpty();
 }
 
-Upstream UpstreamPage::edited() const {
+Upstream UpstreamPage::upstream() const {
     Upstream u;
     u.kind = UpstreamKind(kind_->currentData().toInt());
     if (u.kind == UpstreamKind::Direct)
@@ -116,7 +116,7 @@ Upstream UpstreamPage::edited() const {
 }
 
 void UpstreamPage::store(QVariantMap* settings) const {
-    Upstream u = edited();
+    Upstream u = upstream();
     const bool keep = u.kind != UpstreamKind::Direct && keepsStoredPassword() && !u.username.empty();
     if (keep)
         u.password = kMaskedPassword; // toUrl(true) writes it as the helper sent it
@@ -126,7 +126,7 @@ void UpstreamPage::store(QVariantMap* settings) const {
 
 settings::FieldErrors UpstreamPage::checkFields() const {
     settings::FieldErrors errors;
-    const Upstream u = edited();
+    const Upstream u = upstream();
     if (u.kind == UpstreamKind::Direct)
         return errors;
     if (u.host.empty())

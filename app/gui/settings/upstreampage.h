@@ -24,7 +24,7 @@ public:
     settings::FieldErrors checkFields() const override;
 
     // The upstream the fields describe (the password empty when a stored one is kept).
-    Upstream edited() const;
+    Upstream upstream() const;
     // Whether the helper holds a password that the page keeps (nothing typed over it).
     bool keepsStoredPassword() const;
 
