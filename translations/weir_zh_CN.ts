@@ -69,6 +69,42 @@
         <source>Advanced</source>
         <translation>高级</translation>
     </message>
+    <message>
+        <source>No limit</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>One per core</source>
+        <translation>每个 CPU 核心一个</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>从不</translation>
+    </message>
+    <message>
+        <source>Connections at most:</source>
+        <translation>最大连接数：</translation>
+    </message>
+    <message>
+        <source>Relay threads:</source>
+        <translation>转发线程数：</translation>
+    </message>
+    <message>
+        <source>Connect timeout:</source>
+        <translation>连接超时：</translation>
+    </message>
+    <message>
+        <source>Close idle TCP connections after:</source>
+        <translation>TCP 连接空闲多久后关闭：</translation>
+    </message>
+    <message>
+        <source>Changing the threads, the limit or a timeout while interception is on restarts the proxy core, which closes the open connections.</source>
+        <translation>接管开启时修改线程数、连接上限或超时会重启代理核心，已打开的连接将被关闭。</translation>
+    </message>
 </context>
 <context>
     <name>weir::AppController</name>
@@ -619,6 +655,89 @@
     <message>
         <source>Warning: %1</source>
         <translation>警告：%1</translation>
+    </message>
+</context>
+<context>
+    <name>weir::UpstreamPage</name>
+    <message>
+        <source>Direct (no proxy)</source>
+        <translation>直连（不经代理）</translation>
+    </message>
+    <message>
+        <source>SOCKS5 proxy</source>
+        <translation>SOCKS5 代理</translation>
+    </message>
+    <message>
+        <source>HTTP proxy (CONNECT)</source>
+        <translation>HTTP 代理（CONNECT）</translation>
+    </message>
+    <message>
+        <source>proxy.example.org, 192.0.2.1 or 2001:db8::1</source>
+        <translation>proxy.example.org、192.0.2.1 或 2001:db8::1</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Send it directly</source>
+        <translation>直接发送</translation>
+    </message>
+    <message>
+        <source>Block it</source>
+        <translation>阻止</translation>
+    </message>
+    <message>
+        <source>Connections go:</source>
+        <translation>连接去向：</translation>
+    </message>
+    <message>
+        <source>Proxy host:</source>
+        <translation>代理主机：</translation>
+    </message>
+    <message>
+        <source>Proxy port:</source>
+        <translation>代理端口：</translation>
+    </message>
+    <message>
+        <source>User name:</source>
+        <translation>用户名：</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>密码：</translation>
+    </message>
+    <message>
+        <source>The password is stored readable only by root and is never shown again.</source>
+        <translation>密码保存在仅 root 可读的文件中，之后不会再显示。</translation>
+    </message>
+    <message>
+        <source>UDP through an HTTP proxy:</source>
+        <translation>使用 HTTP 代理时的 UDP：</translation>
+    </message>
+    <message>
+        <source>An HTTP proxy carries TCP only; this says what happens to intercepted UDP then.</source>
+        <translation>HTTP 代理只能转发 TCP；此项决定被接管的 UDP 如何处理。</translation>
+    </message>
+    <message>
+        <source>stored (type to replace)</source>
+        <translation>已保存（输入新密码以替换）</translation>
+    </message>
+    <message>
+        <source>Enter the proxy&apos;s host name or address</source>
+        <translation>请输入代理的主机名或地址</translation>
+    </message>
+    <message>
+        <source>A password needs a user name</source>
+        <translation>设置密码时需要填写用户名</translation>
+    </message>
+    <message>
+        <source>Type the password again: the stored one is only kept for the same proxy and user</source>
+        <translation>请重新输入密码：已保存的密码仅在代理和用户名都不变时保留</translation>
+    </message>
+    <message>
+        <source>Upstream</source>
+        <translation>上游代理</translation>
     </message>
 </context>
 <context>

@@ -23,8 +23,8 @@ const char usageText[] =
     "Usage: weirctl [--help] COMMAND\n"
     "\n"
     "Commands:\n"
-    "  status [--json]                show whether interception is on, its mode, scope, health and\n"
-    "                                 warnings\n"
+    "  status [--json]                show whether interception is on, its mode, scope, upstream,\n"
+    "                                 health and warnings\n"
     "  enable                         turn interception on (Polkit action io.github.weir.control)\n"
     "  disable                        turn interception off (Polkit action io.github.weir.control)\n"
     "  connections [--json]           list intercepted connections, open and recently closed\n"
@@ -36,6 +36,8 @@ const char usageText[] =
     "\n"
     "Values: true/false, numbers (decimal or 0x hex), lists comma-separated (KEY= clears a list),\n"
     "e.g. weirctl config set mode=tproxy udp=true bypass=192.0.2.0/24,2001:db8::/32\n"
+    "     weirctl config set upstream=socks5://user:pass@10.0.0.1:1080 (config get shows the\n"
+    "     password as ********; setting that masked URL back keeps the stored password)\n"
     "\n"
     "Exit status: 0 success, 1 the helper reported an error (e.g. invalid settings, one line per key),\n"
     "2 usage error, 3 the helper is not available on the system bus, 4 not authorized.\n";
@@ -109,6 +111,10 @@ QString formatStatus(const HelperStatus& s) {
     t << "Health:       " << s.health;
     if (!s.healthReason.isEmpty())
         t << " (" << s.healthReason << ')';
+    t << '\n';
+    t << "Upstream:     " << s.upstream;
+    if (s.upstreamFailing)
+        t << " (failing: " << s.upstreamReason << ')';
     t << '\n';
     t << "Proxy port:   " << s.proxyPort << '\n';
     t << "Backend:      " << s.backend << '\n';

@@ -27,10 +27,21 @@ const std::vector<KeyInfo> kKeys = {
     {"exclude_uids", ValueKind::UIntList, kMaxId, "users whose own traffic is not intercepted"},
     {"exclude_gids", ValueKind::UIntList, kMaxId, "groups whose own traffic is not intercepted"},
     {"exclude_cgroups", ValueKind::StringList, 0, "cgroup v2 paths whose traffic is not intercepted"},
+    {"upstream", ValueKind::String, 0,
+     "direct, socks5://[user:pass@]host:port or http://[user:pass@]host:port"},
+    {"udp_without_upstream", ValueKind::String, 0,
+     "direct or block: UDP flows when the upstream carries TCP only (http)"},
     {"proxy_port", ValueKind::UInt, kU16, "port of the proxy core's listeners"},
     {"outgoing_mark", ValueKind::UInt, kU32, "SO_MARK on the core's own connections (never intercepted)"},
     {"fwmark", ValueKind::UInt, kU32, "mark that routes TPROXY traffic to the local table"},
     {"route_table", ValueKind::UInt, kU32, "routing table for TPROXY's local route"},
+    {"max_connections", ValueKind::UInt, kMaxMaxConnections,
+     "open connections and flows at most (0: no limit)"},
+    {"worker_threads", ValueKind::UInt, kMaxWorkerThreads, "relay threads of the core (0: one per core)"},
+    {"connect_timeout", ValueKind::UInt, kMaxConnectTimeoutSeconds,
+     "seconds to reach the destination or upstream, handshake included"},
+    {"tcp_idle_timeout", ValueKind::UInt, kMaxIdleTimeoutSeconds,
+     "seconds without traffic before a TCP connection is closed (0: never)"},
     {"reapply_on_drift", ValueKind::Bool, 0, "re-install the rules when another tool removes them"},
 };
 
@@ -108,6 +119,28 @@ void checkCgroups(std::vector<SettingError>* errors, const std::vector<std::stri
             return;
         }
     }
+}
+
+// A value built in code (not parsed) must still be one parse() accepts: its URL must read back.
+void checkUpstream(std::vector<SettingError>* errors, const Upstream& upstream) {
+    std::string why;
+    const auto back = Upstream::parse(upstream.toUrl(), &why);
+    if (!back)
+        add(errors, "upstream", why);
+    else if (*back != upstream)
+        add(errors, "upstream", "is not a valid upstream");
+}
+
+const char* toString(UdpWithoutUpstream u) {
+    return u == UdpWithoutUpstream::Block ? "block" : "direct";
+}
+
+std::optional<UdpWithoutUpstream> parseUdpWithoutUpstream(const std::string& text) {
+    if (text == "direct")
+        return UdpWithoutUpstream::Direct;
+    if (text == "block")
+        return UdpWithoutUpstream::Block;
+    return std::nullopt;
 }
 
 } // namespace
@@ -198,6 +231,9 @@ std::vector<SettingError> validate(const Settings& s) {
         add(&errors, "fwmark", "must differ from outgoing_mark");
     if (s.routeTable == 0 || (s.routeTable >= 253 && s.routeTable <= 255))
         add(&errors, "route_table", "must not be 0, 253 (default), 254 (main) or 255 (local)");
+    checkUpstream(&errors, s.upstream);
+    if (s.connectTimeoutSeconds == 0)
+        add(&errors, "connect_timeout", "must be at least 1 second");
     std::stable_sort(errors.begin(), errors.end(),
                      [](const SettingError& a, const SettingError& b) { return a.key < b.key; });
     return errors;
@@ -308,6 +344,20 @@ bool assign(Settings* s, const KeyInfo& key, const Value& v, std::string* why) {
             s->scope = *sc;
         return sc.has_value();
     }
+    if (name == "upstream") {
+        const auto u = Upstream::parse(std::get<std::string>(v), why);
+        if (u)
+            s->upstream = u->withStoredPassword(s->upstream);
+        return u.has_value();
+    }
+    if (name == "udp_without_upstream") {
+        const auto u = parseUdpWithoutUpstream(std::get<std::string>(v));
+        if (!u)
+            *why = "\"" + std::get<std::string>(v) + "\" is not direct or block";
+        else
+            s->udpWithoutUpstream = *u;
+        return u.has_value();
+    }
     if (name == "gateway_interfaces") {
         s->gatewayInterfaces = std::get<std::vector<std::string>>(v);
         return true;
@@ -351,6 +401,14 @@ bool assign(Settings* s, const KeyInfo& key, const Value& v, std::string* why) {
         s->outgoingMark = static_cast<std::uint32_t>(n);
     else if (name == "fwmark")
         s->fwmark = static_cast<std::uint32_t>(n);
+    else if (name == "max_connections")
+        s->maxConnections = static_cast<std::uint32_t>(n);
+    else if (name == "worker_threads")
+        s->workerThreads = static_cast<std::uint32_t>(n);
+    else if (name == "connect_timeout")
+        s->connectTimeoutSeconds = static_cast<std::uint32_t>(n);
+    else if (name == "tcp_idle_timeout")
+        s->tcpIdleTimeoutSeconds = static_cast<std::uint32_t>(n);
     else
         s->routeTable = static_cast<std::uint32_t>(n);
     return true;
@@ -374,7 +432,7 @@ const char* describe(ValueKind k) {
     return "?";
 }
 
-ValueMap toValues(const Settings& s) {
+ValueMap toValues(const Settings& s, Secrets secrets) {
     std::vector<std::string> ports;
     for (const auto& p : s.ports)
         ports.push_back(p.toString());
@@ -392,10 +450,16 @@ ValueMap toValues(const Settings& s) {
         {"exclude_uids", widen(s.excludeUids)},
         {"exclude_gids", widen(s.excludeGids)},
         {"exclude_cgroups", s.excludeCgroups},
+        {"upstream", s.upstream.toUrl(secrets == Secrets::Masked)},
+        {"udp_without_upstream", std::string(toString(s.udpWithoutUpstream))},
         {"proxy_port", std::uint64_t{s.proxyPort}},
         {"outgoing_mark", std::uint64_t{s.outgoingMark}},
         {"fwmark", std::uint64_t{s.fwmark}},
         {"route_table", std::uint64_t{s.routeTable}},
+        {"max_connections", std::uint64_t{s.maxConnections}},
+        {"worker_threads", std::uint64_t{s.workerThreads}},
+        {"connect_timeout", std::uint64_t{s.connectTimeoutSeconds}},
+        {"tcp_idle_timeout", std::uint64_t{s.tcpIdleTimeoutSeconds}},
         {"reapply_on_drift", s.reapplyOnDrift},
     };
 }

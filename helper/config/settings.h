@@ -19,6 +19,7 @@
 
 #include "config/cidr.h"
 #include "config/types.h"
+#include "config/upstream.h"
 
 namespace weir {
 
@@ -33,6 +34,14 @@ inline constexpr std::uint32_t kDefaultRouteTable = 22341; // 0x5745; wg-quick 5
 inline constexpr std::size_t kMaxListEntries = 256;
 inline constexpr int kMaxPortSlots = 15;                // xt_multiport: a range counts as two
 inline constexpr std::size_t kMaxCgroupPathBytes = 511; // xt_cgroup_info_v2 holds 512 with the NUL
+// The core's limits. max_connections defaults to 0 (no limit of its own): the core raises
+// RLIMIT_NOFILE at start and backs off accepting on EMFILE, so descriptors already bound it, and any
+// fixed number would be too low for a busy gateway or meaningless on a laptop.
+inline constexpr std::uint32_t kMaxMaxConnections = 1'048'576; // the kernel's default fs.nr_open
+inline constexpr std::uint32_t kMaxWorkerThreads = 256;
+inline constexpr std::uint32_t kDefaultConnectTimeoutSeconds = 10;
+inline constexpr std::uint32_t kMaxConnectTimeoutSeconds = 300;
+inline constexpr std::uint32_t kMaxIdleTimeoutSeconds = 7 * 24 * 3600;
 
 // A destination port or an inclusive range ("443", "8000-8100").
 struct PortRange {
@@ -61,6 +70,12 @@ struct Settings {
     std::uint32_t outgoingMark = kDefaultOutgoingMark;
     std::uint32_t fwmark = kDefaultFwmark;
     std::uint32_t routeTable = kDefaultRouteTable;
+    Upstream upstream;                                                  // where connections go on to
+    UdpWithoutUpstream udpWithoutUpstream = UdpWithoutUpstream::Direct; // UDP when the upstream is HTTP
+    std::uint32_t maxConnections = 0;                                   // 0: no limit beyond descriptors
+    std::uint32_t workerThreads = 0;                                    // 0: one per core
+    std::uint32_t connectTimeoutSeconds = kDefaultConnectTimeoutSeconds;
+    std::uint32_t tcpIdleTimeoutSeconds = 0; // 0: never
     bool reapplyOnDrift = true;
 
     bool operator==(const Settings&) const = default;
@@ -100,10 +115,15 @@ const char* describe(ValueKind kind);
 const std::vector<KeyInfo>& settingKeys();
 const KeyInfo* findKey(const std::string& name);
 
+// Whether the upstream's password is shown. Everything a client sees is Masked (kMaskedPassword);
+// only the root-only settings file holds it Clear.
+enum class Secrets { Masked, Clear };
+
 // Settings -> every key with its value.
-ValueMap toValues(const Settings& settings);
+ValueMap toValues(const Settings& settings, Secrets secrets = Secrets::Masked);
 // base + values -> *out, all or nothing: unknown keys, wrong kinds, unparsable entries and the
 // combined validate() are all reported (sorted by key); *out is only written when there are none.
+// An upstream URL with the masked password keeps base's password (see Upstream::withStoredPassword).
 std::vector<SettingError> applyValues(const Settings& base, const ValueMap& values, Settings* out);
 
 // The text form of one value, as weirctl takes it and the settings file stores it:

@@ -103,7 +103,7 @@ std::optional<Value> parseValue(const KeyInfo& key, const std::string& raw, std:
 std::string toFileText(const Settings& settings) {
     std::string out = "# Weir settings, written by weir-helper. Change them with weirctl config set or\n"
                       "# the settings dialog; a file that cannot be read is replaced by defaults.\n";
-    const ValueMap values = toValues(settings);
+    const ValueMap values = toValues(settings, Secrets::Clear); // the file is root-only (0600)
     for (const auto& key : settingKeys())
         out += std::string(key.name) + "=" + formatValue(values.at(key.name)) + "\n";
     return out;

@@ -34,6 +34,9 @@ struct Upstream {
     // the credentials.
     std::string describe() const;
     bool hasCredentials() const { return !username.empty() || !password.empty(); }
+    // This upstream, with stored's password when this one's is kMaskedPassword and scheme, user,
+    // host and port are stored's: a masked URL from GetSettings, sent back, changes nothing.
+    Upstream withStoredPassword(const Upstream& stored) const;
 };
 
 // What GetSettings shows instead of a stored password. SetSettings with an upstream URL whose

@@ -17,6 +17,7 @@ const QString state = QStringLiteral("state");
 const QString startedMs = QStringLiteral("started_ms");
 const QString closedMs = QStringLiteral("closed_ms");
 const QString closeReason = QStringLiteral("close_reason");
+const QString via = QStringLiteral("via");
 } // namespace key
 } // namespace
 
@@ -33,6 +34,7 @@ QVariantMap ConnectionInfo::toVariantMap() const {
         {key::startedMs, QVariant::fromValue<qint64>(startedMs)},
         {key::closedMs, QVariant::fromValue<qint64>(closedMs)},
         {key::closeReason, closeReason},
+        {key::via, via},
     };
 }
 
@@ -53,6 +55,7 @@ bool ConnectionInfo::fromVariantMap(const QVariantMap& map, ConnectionInfo* out)
     c.startedMs = map.value(key::startedMs).toLongLong();
     c.closedMs = map.value(key::closedMs).toLongLong();
     c.closeReason = map.value(key::closeReason).toString();
+    c.via = map.value(key::via).toString();
     *out = c;
     return true;
 }

@@ -20,6 +20,7 @@ struct ConnectionInfo {
     qint64 startedMs = 0;
     qint64 closedMs = 0;
     QString closeReason;
+    QString via; // "direct", "socks5 10.0.0.1:1080" (never credentials)
 
     QVariantMap toVariantMap() const;
     // Unknown keys are ignored; missing keys keep their defaults. Returns false without an id.

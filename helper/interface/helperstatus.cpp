@@ -16,6 +16,9 @@ QVariantMap HelperStatus::toVariantMap() const {
         {QStringLiteral("health"), health},
         {QStringLiteral("health_reason"), healthReason},
         {QStringLiteral("warnings"), warnings},
+        {QStringLiteral("upstream"), upstream},
+        {QStringLiteral("upstream_failing"), upstreamFailing},
+        {QStringLiteral("upstream_reason"), upstreamReason},
     };
 }
 
@@ -33,6 +36,9 @@ HelperStatus HelperStatus::fromVariantMap(const QVariantMap& map) {
     s.health = map.value(QStringLiteral("health"), s.health).toString();
     s.healthReason = map.value(QStringLiteral("health_reason")).toString();
     s.warnings = map.value(QStringLiteral("warnings")).toStringList();
+    s.upstream = map.value(QStringLiteral("upstream"), s.upstream).toString();
+    s.upstreamFailing = map.value(QStringLiteral("upstream_failing")).toBool();
+    s.upstreamReason = map.value(QStringLiteral("upstream_reason")).toString();
     return s;
 }
 

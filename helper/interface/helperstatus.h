@@ -20,6 +20,9 @@ struct HelperStatus {
     QString health = QStringLiteral("ok"); // "ok" | "degraded"
     QString healthReason;
     QStringList warnings;
+    QString upstream = QStringLiteral("direct"); // "socks5 10.0.0.1:1080": never credentials
+    bool upstreamFailing = false;
+    QString upstreamReason; // the last failure when failing
 
     bool degraded() const { return health == QLatin1String("degraded"); }
 

@@ -7,6 +7,7 @@
 #include <ctime>
 
 #include "service/sysctl.h"
+#include "upstream/connectorfactory.h"
 
 namespace weir::service {
 
@@ -67,6 +68,29 @@ std::vector<core::ConnectionRecord> Engine::connections() const {
     return core_.snapshot();
 }
 
+std::shared_ptr<core::Connector> Engine::makeConnectorFor(const Settings& settings, std::string* error) {
+    upstream::ConnectorOptions options;
+    options.outgoingMark = settings.outgoingMark;
+    options.handshakeTimeout = std::chrono::seconds(settings.connectTimeoutSeconds);
+    std::string why;
+    auto connector = upstream::makeConnector(settings.upstream, options, &why);
+    if (!connector) // name the upstream unless the factory did
+        *error = why.starts_with("upstream ") ? why : "upstream " + settings.upstream.describe() + ": " + why;
+    return connector;
+}
+
+bool Engine::sameConnector(const Settings& a, const Settings& b) {
+    return a.upstream == b.upstream && a.outgoingMark == b.outgoingMark &&
+           a.connectTimeoutSeconds == b.connectTimeoutSeconds && a.udpWithoutUpstream == b.udpWithoutUpstream;
+}
+
+core::UpstreamHealth Engine::upstreamHealth() const {
+    if (!enabled_ || !core_.isRunning())
+        return {};
+    const auto connector = core_.connector();
+    return connector ? connector->health() : core::UpstreamHealth{};
+}
+
 std::string Engine::previewRules(const Settings& settings, std::string* error) const {
     const auto plan = plan::makePlan(settings, error);
     return plan ? plan::renderPreview(*plan) : std::string();
@@ -78,6 +102,8 @@ std::string Engine::previewRules(const Settings& settings, std::string* error) c
 bool Engine::enable(std::string* error) {
     if (enabled_)
         return true;
+    if (!connector_ && !(connector_ = makeConnectorFor(settings_, error)))
+        return false;
     auto plan = plan::makePlan(settings_, error);
     std::vector<SysctlRecord> sysctls;
     if (!plan || !readPrevious(plan->sysctls, &sysctls, error))
@@ -130,17 +156,27 @@ bool Engine::disable(std::string* error) {
     return removeFile(recordPath_, error);
 }
 
-bool Engine::setSettings(const Settings& settings, std::string* error) {
+bool Engine::setSettings(const Settings& settings, std::string* error,
+                         std::shared_ptr<core::Connector> connector) {
+    if (!connector && sameConnector(settings, settings_))
+        connector = connector_;
     if (!enabled_) {
+        // Not made yet when the way changed: enable() makes it (and resolves the host) when needed.
         settings_ = settings;
+        connector_ = std::move(connector);
         return true;
     }
+    if (!connector && !(connector = makeConnectorFor(settings, error)))
+        return false;
     auto next = plan::makePlan(settings, error);
     std::vector<SysctlRecord> nextSys;
     if (!next || !readPrevious(next->sysctls, &nextSys, error))
         return false;
     const plan::InstallPlan previous = *installed_;
+    const auto previousConnector = connector_;
+    connector_ = std::move(connector); // applyListeners() hands it to the core
     if (!switchTo(previous, *next, nextSys, error)) {
+        connector_ = previousConnector;
         restore(previous, *next, nextSys, error);
         return false;
     }

@@ -7,10 +7,15 @@
 // Everything installed comes from one plan (plan/installplan.h) and is written to an install record
 // (service/installrecord.h) before the kernel is touched, so removeLeftovers() and the guardian's
 // cleanupAfterCrash() remove exactly what may be installed.
+// The core's connector (the `upstream` setting) is built here with upstream::makeConnector() and
+// swapped into the running core on a change (new connections only; open ones keep their way). The
+// outgoing mark, worker count, connection limit and timeouts are fixed when the core starts, so a
+// change of any of them restarts the core, which closes the open connections (see coreShape()).
 // Threads: not thread-safe; the helper calls it from its main (D-Bus) thread only.
 // Plain C++: the D-Bus layer calls it, tests can drive it directly.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
@@ -52,9 +57,19 @@ public:
     bool disable(std::string* error);
 
     const Settings& settings() const { return settings_; }
+    // The connector `settings` ask for; null with *error when it cannot be made (the upstream's host
+    // name does not resolve). Callers may build it first to report the error as a settings error.
+    static std::shared_ptr<core::Connector> makeConnectorFor(const Settings& settings, std::string* error);
+    // Whether a and b ask for the same connector (upstream, udp_without_upstream, outgoing mark,
+    // connect timeout).
+    static bool sameConnector(const Settings& a, const Settings& b);
     // Takes valid settings (the caller validated them). While enabled: apply the new plan, remove the old
-    // one; on any failure restore the old state and return false with *error. Disabled: just stores.
-    bool setSettings(const Settings& settings, std::string* error);
+    // one; on any failure restore the old state and return false with *error. Disabled: just stores
+    // (a new upstream is made, and its host resolved, at enable()).
+    // `connector`: one makeConnectorFor(settings) built, or null to build it here when needed; while
+    // enabled, a connector that cannot be made fails the call and changes nothing.
+    bool setSettings(const Settings& settings, std::string* error,
+                     std::shared_ptr<core::Connector> connector = nullptr);
     // What these settings would install, as text (iptables-save sections, ip rule/route lines, sysctls,
     // listeners). Touches nothing.
     std::string previewRules(const Settings& settings, std::string* error) const;
@@ -80,6 +95,8 @@ public:
     bool isEnabled() const { return enabled_; }
     std::string backendName() const;
     std::vector<core::ConnectionRecord> connections() const;
+    // How the upstream fares (the running core's connector): never failing while disabled or direct.
+    core::UpstreamHealth upstreamHealth() const;
     // The plan installed now (null while disabled).
     const plan::InstallPlan* installedPlan() const { return installed_ ? &*installed_ : nullptr; }
 
@@ -103,13 +120,26 @@ private:
     void stopListening();
     std::string findDrift();
     bool reapply(std::string* error);
+    // Everything the core takes only at start; a change restarts it.
+    struct CoreShape {
+        std::uint32_t outgoingMark = 0;
+        unsigned workers = 0;
+        std::size_t maxConnections = 0;
+        std::chrono::milliseconds connectTimeout{0};
+        std::chrono::milliseconds tcpIdleTimeout{0};
+        bool operator==(const CoreShape&) const = default;
+    };
+    static CoreShape coreShape(const Settings& settings);
 
     Settings settings_;
     std::unique_ptr<firewall::FirewallBackend> backend_;
     EngineOptions options_;
     std::string recordPath_;
     core::ProxyCore core_;
-    std::uint32_t coreMark_ = 0; // the outgoing mark the running core was started with
+    CoreShape coreShape_; // what the running core was started with
+    // The connector for settings_ (null until first needed); the running core uses it for new
+    // connections.
+    std::shared_ptr<core::Connector> connector_;
     bool enabled_ = false;
     std::optional<plan::InstallPlan> installed_;
     std::vector<SysctlRecord> sysctlState_; // the installed plan's sysctls with their previous values

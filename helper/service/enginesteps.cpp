@@ -99,22 +99,36 @@ bool Engine::restoreSysctls(const std::vector<SysctlRecord>& sysctls, std::strin
 // identical listeners open, so a settings change never drops a port that stays.
 bool Engine::applyListeners(const plan::InstallPlan& plan, const std::vector<core::ListenerConfig>& listeners,
                             const core::SourceFilter& filter, std::string* error) {
-    // The outgoing mark is fixed when the core starts; a new one needs a new core.
-    if (core_.isRunning() && coreMark_ != plan.settings.outgoingMark)
+    // The mark, workers, limits and timeouts are fixed when the core starts; new ones need a new core.
+    const CoreShape shape = coreShape(plan.settings);
+    if (core_.isRunning() && coreShape_ != shape)
         core_.stop();
     if (!core_.isRunning()) {
         core::CoreConfig config;
         config.listeners = listeners;
         config.sourceFilter = filter;
-        config.outgoingMark = plan.settings.outgoingMark;
+        config.outgoingMark = shape.outgoingMark;
+        config.workers = shape.workers;
+        config.maxConnections = shape.maxConnections;
+        config.connectTimeout = shape.connectTimeout;
+        config.tcpIdleTimeout = shape.tcpIdleTimeout;
+        config.connector = connector_;
         if (!core_.start(config, error))
             return false;
-        coreMark_ = config.outgoingMark;
+        coreShape_ = shape;
         return true;
     }
+    // New connections take the new way at once; open ones keep theirs.
+    if (connector_ && core_.connector() != connector_)
+        core_.setConnector(connector_);
     if (!core_.setListeners(listeners, filter, error))
         return false;
     return core_.isAccepting() || core_.resumeAccepting(error);
+}
+
+Engine::CoreShape Engine::coreShape(const Settings& s) {
+    return {s.outgoingMark, s.workerThreads, s.maxConnections, std::chrono::seconds(s.connectTimeoutSeconds),
+            std::chrono::seconds(s.tcpIdleTimeoutSeconds)};
 }
 
 void Engine::stopListening() {

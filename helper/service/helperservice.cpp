@@ -48,6 +48,7 @@ ConnectionInfo toInfo(const core::ConnectionRecord& r) {
     c.startedMs = r.startedMs;
     c.closedMs = r.closedMs;
     c.closeReason = QString::fromStdString(r.closeReason);
+    c.via = QString::fromStdString(r.via);
     return c;
 }
 
@@ -235,12 +236,19 @@ void HelperService::checkHealth() {
     announceChanges();
 }
 
+// Degraded when what was installed drifted, or when the upstream fails (connections through it are
+// being refused): both reasons are given when both hold. Polled by the 2 s health timer.
 HelperService::Announced HelperService::current() const {
     const bool on = engine_->isEnabled();
     // While disabled nothing is installed, so nothing can have drifted.
-    const bool ok = !on || engine_->health().ok;
-    return {on, mode(), ok ? QStringLiteral("ok") : QStringLiteral("degraded"),
-            ok ? QString() : QString::fromStdString(engine_->health().reason)};
+    QStringList reasons;
+    if (on && !engine_->health().ok)
+        reasons.append(QString::fromStdString(engine_->health().reason));
+    const core::UpstreamHealth upstream = engine_->upstreamHealth();
+    if (on && upstream.failing)
+        reasons.append(QStringLiteral("upstream failing: ") + QString::fromStdString(upstream.reason));
+    return {on, mode(), reasons.isEmpty() ? QStringLiteral("ok") : QStringLiteral("degraded"),
+            reasons.join(QStringLiteral("; "))};
 }
 
 void HelperService::announceChanges() {
@@ -294,6 +302,11 @@ QVariantMap HelperService::statusMap() const {
     s.healthReason = now.healthReason;
     s.warnings = warnings();
     s.backend = QString::fromStdString(engine_->backendName());
+    // describe(): kind, host and port, never the credentials.
+    s.upstream = QString::fromStdString(engine_->settings().upstream.describe());
+    const core::UpstreamHealth upstream = engine_->upstreamHealth();
+    s.upstreamFailing = upstream.failing;
+    s.upstreamReason = QString::fromStdString(upstream.reason);
     s.version = QStringLiteral(WEIR_VERSION);
     s.lastError = lastError_;
     for (const auto& r : engine_->connections()) {

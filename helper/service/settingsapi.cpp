@@ -70,12 +70,19 @@ std::optional<CallError> SettingsApi::set(const QVariantMap& changes) {
     if (!next)
         return error;
     std::string why;
+    const Settings old = engine_->settings();
+    // While enabled a new upstream is made first (its host name resolved): one that cannot be made is
+    // a settings error on the upstream key, shown at its field, and nothing changes. While disabled
+    // it is made at Enable (the network that resolves it may not be up yet).
+    std::shared_ptr<core::Connector> connector;
+    if (engine_->isEnabled() && !Engine::sameConnector(*next, old) &&
+        !(connector = Engine::makeConnectorFor(*next, &why)))
+        return CallError{bus::errorInvalidSettings, settingErrorsMessage({{"upstream", why}})};
     auto pending = store_->prepare(*next, &why);
     if (!pending)
         return failed(QStringLiteral("cannot save the settings, nothing was changed"), why);
-    const Settings old = engine_->settings();
     // Unchanged settings are still saved (that replaces a corrupt file) but not re-applied.
-    if (*next != old && !engine_->setSettings(*next, &why))
+    if (*next != old && !engine_->setSettings(*next, &why, connector))
         return failed(QStringLiteral("cannot apply the settings, the old ones are still in use"), why);
     if (!pending->commit(&why)) {
         std::string restoreError;

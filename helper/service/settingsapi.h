@@ -4,10 +4,12 @@
 // SetSettings is all or nothing, in this order, so that every failure leaves the old state working:
 //   1. convert the a{sv} strictly and validate the changes against the current settings: any bad key
 //      -> InvalidSettings listing all of them, nothing touched;
-//   2. write the new settings file to a temporary file: disk full, unwritable directory -> Failed,
+//   2. while enabled, make the new upstream's connector when it changed: its host cannot be
+//      resolved -> InvalidSettings on the key upstream, nothing touched (disabled: Enable makes it);
+//   3. write the new settings file to a temporary file: disk full, unwritable directory -> Failed,
 //      nothing touched;
-//   3. apply to the engine (a transaction of its own): refused -> Failed, temporary file removed;
-//   4. rename the temporary file over settings.conf: failed -> the engine gets the old settings back.
+//   4. apply to the engine (a transaction of its own): refused -> Failed, temporary file removed;
+//   5. rename the temporary file over settings.conf: failed -> the engine gets the old settings back.
 #pragma once
 
 #include <QString>

@@ -209,6 +209,39 @@ private Q_SLOTS:
         QCOMPARE(o.value(QStringLiteral("health_reason")).toString(), s.healthReason);
         QCOMPARE(o.value(QStringLiteral("warnings")).toArray().size(), 2);
         QCOMPARE(o.value(QStringLiteral("scope")).toString(), QStringLiteral("both"));
+        QVERIFY(text.contains(QStringLiteral("Upstream:     direct\n")));
+    }
+
+    void statusShowsTheUpstreamAndItsFailure() {
+        weir::HelperStatus s;
+        s.upstream = QStringLiteral("socks5 10.0.0.1:1080");
+        s.upstreamFailing = true;
+        s.upstreamReason = QStringLiteral("upstream refused");
+        QVERIFY(formatStatus(s).contains(
+            QStringLiteral("Upstream:     socks5 10.0.0.1:1080 (failing: upstream refused)\n")));
+        const QJsonObject o = QJsonDocument::fromJson(statusJson(s)).object();
+        QCOMPARE(o.value(QStringLiteral("upstream")).toString(), s.upstream);
+        QCOMPARE(o.value(QStringLiteral("upstream_failing")).toBool(), true);
+        QCOMPARE(weir::HelperStatus::fromVariantMap(s.toVariantMap()), s);
+    }
+
+    // config get shows what the helper sent (masked); config set parses a URL with credentials.
+    void upstreamKeysParseAndShowMasked() {
+        ValueMap values;
+        QString error;
+        QVERIFY2(parseAssignments({QStringLiteral("upstream=http://u:s%40cret@proxy:3128"),
+                                   QStringLiteral("udp_without_upstream=block"),
+                                   QStringLiteral("connect_timeout=5")},
+                                  &values, &error),
+                 qPrintable(error));
+        QCOMPARE(std::get<std::string>(values.at("upstream")), std::string("http://u:s%40cret@proxy:3128"));
+        weir::Settings s;
+        s.upstream = *weir::Upstream::parse("http://u:s%40cret@proxy:3128");
+        const QString shown = formatSettings(weir::toValues(s));
+        QVERIFY2(shown.contains(QStringLiteral("upstream=http://u:********@proxy:3128\n")),
+                 qPrintable(shown));
+        QVERIFY(!shown.contains(QStringLiteral("cret")));
+        QVERIFY(formatKeys().contains(QStringLiteral("udp_without_upstream")));
     }
 
     void bytes() {

@@ -263,6 +263,12 @@ private Q_SLOTS:
         s.fwmark = 0x20;
         s.routeTable = 100;
         s.reapplyOnDrift = false;
+        s.upstream = *Upstream::parse("http://user:p%40ss@proxy.lan:3128");
+        s.udpWithoutUpstream = UdpWithoutUpstream::Block;
+        s.maxConnections = 5000;
+        s.workerThreads = 2;
+        s.connectTimeoutSeconds = 3;
+        s.tcpIdleTimeoutSeconds = 600;
         QVERIFY2(validate(s).empty(), describe(validate(s)).c_str());
         std::string error;
         const auto back = fromFileText(toFileText(s), &error);

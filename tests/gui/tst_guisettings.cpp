@@ -1,8 +1,13 @@
 // The Settings dialog (offscreen) against a real weir-helper, started by
 // tests/integration/gui_settings.sh in a network namespace on a private system bus with polkitd:
 // picking TPROXY and Apply installs TPROXY rules in the namespace's mangle table, and a bad LAN subnet
-// sent as it was typed comes back as the helper's InvalidSettings error, shown at its field.
+// sent as it was typed comes back as the helper's InvalidSettings error, shown at its field. An
+// upstream password typed in the dialog reaches the root-only file, never comes back, and survives
+// the dialog applying other changes.
+#include <QComboBox>
 #include <QDir>
+#include <QFile>
+#include <QSpinBox>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPlainTextEdit>
@@ -14,6 +19,7 @@
 #include <QTest>
 
 #include "client/helperclient.h"
+#include "config/upstream.h"
 #include "gui/appcontroller.h"
 #include "gui/connectionswindow.h"
 #include "gui/settings/rulespreviewdialog.h"
@@ -33,6 +39,11 @@ QString mangleRules(const QString& netns) {
         return QStringLiteral("iptables-legacy-save failed: ") +
                QString::fromLocal8Bit(p.readAllStandardError());
     return QString::fromLocal8Bit(p.readAllStandardOutput());
+}
+
+QString settingsFile() {
+    QFile f(qEnvironmentVariable("WEIR_STATE_DIR") + QStringLiteral("/settings.conf"));
+    return f.open(QIODevice::ReadOnly) ? QString::fromUtf8(f.readAll()) : QStringLiteral("<unreadable>");
 }
 
 template <typename T> T* child(QWidget* parent, const char* name) {
@@ -168,6 +179,62 @@ private Q_SLOTS:
         client.setEnabled(false);
         QTRY_COMPARE_WITH_TIMEOUT(enabled.count(), 1, 15000);
         QVERIFY(enabled.first().at(1).toBool());
+    }
+
+    void upstreamPasswordThroughTheDialog() {
+        HelperClient client(QDBusConnection::systemBus());
+        client.setPollInterval(500);
+        QTRY_COMPARE_WITH_TIMEOUT(client.availability(), HelperClient::Availability::Available, 10000);
+        SettingsDialog dialog(&client);
+        dialog.refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog.isWaiting(), 10000);
+        QVERIFY2(dialog.messageText().isEmpty(), qPrintable(dialog.messageText()));
+        auto* kind = child<QComboBox>(&dialog, "upstream_kind");
+        kind->setCurrentIndex(kind->findData(int(UpstreamKind::Socks5)));
+        child<QLineEdit>(&dialog, "upstream_host")->setText(QStringLiteral("192.0.2.10"));
+        child<QSpinBox>(&dialog, "upstream_port")->setValue(1080);
+        child<QLineEdit>(&dialog, "upstream_user")->setText(QStringLiteral("alice"));
+        child<QLineEdit>(&dialog, "upstream_password")->setText(QStringLiteral("s3cr@t pa:ss"));
+        QSignalSpy applied(&client, &HelperClient::settingsApplied);
+        dialog.applyButton()->click();
+        QTRY_COMPARE_WITH_TIMEOUT(applied.count(), 1, 30000);
+        QVERIFY2(applied.first().at(0).toBool(), qPrintable(applied.first().at(1).toString()));
+        const QString stored = QStringLiteral("upstream=socks5://alice:s3cr%40t%20pa%3Ass@192.0.2.10:1080\n");
+        QVERIFY2(settingsFile().contains(stored), qPrintable(settingsFile()));
+
+        // Reopened: the password is not shown (nor sent), the page says one is stored, nothing changed.
+        dialog.refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog.isWaiting(), 10000);
+        auto* password = child<QLineEdit>(&dialog, "upstream_password");
+        QVERIFY(password->text().isEmpty());
+        QVERIFY(!password->placeholderText().isEmpty());
+        QVERIFY2(dialog.changes().isEmpty(), qPrintable(QStringList(dialog.changes().keys()).join(',')));
+        QSignalSpy received(&client, &HelperClient::settingsReceived);
+        client.fetchSettings();
+        QTRY_COMPARE_WITH_TIMEOUT(received.count(), 1, 10000);
+        const QString shown = received.first().first().toMap().value(QStringLiteral("upstream")).toString();
+        QCOMPARE(shown, QStringLiteral("socks5://alice:********@192.0.2.10:1080"));
+
+        // Another change applied from the same dialog keeps the stored password.
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog.isWaiting(), 10000);
+        child<QSpinBox>(&dialog, "connect_timeout")->setValue(5);
+        applied.clear();
+        dialog.applyButton()->click();
+        QTRY_COMPARE_WITH_TIMEOUT(applied.count(), 1, 30000);
+        QVERIFY2(applied.first().at(0).toBool(), qPrintable(applied.first().at(1).toString()));
+        QVERIFY2(settingsFile().contains(stored), qPrintable(settingsFile()));
+        QVERIFY(settingsFile().contains(QStringLiteral("\nconnect_timeout=5\n")));
+
+        // Back to direct.
+        QTRY_VERIFY_WITH_TIMEOUT(!dialog.isWaiting(), 10000);
+        kind->setCurrentIndex(kind->findData(int(UpstreamKind::Direct)));
+        QCOMPARE(QStringList(dialog.changes().keys()), QStringList{QStringLiteral("upstream")});
+        QVERIFY2(dialog.applyButton()->isEnabled(), qPrintable(dialog.messageText()));
+        applied.clear();
+        dialog.applyButton()->click();
+        QTRY_COMPARE_WITH_TIMEOUT(applied.count(), 1, 30000);
+        QVERIFY(applied.first().at(0).toBool());
+        QVERIFY(settingsFile().contains(QStringLiteral("\nupstream=direct\n")));
     }
 };
 

@@ -4,6 +4,7 @@
 // every page.
 #include <QAction>
 #include <QCheckBox>
+#include <QComboBox>
 #include <QDBusConnection>
 #include <QDir>
 #include <QLineEdit>
@@ -22,6 +23,7 @@
 #include "gui/settings/scopepage.h"
 #include "gui/settings/settingsdialog.h"
 #include "gui/settings/settingspage.h"
+#include "gui/settings/upstreampage.h"
 #include "gui/traycontroller.h"
 #include "gui/traystate.h"
 
@@ -49,8 +51,21 @@ QVariantMap sample() {
         {"outgoing_mark", QVariant::fromValue(quint32(0x5745))},
         {"fwmark", QVariant::fromValue(quint32(0x5746))},
         {"route_table", QVariant::fromValue(quint32(22341))},
+        {"upstream", "direct"},
+        {"udp_without_upstream", "direct"},
+        {"max_connections", QVariant::fromValue(quint32(0))},
+        {"worker_threads", QVariant::fromValue(quint16(0))},
+        {"connect_timeout", QVariant::fromValue(quint16(10))},
+        {"tcp_idle_timeout", QVariant::fromValue(quint32(0))},
         {"reapply_on_drift", true},
     };
+}
+
+// The same with an authenticated SOCKS5 upstream, its password masked as the helper sends it.
+QVariantMap withUpstream() {
+    QVariantMap map = sample();
+    map["upstream"] = QStringLiteral("socks5://alice:%1@192.0.2.10:1080").arg(QLatin1String(kMaskedPassword));
+    return map;
 }
 
 template <typename T> T* child(QWidget* parent, const QString& name) {
@@ -312,6 +327,92 @@ private Q_SLOTS:
         QVERIFY(!actions.at(1)->isVisible());
         QVERIFY(!tray.redirectAction()->isEnabled());
         QVERIFY(!tray.tproxyAction()->isEnabled());
+    }
+
+    // A stored password is never shown; the untouched page sends nothing; the masked URL goes back
+    // when other upstream fields stay; a typed password replaces it.
+    void upstreamKeepsTheStoredPassword() {
+        SettingsDialog d(&client_);
+        qobject_cast<ScopePage*>(d.pageFor("scope"))->setInterfaces({{"eth1", {}}});
+        d.load(withUpstream());
+        QVERIFY2(d.changes().isEmpty(), qPrintable(QStringList(d.changes().keys()).join(',')));
+        auto* password = child<QLineEdit>(&d, "upstream_password");
+        QVERIFY(password->text().isEmpty()); // never the mask
+        QCOMPARE(password->echoMode(), QLineEdit::Password);
+        QVERIFY(!password->placeholderText().isEmpty());
+        QCOMPARE(child<QLineEdit>(&d, "upstream_host")->text(), "192.0.2.10");
+        QCOMPARE(child<QSpinBox>(&d, "upstream_port")->value(), 1080);
+        QCOMPARE(child<QLineEdit>(&d, "upstream_user")->text(), "alice");
+        // Only UDP through HTTP is asked about.
+        QVERIFY(!child<QComboBox>(&d, "udp_without_upstream")->isEnabled());
+
+        child<QSpinBox>(&d, "connect_timeout")->setValue(5); // another page: upstream unchanged
+        QCOMPARE(QStringList(d.changes().keys()), QStringList{"connect_timeout"});
+        QCOMPARE(d.changes()["connect_timeout"].userType(), QMetaType::UShort);
+
+        password->setText("n3w:p@ss");
+        QCOMPARE(d.changes()["upstream"].toString(), "socks5://alice:n3w%3Ap%40ss@192.0.2.10:1080");
+        QVERIFY(d.fieldError("upstream").isEmpty());
+    }
+
+    // Another host with the stored password kept would send the mask to a new proxy: the page asks
+    // for the password again instead. Empty hosts and bad URLs are shown at the fields.
+    void upstreamFieldsAreCheckedInline() {
+        SettingsDialog d(&client_);
+        qobject_cast<ScopePage*>(d.pageFor("scope"))->setInterfaces({{"eth1", {}}});
+        d.load(withUpstream());
+        auto* host = child<QLineEdit>(&d, "upstream_host");
+        host->setText("192.0.2.99");
+        QVERIFY2(d.fieldError("upstream").contains("password again"), qPrintable(d.fieldError("upstream")));
+        QVERIFY(host->property("weirBad").toBool());
+        QVERIFY(!d.applyButton()->isEnabled());
+        child<QLineEdit>(&d, "upstream_password")->setText("secret");
+        QVERIFY(d.fieldError("upstream").isEmpty());
+        host->setText("");
+        QVERIFY(d.fieldError("upstream").contains("host"));
+        host->setText("exa mple");
+        QVERIFY2(!d.fieldError("upstream").isEmpty(), "a host with a space is refused (weir_config's rule)");
+        host->setText("[2001:db8::1]");
+        QVERIFY(d.fieldError("upstream").isEmpty());
+        QCOMPARE(d.changes()["upstream"].toString(), "socks5://alice:secret@[2001:db8::1]:1080");
+
+        // HTTP: its usual port, and the UDP choice becomes meaningful.
+        auto* kind = child<QComboBox>(&d, "upstream_kind");
+        kind->setCurrentIndex(kind->findData(int(UpstreamKind::Http)));
+        QCOMPARE(child<QSpinBox>(&d, "upstream_port")->value(), 3128);
+        auto* udp = child<QComboBox>(&d, "udp_without_upstream");
+        QVERIFY(udp->isEnabled());
+        udp->setCurrentIndex(udp->findData("block"));
+        QCOMPARE(d.changes()["udp_without_upstream"].toString(), "block");
+        // Direct: no proxy fields, and the URL is just "direct". Choosing it is an edit like any other.
+        d.onSettingsApplied(true, {}, {});
+        kind->setCurrentIndex(kind->findData(int(UpstreamKind::Direct)));
+        QVERIFY(d.messageText().isEmpty());
+        QVERIFY(d.applyButton()->isEnabled());
+        QVERIFY(!host->isEnabled());
+        QCOMPARE(d.changes()["upstream"].toString(), "direct");
+
+        // The helper's own error (a host it cannot resolve) lands at the same field.
+        d.onSettingsApplied(false, "upstream: cannot resolve proxy.lan",
+                            {{"upstream", "cannot resolve proxy.lan"}});
+        QCOMPARE(d.fieldError("upstream"), "cannot resolve proxy.lan");
+        QCOMPARE(d.tabs()->currentIndex(), d.pageIndex("upstream"));
+    }
+
+    void limitsOnTheAdvancedPage() {
+        auto d = makeDialog();
+        QCOMPARE(d->pageIndex("max_connections"), d->pageIndex("proxy_port"));
+        auto* workers = child<QSpinBox>(d.get(), "worker_threads");
+        QCOMPARE(workers->text(), workers->specialValueText()); // 0 reads as a word
+        workers->setValue(4);
+        child<QSpinBox>(d.get(), "tcp_idle_timeout")->setValue(300);
+        child<QSpinBox>(d.get(), "max_connections")->setValue(20000);
+        const QVariantMap c = d->changes();
+        QCOMPARE(QStringList(c.keys()),
+                 (QStringList{"max_connections", "tcp_idle_timeout", "worker_threads"}));
+        QCOMPARE(c["worker_threads"].userType(), QMetaType::UShort);
+        QCOMPARE(c["max_connections"].userType(), QMetaType::UInt);
+        QCOMPARE(c["tcp_idle_timeout"].toUInt(), 300u);
     }
 
     void screenshots() {

@@ -100,6 +100,16 @@ private Q_SLOTS:
             << "Weir — Interception on (TPROXY)\n0 active connections\nDegraded: WEIR_PRE chain missing"
             << "Interception on (TPROXY) · 0 active connections · Degraded: WEIR_PRE chain missing" << true
             << true << true;
+        // ... or its upstream proxy is failing (the helper says so in the same Health).
+        QTest::newRow("upstream failing")
+            << int(A::Available)
+            << degraded(QStringLiteral("upstream failing: socks5 10.0.0.1:1080: upstream refused"))
+            << QString() << int(StateIcon::Degraded)
+            << "Weir — Interception on (TPROXY)\n0 active connections\nDegraded: upstream failing: socks5 "
+               "10.0.0.1:1080: upstream refused"
+            << "Interception on (TPROXY) · 0 active connections · Degraded: upstream failing: socks5 "
+               "10.0.0.1:1080: upstream refused"
+            << true << true << true;
         QTest::newRow("degraded without reason, with a warning")
             << int(A::Available) << degraded(QString(), {QStringLiteral("no IPv6 route")}) << QString()
             << int(StateIcon::Degraded)

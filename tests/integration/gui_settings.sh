@@ -2,7 +2,9 @@
 # The Settings dialog (offscreen) against a real weir-helper in a network namespace on a private
 # system bus with polkitd (tests/gui/tst_guisettings.cpp): TPROXY chosen in the dialog and applied
 # installs TPROXY rules in the namespace's mangle table; a bad LAN subnet comes back as the helper's
-# error at that field. Nothing may be left in the namespace's tables after interception is turned off.
+# error at that field; an upstream password typed in the dialog is stored but never shown, and kept
+# when the dialog applies other changes. Nothing may be left in the namespace's tables after
+# interception is turned off.
 set -euo pipefail
 GUI_TEST=$4
 source "$(dirname "$0")/lib.sh" "$1" "$2" "$3"

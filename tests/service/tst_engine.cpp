@@ -289,6 +289,49 @@ private Q_SLOTS:
         QCOMPARE(rig.record(), Rig::recordFor(redirect(a)));
     }
 
+    // An upstream whose connector cannot be made (its host does not resolve) fails a change while
+    // enabled and changes nothing; while disabled it is stored and refused at enable, leaving nothing.
+    void upstreamThatCannotBeMadeChangesNothing() {
+        const quint16 port = freePort();
+        Rig rig(redirect(port));
+        std::string error;
+        QVERIFY2(rig.engine->enable(&error), error.c_str());
+        Settings next = redirect(port);
+        next.upstream = *Upstream::parse("socks5://no-such-host.invalid:1080");
+        QVERIFY(!rig.engine->setSettings(next, &error));
+        QVERIFY2(error.find("upstream socks5 no-such-host.invalid:1080") != std::string::npos, error.c_str());
+        QCOMPARE(rig.engine->settings(), redirect(port));
+        QVERIFY(rig.fw.holds(rulesOf(redirect(port))));
+        QVERIFY(canConnect(port));
+        QVERIFY(rig.engine->disable(&error));
+        QVERIFY2(rig.engine->setSettings(next, &error), error.c_str()); // stored, not made yet
+        error.clear();
+        QVERIFY(!rig.engine->enable(&error));
+        QVERIFY2(error.find("no-such-host.invalid") != std::string::npos, error.c_str());
+        QVERIFY(rig.fw.empty());
+        QVERIFY(!rig.recordExists());
+        QVERIFY(!canConnect(port));
+    }
+
+    // Limits and timeouts reach a new core (they are fixed at its start); it accepts again at once.
+    // The direct upstream is never failing.
+    void limitsRestartTheCore() {
+        const quint16 port = freePort();
+        Rig rig(redirect(port));
+        std::string error;
+        QVERIFY2(rig.engine->enable(&error), error.c_str());
+        Settings next = redirect(port);
+        next.workerThreads = 1;
+        next.maxConnections = 100;
+        next.connectTimeoutSeconds = 3;
+        next.tcpIdleTimeoutSeconds = 60;
+        QVERIFY2(rig.engine->setSettings(next, &error), error.c_str());
+        QCOMPARE(rig.engine->settings(), next);
+        QVERIFY(canConnect(port));
+        QVERIFY(!rig.engine->upstreamHealth().failing);
+        QVERIFY(rig.engine->disable(&error));
+    }
+
     // A failure at each step of a REDIRECT -> TPROXY change leaves the REDIRECT plan installed and
     // the core accepting on its old port.
     void failedSwitchRestoresOldPlan_data() {

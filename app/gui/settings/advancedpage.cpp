@@ -17,6 +17,20 @@ const QString kOutgoingMark = QStringLiteral("outgoing_mark");
 const QString kFwmark = QStringLiteral("fwmark");
 const QString kRouteTable = QStringLiteral("route_table");
 const QString kReapply = QStringLiteral("reapply_on_drift");
+const QString kMaxConnections = QStringLiteral("max_connections");
+const QString kWorkers = QStringLiteral("worker_threads");
+const QString kConnectTimeout = QStringLiteral("connect_timeout");
+const QString kIdleTimeout = QStringLiteral("tcp_idle_timeout");
+
+// A number box whose lowest value may read as a word ("No limit") instead of 0.
+QSpinBox* numberBox(const QString& key, int low, int high, const QString& lowText, QWidget* parent) {
+    auto* box = new QSpinBox(parent);
+    box->setObjectName(key);
+    box->setRange(low, high);
+    box->setSpecialValueText(lowText);
+    box->setMaximumWidth(box->fontMetrics().averageCharWidth() * 22);
+    return box;
+}
 
 QLineEdit* hexEdit(const QString& key, QWidget* parent) {
     auto* edit = new QLineEdit(parent);
@@ -45,6 +59,13 @@ AdvancedPage::AdvancedPage(QWidget* parent)
     reapply_ = new QCheckBox(tr("Put the rules back when another tool removes them"), this);
     reapply_->setObjectName(kReapply);
 
+    maxConnections_ = numberBox(kMaxConnections, 0, int(kMaxMaxConnections), tr("No limit"), this);
+    workers_ = numberBox(kWorkers, 0, int(kMaxWorkerThreads), tr("One per core"), this);
+    connectTimeout_ = numberBox(kConnectTimeout, 1, int(kMaxConnectTimeoutSeconds), QString(), this);
+    connectTimeout_->setSuffix(tr(" s"));
+    idleTimeout_ = numberBox(kIdleTimeout, 0, int(kMaxIdleTimeoutSeconds), tr("Never"), this);
+    idleTimeout_->setSuffix(tr(" s"));
+
     auto* form = makeForm();
     addField(form, kProxyPort, tr("Proxy port:"), proxyPort_);
     addField(form, kOutgoingMark, tr("Outgoing mark (hex):"), outgoingMark_);
@@ -56,12 +77,21 @@ AdvancedPage::AdvancedPage(QWidget* parent)
                                     "the same mark or table."),
                                  this));
     addField(form, kReapply, QString(), reapply_);
+    addField(form, kMaxConnections, tr("Connections at most:"), maxConnections_);
+    addField(form, kWorkers, tr("Relay threads:"), workers_);
+    addField(form, kConnectTimeout, tr("Connect timeout:"), connectTimeout_);
+    addField(form, kIdleTimeout, tr("Close idle TCP connections after:"), idleTimeout_);
+    form->addRow(QString(), note(tr("Changing the threads, the limit or a timeout while interception is on "
+                                    "restarts the proxy core, which closes the open connections."),
+                                 this));
 
     connect(proxyPort_, &QSpinBox::valueChanged, this, &SettingsPage::edited);
     connect(outgoingMark_, &QLineEdit::textChanged, this, &SettingsPage::edited);
     connect(fwmark_, &QLineEdit::textChanged, this, &SettingsPage::edited);
     connect(routeTable_, &QLineEdit::textChanged, this, &SettingsPage::edited);
     connect(reapply_, &QCheckBox::toggled, this, &SettingsPage::edited);
+    for (QSpinBox* box : {maxConnections_, workers_, connectTimeout_, idleTimeout_})
+        connect(box, &QSpinBox::valueChanged, this, &SettingsPage::edited);
 }
 
 std::optional<quint32> AdvancedPage::parseHex(const QString& text) {
@@ -85,6 +115,10 @@ void AdvancedPage::load(const QVariantMap& settings) {
     fwmark_->setText(formatHex(settings.value(kFwmark, kDefaultFwmark).toUInt()));
     routeTable_->setText(QString::number(settings.value(kRouteTable, kDefaultRouteTable).toUInt()));
     reapply_->setChecked(settings.value(kReapply, true).toBool());
+    maxConnections_->setValue(int(settings.value(kMaxConnections, 0).toUInt()));
+    workers_->setValue(int(settings.value(kWorkers, 0).toUInt()));
+    connectTimeout_->setValue(int(settings.value(kConnectTimeout, kDefaultConnectTimeoutSeconds).toUInt()));
+    idleTimeout_->setValue(int(settings.value(kIdleTimeout, 0).toUInt()));
 }
 
 void AdvancedPage::store(QVariantMap* settings) const {
@@ -98,6 +132,11 @@ void AdvancedPage::store(QVariantMap* settings) const {
     if (ok)
         settings->insert(kRouteTable, QVariant::fromValue(table));
     settings->insert(kReapply, reapply_->isChecked());
+    // The dialog turns each into its bus type (settings::canonical).
+    settings->insert(kMaxConnections, QVariant::fromValue(quint32(maxConnections_->value())));
+    settings->insert(kWorkers, QVariant::fromValue(quint32(workers_->value())));
+    settings->insert(kConnectTimeout, QVariant::fromValue(quint32(connectTimeout_->value())));
+    settings->insert(kIdleTimeout, QVariant::fromValue(quint32(idleTimeout_->value())));
 }
 
 settings::FieldErrors AdvancedPage::checkFields() const {

@@ -1,5 +1,6 @@
 // AdvancedPage: numbers most users never change: the proxy core's port, the marks, the routing table,
-// and whether the helper puts its rules back when another tool removes them.
+// whether the helper puts its rules back when another tool removes them, and the core's limits
+// (connections, threads, timeouts).
 #pragma once
 
 #include <optional>
@@ -32,6 +33,10 @@ private:
     QLineEdit* fwmark_;
     QLineEdit* routeTable_;
     QCheckBox* reapply_;
+    QSpinBox* maxConnections_;
+    QSpinBox* workers_;
+    QSpinBox* connectTimeout_;
+    QSpinBox* idleTimeout_;
 };
 
 } // namespace weir

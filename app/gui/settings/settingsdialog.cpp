@@ -14,6 +14,7 @@
 #include "gui/settings/modepage.h"
 #include "gui/settings/rulespreviewdialog.h"
 #include "gui/settings/scopepage.h"
+#include "gui/settings/upstreampage.h"
 
 namespace weir {
 
@@ -28,6 +29,7 @@ SettingsDialog::SettingsDialog(HelperClient* client, QWidget* parent)
     addPage(new ScopePage);
     addPage(new FilterPage);
     addPage(new ExclusionsPage);
+    addPage(new UpstreamPage);
     addPage(new AdvancedPage);
 
     message_->setObjectName(QStringLiteral("message"));

@@ -13,7 +13,8 @@ namespace weir::settings {
 // key -> why; the shape of HelperClient::settingsApplied's fieldErrors.
 using FieldErrors = QMap<QString, QString>;
 
-// The value in its bus type: bool, QString, QStringList, quint16 (proxy_port), quint32 (other numbers)
+// The value in its bus type: bool, QString, QStringList, quint16 (proxy_port, worker_threads,
+// connect_timeout: keys whose largest value fits), quint32 (other numbers)
 // or QList<uint> (exclude_uids, exclude_gids). Accepts what QtDBus hands out (a QDBusArgument for au,
 // any integer type) and what tests write. Unknown keys are returned unchanged.
 QVariant canonical(const QString& key, const QVariant& value);
