@@ -32,7 +32,9 @@ std::optional<Cidr> Cidr::parse(std::string_view text, std::string* error) {
     const std::string address = whole.substr(0, slash);
     const Family family = address.find(':') != std::string::npos ? Family::V6 : Family::V4;
     unsigned char bytes[16];
-    if (address.empty() || inet_pton(afOf(family), address.c_str(), bytes) != 1) {
+    // inet_pton stops at a NUL: "10.0.0.1\0junk" must not pass as 10.0.0.1 (found by fuzzing).
+    if (address.empty() || address.find('\0') != std::string::npos ||
+        inet_pton(afOf(family), address.c_str(), bytes) != 1) {
         setError(error, "\"" + whole + "\" is not an IPv4 or IPv6 address or subnet");
         return std::nullopt;
     }

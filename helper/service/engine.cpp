@@ -71,7 +71,7 @@ std::vector<core::ConnectionRecord> Engine::connections() const {
 std::shared_ptr<core::Connector> Engine::makeConnectorFor(const Settings& settings, std::string* error) {
     upstream::ConnectorOptions options;
     options.outgoingMark = settings.outgoingMark;
-    options.handshakeTimeout = std::chrono::seconds(settings.connectTimeoutSeconds);
+    options.udpWithoutUpstream = settings.udpWithoutUpstream;
     std::string why;
     auto connector = upstream::makeConnector(settings.upstream, options, &why);
     if (!connector) // name the upstream unless the factory did

@@ -13,8 +13,6 @@ namespace weir::upstream {
 
 struct ConnectorOptions {
     std::uint32_t outgoingMark = 0; // SO_MARK on every socket to the upstream or the destination
-    // How long a proxy handshake (after the TCP connect) may take before "upstream timeout".
-    std::chrono::milliseconds handshakeTimeout{10'000};
     // UDP flows when the upstream cannot carry them (HTTP CONNECT): the `udp_without_upstream` setting.
     weir::UdpWithoutUpstream udpWithoutUpstream = weir::UdpWithoutUpstream::Direct;
 };

@@ -56,6 +56,7 @@ private Q_SLOTS:
         QTest::newRow("empty") << "" << false << "";
         QTest::newRow("brackets") << "[::1]/128" << false << "";
         QTest::newRow("octet") << "10.0.0.256/8" << false << "";
+        QTest::newRow("NUL inside") << QString("10.1.2.3") + QChar(0) + QString("junk/8") << false << "";
     }
 
     void cidrParsing() {

@@ -110,8 +110,7 @@ fetch || fail "no transfer through the interception"
 "$WEIRCTL" config set worker_threads=1 max_connections=100 connect_timeout=3 tcp_idle_timeout=60 >/dev/null
 fetch || fail "no transfer after the limits changed"
 cmp -s "$WEIR_IT_DIR/got" "$WEIR_IT_DIR/www/blob" || fail "the transfer after the limits changed is corrupt"
-# The core fills via once the upstream connectors are in (before that it is empty); the key is there.
-[ "$("$WEIRCTL" connections --json | json_get '"via" in d[-1]')" = True ] || fail "connections: no via"
+[ "$("$WEIRCTL" connections --json | json_get 'd[-1]["via"]')" = direct ] || fail "connections: via is not direct"
 tables=$(netfilter_tables)
 before=$(settings)
 set_raw 1 upstream s "socks5://no-such-host.invalid:1080"
@@ -123,6 +122,45 @@ fetch || fail "no transfer after the refused upstream"
 status=$("$WEIRCTL" status)
 echo "$status" | grep -qx "Upstream:     direct" || fail "status: $status"
 echo "$status" | grep -qx "Health:       ok" || fail "status: $status"
+
+# --- Through a real SOCKS5 upstream with a password (microsocks beside the server), switched while
+# enabled; then the upstream goes away: clients are refused at once and the health says why.
+MS_PASS='micro pass'
+ip netns exec "$NS_SERVER" microsocks -i "$SERVER_IP" -p 1080 -u weir -P "$MS_PASS" \
+    >"$WEIR_IT_DIR/microsocks.log" 2>&1 &
+MS_PID=$!
+weir_it_track "$MS_PID"
+for _ in $(seq 100); do
+    ip netns exec "$NS_SERVER" bash -c "exec 3<>/dev/tcp/$SERVER_IP/1080" 2>/dev/null && break
+    sleep 0.05
+done
+"$WEIRCTL" config set "upstream=socks5://weir:micro%20pass@$SERVER_IP:1080" >/dev/null
+: >"$WEIR_IT_DIR/server.log"
+fetch || fail "no transfer through the SOCKS5 upstream"
+cmp -s "$WEIR_IT_DIR/got" "$WEIR_IT_DIR/www/blob" || fail "the transfer through SOCKS5 is corrupt"
+via=$("$WEIRCTL" connections --json | json_get 'd[-1]["via"]')
+[ "$via" = "socks5 $SERVER_IP:1080" ] || fail "connections: via is '$via'"
+# The server saw microsocks (its own address), not the client: the bytes went through the proxy.
+grep -q "^$SERVER_IP - .*GET /blob" "$WEIR_IT_DIR/server.log" || fail "server did not see the proxy: $(cat "$WEIR_IT_DIR/server.log")"
+grep -q "^$CLIENT_IP - " "$WEIR_IT_DIR/server.log" && fail "server saw the client directly: $(cat "$WEIR_IT_DIR/server.log")"
+kill "$MS_PID" && wait "$MS_PID" 2>/dev/null || true
+start=$(date +%s%N)
+fetch 2>/dev/null && fail "a transfer succeeded with the upstream down"
+elapsed_ms=$((($(date +%s%N) - start) / 1000000))
+[ "$elapsed_ms" -lt 2000 ] || fail "with the upstream down the client waited ${elapsed_ms} ms"
+fetch 2>/dev/null || true # a second failure marks the upstream failing
+reason=$("$WEIRCTL" connections --json | json_get 'd[-1]["close_reason"] if "close_reason" in d[-1] else d[-1]')
+for _ in $(seq 40); do
+    "$WEIRCTL" status | grep -q "^Health:       degraded" && break
+    sleep 0.1
+done
+status=$("$WEIRCTL" status)
+echo "$status" | grep -q "^Health:       degraded" || fail "status with the upstream down: $status"
+echo "$status" | grep -q "failing" || fail "status does not say the upstream is failing: $status"
+pass "socks5 upstream: relayed and via=$via; upstream down: refused in ${elapsed_ms} ms ($reason), health degraded"
+"$WEIRCTL" config set upstream=direct >/dev/null
+fetch || fail "no transfer after going back to direct"
+
 "$WEIRCTL" disable >/dev/null
 pass "enabled: limits applied and relaying ($(stat -c %s "$WEIR_IT_DIR/got") bytes), refused upstream: $(echo "$RAW_ERR" | cut -c1-100)"
 echo "upstream_settings: all checks passed"
