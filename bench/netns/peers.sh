@@ -86,6 +86,7 @@ EOF
     cat >"$WORK/tinyproxy.conf" <<EOF
 Port 8888
 Listen $UPSTREAM_IP
+Bind $UPSTREAM_IP
 Timeout 600
 MaxClients 20000
 LogLevel Error
@@ -95,12 +96,18 @@ EOF
     ip netns exec "$U" tinyproxy -d -c "$WORK/tinyproxy.conf" >"$WORK/tinyproxy.out" 2>&1 &
     SERVER_PIDS+=($!)
     wait_listen "$U" 8888 $! || { echo "tinyproxy did not start: $(cat "$WORK/tinyproxy.out")"; return 1; }
+    cp "$WORK/tinyproxy.conf" "$WORK/config-upstream-tinyproxy"
 }
 
 # --- the proxies under test, in the gateway -------------------------------------------------------------
 
-# What the driver offers; flags other helpers add are used once the driver has them.
-driver_has() { "$DRIVER" --help 2>&1 | grep -q -- "$1"; }
+# What the driver offers; flags other helpers add are used once the driver has them. (Its usage text
+# comes with exit status 2, hence no pipe.)
+driver_has() {
+    local usage
+    usage=$("$DRIVER" --help 2>&1 || true)
+    grep -q -- "$1" <<<"$usage"
+}
 
 start_weir() { # tcp|tcp+udp [upstream-url]
     local args=(--mark 0x5745 --allow "$CLIENT_NET" --listener "tcp,0.0.0.0,$PROXY_PORT,transparent")

@@ -38,7 +38,8 @@ ROW_NATURE = {
     "weir-socks5": "Weir's core with a SOCKS5 upstream (dante in the upstream namespace): "
     "one more TCP connection and one more relay (dante's) per connection; dante's CPU is not counted.",
     "weir-http": "Weir's core with an HTTP CONNECT upstream (tinyproxy): as for SOCKS5, with tinyproxy "
-    "as the second relay.",
+    "as the second relay; tinyproxy relays in small chunks and bounds this row's throughput (no target: "
+    "shown for the upstream's cost).",
     "haproxy": "HAProxy in TCP mode, REDIRECT, server 0.0.0.0 (the original destination): one thread per "
     "core, 16 KiB buffers and no splicing (its defaults).",
     "v2ray-redirect": "v2ray dokodemo-door with followRedirect and the freedom outbound: Go, copies through "
@@ -177,15 +178,17 @@ def appendix(workdir, order, results, w):
 
     w("## Rules and configurations")
     w("")
-    for n in ("weir-redirect", "weir-tproxy"):
-        path = os.path.join(workdir, f"rules-{n}")
-        if os.path.exists(path):
-            kind = "REDIRECT" if n == "weir-redirect" else "TPROXY"
-            block(f"Gateway rules of the {kind} rows (iptables-legacy-save; ip rule)", path)
-    for n in order + ["upstream-dante"]:
+    for kind in ("REDIRECT", "TPROXY"):
+        for n in order:
+            path = os.path.join(workdir, f"rules-{n}")
+            if os.path.exists(path) and f"-j {kind}" in open(path).read():
+                block(f"Gateway rules of the {kind} rows, as installed for {n} (iptables-legacy-save; ip rule)", path)
+                break
+    upstreams = {"upstream-dante": "dante (the SOCKS5 upstream)", "upstream-tinyproxy": "tinyproxy (the HTTP upstream)"}
+    for n in order + list(upstreams):
         path = os.path.join(workdir, f"config-{n}")
         if os.path.exists(path):
-            block(results.get(n, {}).get("label", "dante (the SOCKS5 upstream)"), path)
+            block(upstreams.get(n) or results.get(n, {}).get("label", n), path)
 
 
 def main():
@@ -337,24 +340,28 @@ def main():
 
     w("## What limits each row")
     w("")
+    if base is not None and base.ok and base.busy_tcp1 is not None and base.busy_tcp1 > 0.95:
+        w(f"Plain routing's single stream kept both CPUs {base.busy_tcp1 * 100:.0f} % busy: on this machine the "
+          "path is bound by CPU, shared by iperf3 at both ends, the kernel's forwarding on every hop and the "
+          "proxy. A proxy's throughput is then set by what it costs per byte (CPU-s per GB), and its "
+          "connection rate by what it costs per connection (CPU-µs per connection): every CPU-second it spends "
+          "is taken from the endpoints.")
+        w("")
     for n in order:
         r = rows[n]
         label = results[n].get("label", n)
         text = ROW_NATURE.get(n, "")
         if r.ok:
             facts = []
-            if r.busy_tcp1 is not None:
-                facts.append(f"during the single stream both CPUs were {r.busy_tcp1 * 100:.0f} % busy")
             if r.cpu_tcp1 is not None:
                 facts.append(f"the proxy used {r.cpu_tcp1:.2f} of a core")
+            if r.busy_tcp1 is not None:
+                facts.append(f"both CPUs were {r.busy_tcp1 * 100:.0f} % busy")
             if facts:
-                text += " Measured: " + ", ".join(facts) + "."
-            if r.cpu_tcp1 is not None and r.busy_tcp1 is not None and r.busy_tcp1 > 0.95:
-                text += (" With the machine saturated, each CPU-second the proxy spends is taken from iperf3 "
-                         "and the kernel's forwarding, so its CPU per GB sets its throughput.")
-            elif r.cpu_tcp1 is not None and r.cpu_tcp1 > 0.9:
-                text += " The proxy is CPU-bound on one core."
-            if "command" in results[n] and results[n]["command"]:
+                text += " Single stream: " + ", ".join(facts) + "."
+            if r.cpu_tcp1 is not None and r.cpu_tcp1 > 0.9:
+                text += " The proxy is close to one full core."
+            if results[n].get("command"):
                 text += f" Ran: `{results[n]['command']}`."
         else:
             text += f" **{results[n].get('status', 'failed')}**."

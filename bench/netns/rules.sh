@@ -63,3 +63,13 @@ intercepted_packets() {
         in_g iptables-legacy -t mangle -L -v -n -x 2>/dev/null
     } | awk '$3 == "REDIRECT" || $3 == "TPROXY" || $3 == "MASQUERADE" { n += $1 } END { print n + 0 }'
 }
+
+# The gateway's rules for the report: tables with rules of their own, and the policy routing added.
+save_rules() {
+    in_g iptables-legacy-save | awk '
+        /^\*/ { table = $0; body = ""; next }
+        /^COMMIT/ { if (body != "") print table "\n" body "COMMIT"; next }
+        /^-A/ || /^:WEIR/ { body = body $0 "\n" }'
+    ip -n "$G" rule show | awk '$1 != "0:" && $1 != "32766:" && $1 != "32767:" { print "ip rule: " $0 }'
+    ip -n "$G" route show table "$TPROXY_TABLE" 2>/dev/null | sed "s/^/ip route table $TPROXY_TABLE: /"
+}

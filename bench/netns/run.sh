@@ -217,7 +217,7 @@ for ROW in $ROWS; do
         row_error "check failed: $why"
     else
         record command "$(cat "$WORK/row.command")"
-        { in_g iptables-legacy-save | grep -v '^#'; ip -n "$G" rule show; } >"$WORK/rules-$ROW" 2>/dev/null
+        save_rules >"$WORK/rules-$ROW" 2>/dev/null
         record status ok
         measure_row "$CARRIES_UDP"
         if [ -n "$PROXY_PID" ] && ! kill -0 "$PROXY_PID" 2>/dev/null; then
