@@ -4,9 +4,11 @@ client that opens N of them and keeps them open.
 
   idle.py hold ADDR PORT        accepts, sends one byte on each connection, keeps it until the peer
                                 closes; prints "ready" once listening
-  idle.py open ADDR PORT N [S]  opens N connections (at most 256 connecting at once), waits up to S
-                                seconds (default 60) for the server's byte on each, prints
-                                "open ok=K failed=F", then holds them until SIGTERM
+  idle.py open ADDR PORT N [S [SRC]]
+                                opens N connections from SRC (default: any) (at most 512 connecting at once), waits up to S
+                                seconds (default 20) for the server's byte on each, prints
+                                "open ok=K failed=F (refused=.. reset=.. closed=.. timeout=..)",
+                                then holds them until SIGTERM
 
 The server's byte is what proves a connection reached the server through the proxy: a proxy accepts
 the client's side before it has connected onwards.
@@ -54,16 +56,19 @@ def hold(addr, port):
                     sock.close()
 
 
-def open_many(addr, port, count, timeout):
+def open_many(addr, port, count, timeout, source=None):
     sel = selectors.DefaultSelector()
     pending = 0  # connecting or waiting for the server's byte
-    started = ok = failed = 0
+    started = ok = 0
+    failed = {"refused": 0, "reset": 0, "closed": 0, "timeout": 0, "other": 0}
     held = []
     deadline = time.monotonic() + timeout
 
     def start_one():
         s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         s.setblocking(False)
+        if source:
+            s.bind((source, 0))
         err = s.connect_ex((addr, port))
         if err not in (0, errno.EINPROGRESS):
             s.close()
@@ -72,28 +77,37 @@ def open_many(addr, port, count, timeout):
         return True
 
     while (started < count or pending) and time.monotonic() < deadline:
-        while started < count and pending < 256:
+        while started < count and pending < 512:
             started += 1
             if start_one():
                 pending += 1
             else:
-                failed += 1
-        for key, _ in sel.select(timeout=0.5):
+                failed["other"] += 1
+        for key, _ in sel.select(timeout=0.2):
             s = key.fileobj
             sel.unregister(s)
             pending -= 1
             try:
                 data = s.recv(1)
+            except ConnectionRefusedError:
+                failed["refused"] += 1
+                data = None
+            except ConnectionResetError:
+                failed["reset"] += 1
+                data = None
             except OSError:
-                data = b""
+                failed["other"] += 1
+                data = None
             if data:
                 ok += 1
                 held.append(s)
-            else:
-                failed += 1
-                s.close()
-    failed += pending + (count - started)
-    print(f"open ok={ok} failed={failed}", flush=True)
+                continue
+            if data == b"":
+                failed["closed"] += 1
+            s.close()
+    failed["timeout"] += pending + (count - started)
+    kinds = " ".join(f"{k}={v}" for k, v in failed.items() if v)
+    print(f"open ok={ok} failed={sum(failed.values())}" + (f" ({kinds})" if kinds else ""), flush=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     while True:  # hold them; the caller ends us (exit closes them)
         signal.pause()
@@ -103,8 +117,9 @@ def main():
     if len(sys.argv) >= 4 and sys.argv[1] == "hold":
         hold(sys.argv[2], int(sys.argv[3]))
     elif len(sys.argv) >= 5 and sys.argv[1] == "open":
-        timeout = float(sys.argv[5]) if len(sys.argv) > 5 else 60.0
-        open_many(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), timeout)
+        timeout = float(sys.argv[5]) if len(sys.argv) > 5 else 20.0
+        source = sys.argv[6] if len(sys.argv) > 6 else None
+        open_many(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), timeout, source)
     else:
         sys.exit(__doc__)
 

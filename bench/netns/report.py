@@ -212,10 +212,13 @@ def main():
     w(f"| CPU | {meta.get('cpu')}, {meta.get('cores')} cores |")
     w(f"| load | average {meta.get('load_before')} before, {meta.get('load_after')} after (1/5/15 min); "
       f"{float(meta.get('busy_before', 0)) * 100:.0f} % of the CPUs busy in the 2 s before the run |")
-    w(f"| Weir | `weir-core-testdriver` built from commit {meta.get('commit')}; its options: "
-      f"{meta.get('driver_flags', '').strip()} |")
+    w(f"| Weir | `{meta.get('driver', 'weir-core-testdriver')}`; repository at {meta.get('commit')}; "
+      f"the driver's options: {meta.get('driver_flags', '').strip()} |")
     w(f"| peers | {meta.get('versions')} |")
     w("")
+    if meta.get("note"):
+        w(f"> {meta['note']}")
+        w("")
     busy = float(meta.get("busy_before", 0))
     load1 = float(meta.get("load_before", "0").split()[0] or 0)
     if busy > 0.2 or load1 > 0.5:
@@ -270,7 +273,8 @@ def main():
         if r.rss_idle is not None:
             idle = fmt(r.rss_idle, 1)
             if r.idle_failed:
-                idle += f" ({r.idle_failed:.0f} failed)"
+                kinds = results[n].get("idle_failed_kinds", "")
+                idle += f" ({r.idle_failed:.0f} failed{': ' + kinds if kinds else ''})"
         w(f"| {label} | {fmt(r.tcp1)} | {fmt(r.tcp8)} | {udp} | {fmt(r.ka)} | {r.latency('ka')} | "
           f"{fmt(r.close)} | {r.latency('close')} | {fmt(r.cpu_per_gb)} | {fmt(r.cpu_per_conn_us, 0)} | "
           f"{fmt(r.rss_rest, 1)} | {fmt(r.rss_peak, 1)} | {idle} |")

@@ -71,5 +71,5 @@ save_rules() {
         /^COMMIT/ { if (body != "") print table "\n" body "COMMIT"; next }
         /^-A/ || /^:WEIR/ { body = body $0 "\n" }'
     ip -n "$G" rule show | awk '$1 != "0:" && $1 != "32766:" && $1 != "32767:" { print "ip rule: " $0 }'
-    ip -n "$G" route show table "$TPROXY_TABLE" 2>/dev/null | sed "s/^/ip route table $TPROXY_TABLE: /"
+    ip -n "$G" route show table "$TPROXY_TABLE" 2>/dev/null | sed "s/^/ip route table $TPROXY_TABLE: /" || true
 }

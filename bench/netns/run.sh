@@ -2,7 +2,7 @@
 # The whole path through a gateway, Weir next to its peers: one command, a Markdown report.
 #
 #   sudo bench/netns/run.sh [--quick] [--duration S] [--idle N] [--rows a,b,...]
-#                           [--driver PATH | --build-dir DIR] [--report FILE] [--keep]
+#                           [--driver PATH | --build-dir DIR] [--report FILE] [--note TEXT] [--keep]
 #
 # Builds weir-core-testdriver (in ./build unless told otherwise), creates the client, gateway,
 # server and upstream namespaces (topology.sh), and for every row builds a fresh gateway, starts the
@@ -15,6 +15,7 @@
 #   --idle N      idle connections for the memory figure (default 10000; 0 skips it)
 #   --rows LIST   a subset of: route nat weir-redirect weir-tproxy weir-socks5 weir-http haproxy
 #                 v2ray-redirect v2ray-tproxy redsocks
+#   --note TEXT   a paragraph for the report (which build of Weir this is, what else ran, ...)
 #   --keep        keep the work folder (configs, raw iperf3/wrk output) and print its path
 set -euo pipefail
 
@@ -29,6 +30,7 @@ DRIVER=
 BUILD=$ROOT/build
 REPORT=$ROOT/bench/REPORT.md
 KEEP=0
+NOTE=
 WRK_THREADS=2
 WRK_CONNS=32
 WEIR_WORKERS=$(nproc)
@@ -44,6 +46,7 @@ while [ $# -gt 0 ]; do
     --driver) DRIVER=${2:?}; shift ;;
     --build-dir) BUILD=${2:?}; shift ;;
     --report) REPORT=${2:?}; shift ;;
+    --note) NOTE=${2:?}; shift ;;
     --keep) KEEP=1 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
@@ -60,7 +63,9 @@ for tool in ip iptables-legacy iptables-legacy-restore ss jq python3 curl iperf3
     command -v "$tool" >/dev/null || die "missing $tool (bench/install-peers.sh installs the benchmark's packages)"
 done
 
+DRIVER_ORIGIN="given with --driver"
 if [ -z "$DRIVER" ]; then
+    DRIVER_ORIGIN="built in $BUILD"
     if [ ! -f "$BUILD/CMakeCache.txt" ]; then
         cmake -S "$ROOT" -B "$BUILD" -G Ninja >/dev/null || die "cannot configure $BUILD"
     fi
@@ -100,6 +105,7 @@ cleanup() {
     exit "$rc"
 }
 trap cleanup EXIT
+trap 'echo "bench: stopped by a failing command at line $LINENO: $BASH_COMMAND" >&2' ERR
 trap 'exit 130' INT TERM HUP
 
 # shellcheck source=bench/netns/topology.sh
@@ -134,6 +140,8 @@ meta idle_asked "$IDLE_ASKED"
 meta fd_limit "$FD_LIMIT"
 meta wrk "wrk -t $WRK_THREADS -c $WRK_CONNS"
 meta commit "$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo unknown)"
+meta driver "$DRIVER ($DRIVER_ORIGIN)"
+meta note "$NOTE"
 meta driver_flags "$("$DRIVER" --help 2>&1 | grep -o -- '--[a-z-]*' | sort -u | tr '\n' ' ')"
 meta versions "$(haproxy -v | head -n1 | cut -d' ' -f1-3); $(v2ray -version | head -n1 | cut -d' ' -f1-2); $(redsocks -v | head -n1); $(danted -v 2>&1 | head -n1 | cut -d' ' -f1-2); $(tinyproxy -v); $(nginx -v 2>&1 | cut -d' ' -f3); $(iperf3 --version | head -n1 | cut -d' ' -f1-2); $(wrk -v 2>&1 | head -n1 | cut -d' ' -f1-2)"
 
@@ -217,7 +225,7 @@ for ROW in $ROWS; do
         row_error "check failed: $why"
     else
         record command "$(cat "$WORK/row.command")"
-        save_rules >"$WORK/rules-$ROW" 2>/dev/null
+        save_rules >"$WORK/rules-$ROW" 2>/dev/null || true
         record status ok
         measure_row "$CARRIES_UDP"
         if [ -n "$PROXY_PID" ] && ! kill -0 "$PROXY_PID" 2>/dev/null; then

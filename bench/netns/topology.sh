@@ -3,7 +3,7 @@
 # The benchmark's namespaces, sourced by run.sh.
 #
 #   client C                gateway G (fresh for every row)                    server S
-#   c0 10.9.0.2/24  <--->  g-c 10.9.0.1/24        g-s 192.0.2.1/24  <--->  s0 192.0.2.2/24
+#   c0 10.9.0.2/24, .3 <->  g-c 10.9.0.1/24        g-s 192.0.2.1/24  <--->  s0 192.0.2.2/24
 #   default via G          g-u 198.51.100.1/24                               lo 203.0.113.5/32
 #                           routes to 203.0.113.5 and 198.18.0.2             nginx :80, iperf3 :5201,
 #                                                                            idle holder :9000
@@ -17,6 +17,7 @@
 # Everything happens inside namespaces this script creates; the caller's own is never touched.
 
 CLIENT_IP=10.9.0.2
+IDLE_CLIENT_IP=10.9.0.3 # the idle connections' source (measure.sh says why)
 CLIENT_NET=10.9.0.0/16
 GATEWAY_LAN_IP=10.9.0.1
 GATEWAY_WAN_IP=192.0.2.1
@@ -58,6 +59,7 @@ gateway_up() {
     ip link add g-s netns "$G" type veth peer name s0 netns "$S" || return 1
     ip link add g-u netns "$G" type veth peer name u0 netns "$U" || return 1
     ip -n "$C" addr add "$CLIENT_IP/24" dev c0
+    ip -n "$C" addr add "$IDLE_CLIENT_IP/24" dev c0
     ip -n "$G" addr add "$GATEWAY_LAN_IP/24" dev "$LAN_IF"
     ip -n "$G" addr add "$GATEWAY_WAN_IP/24" dev g-s
     ip -n "$S" addr add 192.0.2.2/24 dev s0
