@@ -36,7 +36,9 @@ ROW_NATURE = {
     "weir-tproxy": "Weir's core behind mangle PREROUTING TPROXY (mark, policy route to lo): the same relay, "
     "no NAT of the client's connection; UDP flows are relayed too.",
     "weir-socks5": "Weir's core with a SOCKS5 upstream (dante in the upstream namespace): "
-    "one more TCP connection and one more relay (dante's) per connection; dante's CPU is not counted.",
+    "one more TCP connection and one more relay (dante's) per connection; dante's CPU is not counted. "
+    "Dante serves connections from a pool of processes it grows slowly, so of the idle connections fewer "
+    "may be open within the 20 s bound (counted as timeouts).",
     "weir-http": "Weir's core with an HTTP CONNECT upstream (tinyproxy): as for SOCKS5, with tinyproxy "
     "as the second relay; tinyproxy relays in small chunks and bounds this row's throughput (no target: "
     "shown for the upstream's cost).",
@@ -46,7 +48,8 @@ ROW_NATURE = {
     "user-space buffers, goroutines per connection.",
     "v2ray-tproxy": "The same v2ray with TPROXY for TCP and UDP (sockopt tproxy).",
     "redsocks": "redsocks (one libevent thread) to dante over SOCKS5: copies through user space, and "
-    "dante's own relay per connection; dante's CPU is not counted.",
+    "dante's own relay per connection; dante's CPU is not counted. Idle connections: as for Weir's SOCKS5 "
+    "row, dante is slow to open many.",
 }
 
 

@@ -34,7 +34,14 @@ NOTE=
 WRK_THREADS=2
 WRK_CONNS=32
 WEIR_WORKERS=$(nproc)
-ARGS="$*"
+# The command line for the report; the note's text is shown as the note, not in the command.
+ARGS=$(
+    prev=
+    for a in "$@"; do
+        if [ "$prev" = --note ]; then printf ' "…"'; else printf ' %s' "$a"; fi
+        prev=$a
+    done
+)
 
 die() { echo "bench: $*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
@@ -133,7 +140,7 @@ meta virt "$(systemd-detect-virt 2>/dev/null || echo unknown)"
 meta load_before "$(cut -d' ' -f1-3 /proc/loadavg)"
 meta busy_before "$(awk -v a="$m0" -v b="$m1" 'BEGIN { split(a, x, " "); split(b, y, " ");
     printf "%.2f", (y[1] - x[1]) / (y[2] - x[2]) }')"
-meta command "bench/netns/run.sh${ARGS:+ $ARGS}"
+meta command "bench/netns/run.sh$ARGS"
 meta duration "$DURATION"
 meta idle_conns "$IDLE_CONNS"
 meta idle_asked "$IDLE_ASKED"
