@@ -7,10 +7,12 @@
 # Builds weir-core-testdriver (in ./build unless told otherwise), creates the client, gateway,
 # server and upstream namespaces (topology.sh), and for every row builds a fresh gateway, starts the
 # row's proxy and rules there, checks that a request takes the row's path, measures (measure.sh) and
-# tears the gateway down. Writes bench/REPORT.md (or --report FILE). Everything runs inside namespaces
+# tears the gateway down. Writes bench/REPORT.md (or --report FILE, with .meta and .results beside it:
+# the raw figures, which netns/report.py renders again). Everything runs inside namespaces
 # it creates and is removed on every exit path; the caller's own network namespace is never touched.
 #
-#   --quick       2 s per measurement and 2,000 idle connections (about a minute and a half)
+#   --quick       2 s per measurement and 2,000 idle connections (about 4 minutes instead of 8 on a
+#                 2-core machine)
 #   --duration S  seconds per measurement (default 5)
 #   --idle N      idle connections for the memory figure (default 10000; 0 skips it)
 #   --rows LIST   a subset of: route nat weir-redirect weir-tproxy weir-socks5 weir-http haproxy
@@ -65,6 +67,7 @@ for row in $ROWS; do
 done
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, iptables inside them)"
+[ -d "$(dirname "$REPORT")" ] && [ -w "$(dirname "$REPORT")" ] || die "cannot write the report into $(dirname "$REPORT")"
 for tool in ip iptables-legacy iptables-legacy-restore ss jq python3 curl iperf3 wrk nginx danted tinyproxy \
     haproxy v2ray redsocks; do
     command -v "$tool" >/dev/null || die "missing $tool (bench/install-peers.sh installs the benchmark's packages)"
@@ -248,5 +251,7 @@ meta load_after "$(cut -d' ' -f1-3 /proc/loadavg)"
 
 python3 "$HERE/report.py" "$WORK/meta" "$RESULTS" "$WORK" >"$WORK/report.md" || die "report.py failed"
 cp "$WORK/report.md" "$REPORT"
+# The raw material, so that report.py can render the same run again: report.py REPORT.meta REPORT.results
 cp "$RESULTS" "${REPORT%.md}.results"
+cp "$WORK/meta" "${REPORT%.md}.meta"
 echo "bench: report written to $REPORT ($(($(date +%s) - START)) s of measurements)"
