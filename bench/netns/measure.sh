@@ -39,6 +39,11 @@ run_iperf() { # key iperf3-options...
     fi
     t1=$(proxy_ticks)
     m1=$(machine_ticks)
+    # iperf3 can end with status 0 and an error in its JSON (the connection broke mid-test).
+    if [ -n "$(jq -r '.error // empty' "$out" 2>/dev/null)" ]; then
+        row_error "$key: iperf3: $(jq -r '.error' "$out")"
+        return 0
+    fi
     if [ "$key" = udp ]; then
         # The receiver's view: bits/s of what arrived, and the share lost on the way.
         record udp_bps "$(jq '.end.sum_received.bits_per_second' "$out")"

@@ -115,7 +115,7 @@ start_weir() { # tcp|tcp+udp [upstream-url]
     [ -n "${2:-}" ] && args+=(--upstream "$2")
     driver_has --workers && args+=(--workers "$WEIR_WORKERS")
     echo "weir-core-testdriver ${args[*]}" >"$WORK/row.command"
-    ip netns exec "$G" "$DRIVER" "${args[@]}" >"$WORK/row.out" 2>"$WORK/row.err" &
+    ip netns exec "$G" "$DRIVER" "${args[@]}" >"$WORK/$ROW.out" 2>"$WORK/$ROW.err" &
     PROXY_PID=$!
     wait_listen "$G" "$PROXY_PORT" "$PROXY_PID"
 }
@@ -142,7 +142,7 @@ backend original_destination
 EOF
     echo "haproxy -db -f haproxy.cfg" >"$WORK/row.command"
     cp "$WORK/haproxy.cfg" "$WORK/config-$ROW"
-    ip netns exec "$G" haproxy -db -f "$WORK/haproxy.cfg" >"$WORK/row.out" 2>"$WORK/row.err" &
+    ip netns exec "$G" haproxy -db -f "$WORK/haproxy.cfg" >"$WORK/$ROW.out" 2>"$WORK/$ROW.err" &
     PROXY_PID=$!
     wait_listen "$G" "$PROXY_PORT" "$PROXY_PID"
 }
@@ -165,7 +165,7 @@ start_v2ray() { # redirect|tproxy
 EOF
     echo "v2ray -config v2ray.json" >"$WORK/row.command"
     cp "$WORK/v2ray.json" "$WORK/config-$ROW"
-    ip netns exec "$G" v2ray -config "$WORK/v2ray.json" >"$WORK/row.out" 2>"$WORK/row.err" &
+    ip netns exec "$G" v2ray -config "$WORK/v2ray.json" >"$WORK/$ROW.out" 2>"$WORK/$ROW.err" &
     PROXY_PID=$!
     wait_listen "$G" "$PROXY_PORT" "$PROXY_PID"
 }
@@ -191,7 +191,7 @@ redsocks {
 EOF
     echo "redsocks -c redsocks.conf" >"$WORK/row.command"
     cp "$WORK/redsocks.conf" "$WORK/config-$ROW"
-    ip netns exec "$G" redsocks -c "$WORK/redsocks.conf" >"$WORK/row.out" 2>"$WORK/row.err" &
+    ip netns exec "$G" redsocks -c "$WORK/redsocks.conf" >"$WORK/$ROW.out" 2>"$WORK/$ROW.err" &
     PROXY_PID=$!
     wait_listen "$G" "$PROXY_PORT" "$PROXY_PID"
 }

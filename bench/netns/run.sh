@@ -67,7 +67,9 @@ for row in $ROWS; do
 done
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, iptables inside them)"
-[ -d "$(dirname "$REPORT")" ] && [ -w "$(dirname "$REPORT")" ] || die "cannot write the report into $(dirname "$REPORT")"
+if [ ! -d "$(dirname "$REPORT")" ] || [ ! -w "$(dirname "$REPORT")" ]; then
+    die "cannot write the report into $(dirname "$REPORT")"
+fi
 for tool in ip iptables-legacy iptables-legacy-restore ss jq python3 curl iperf3 wrk nginx danted tinyproxy \
     haproxy v2ray redsocks; do
     command -v "$tool" >/dev/null || die "missing $tool (bench/install-peers.sh installs the benchmark's packages)"
@@ -225,7 +227,7 @@ for ROW in $ROWS; do
     gateway_up || die "cannot build the gateway namespace"
     if ! row_setup "$ROW"; then
         record status failed
-        row_error "did not start: $(tail -n 5 "$WORK/row.err" "$WORK/row.out" 2>/dev/null | tr '\n' ' ')"
+        row_error "did not start: $(tail -n 5 "$WORK/$ROW.err" "$WORK/$ROW.out" 2>/dev/null | tr '\n' ' ')"
     elif [ -n "$SKIP" ]; then
         record status skipped
         record error "$SKIP"
@@ -239,7 +241,9 @@ for ROW in $ROWS; do
         record status ok
         measure_row "$CARRIES_UDP"
         if [ -n "$PROXY_PID" ] && ! kill -0 "$PROXY_PID" 2>/dev/null; then
-            row_error "the proxy exited during the row: $(tail -n 3 "$WORK/row.err" | tr '\n' ' ')"
+            status=0
+            wait "$PROXY_PID" 2>/dev/null || status=$?
+            row_error "the proxy exited during the row (status $status): $(tail -n 3 "$WORK/$ROW.err" | tr '\n' ' ')"
         fi
     fi
     [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null && { wait "$PROXY_PID" 2>/dev/null || true; }
