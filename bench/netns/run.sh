@@ -243,7 +243,9 @@ for ROW in $ROWS; do
         if [ -n "$PROXY_PID" ] && ! kill -0 "$PROXY_PID" 2>/dev/null; then
             status=0
             wait "$PROXY_PID" 2>/dev/null || status=$?
-            row_error "the proxy exited during the row (status $status): $(tail -n 3 "$WORK/$ROW.err" | tr '\n' ' ')"
+            how="status $status"
+            [ "$status" -gt 128 ] && how="killed by SIG$(kill -l $((status - 128)))"
+            row_error "the proxy exited during the row ($how): $(tail -n 3 "$WORK/$ROW.err" | tr '\n' ' ')"
         fi
     fi
     [ -n "$PROXY_PID" ] && kill "$PROXY_PID" 2>/dev/null && { wait "$PROXY_PID" 2>/dev/null || true; }
