@@ -1,7 +1,7 @@
 #!/bin/bash
 # ctest smoke test for weir-bench-core: tiny sizes, one run. Checks that it completes and that every
 # row of the table (and of the JSON) has a non-zero figure. No timing assertions: figures are for
-# bench/REPORT.md, not for pass/fail.
+# bench/REPORT-loopback.md, not for pass/fail.
 set -euo pipefail
 
 BENCH=${1:-}
