@@ -22,6 +22,8 @@ packages=(
     libxml2-utils desktop-file-utils appstream systemd
     # nft, to test the helper's warning about nftables chains beside its iptables rules
     nftables
+    # the fuzzers: clang with libFuzzer and its ASan/UBSan runtimes (GCC's come with g++)
+    clang libclang-rt-14-dev
 )
 
 if [[ $(id -u) -ne 0 ]]; then
