@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every libFuzzer target built in BUILD_DIR/fuzz/bin (default build-fuzz; configure it with
 # -DCMAKE_CXX_COMPILER=clang++ -DWEIR_FUZZ=ON and build the target weir_fuzzers) for a bounded time
-# each, seeded from fuzz/corpus/<name> when that folder exists. Fails when any fuzzer finds a crash, a sanitizer report, a
-# leak, a timeout or an out-of-memory input; the input that did it is kept in BUILD_DIR/fuzz/artifacts.
+# each, seeded from fuzz/corpus/<name> when that folder exists. Fails when any fuzzer finds a crash,
+# a sanitizer report, a leak, a timeout or an out-of-memory input; the input that did it is kept in
+# BUILD_DIR/fuzz/artifacts.
 # Usage: scripts/fuzz.sh [BUILD_DIR]   Environment: WEIR_FUZZ_SECONDS (per fuzzer, default 30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
