@@ -24,6 +24,8 @@ packages=(
     nftables
     # upstream proxies the netns tests go through: SOCKS5 (two servers) and HTTP CONNECT
     microsocks dante-server tinyproxy
+    # the fuzzers: clang with libFuzzer and its ASan/UBSan runtimes (GCC's come with g++)
+    clang libclang-rt-14-dev
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -1,17 +1,83 @@
 #!/usr/bin/env bash
 # The README's test command: installs the dependencies, builds, runs the whole ctest suite
-# (unit, gui, packaging, and the root-only netns/D-Bus/Polkit integration tests).
+# (unit, gui, packaging, and the root-only netns/D-Bus/Polkit integration tests). Then the plain C++
+# libraries (config, core, upstream) and their tests again under AddressSanitizer and
+# UndefinedBehaviorSanitizer (build-asan), and the libFuzzer targets for a bounded time each
+# (build-fuzz, clang; WEIR_FUZZ_SECONDS per fuzzer, default 30).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" != 0 ]; then
     echo "scripts/test.sh must run as root (it installs packages and creates network namespaces): sudo $0" >&2
     exit 1
 fi
-scripts/install-deps.sh
-cmake -S . -B build -G "Unix Makefiles" -DCMAKE_BUILD_TYPE=RelWithDebInfo
-cmake --build build -j"$(nproc)"
+
+# phase NAME COMMAND...: runs COMMAND and says how long it took, so a CI log shows where time goes.
+phase() {
+    local name=$1 start=$SECONDS
+    shift
+    echo "=== $name"
+    "$@"
+    echo "=== $name: $((SECONDS - start)) s"
+}
+
+phase "dependencies" scripts/install-deps.sh
+phase "configure" cmake -S . -B build -G "Unix Makefiles" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+phase "build" cmake --build build -j"$(nproc)"
 # A private runtime dir keeps Qt quiet and nothing of the user's session is touched.
 XDG_RUNTIME_DIR=$(mktemp -d /tmp/weir-test-runtime.XXXXXX)
 export XDG_RUNTIME_DIR
 trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
-ctest --test-dir build --output-on-failure --timeout 600
+phase "ctest" ctest --test-dir build --output-on-failure --timeout 600
+
+# The sanitizer and fuzz builds compile again what the main build already did; ccache, where it is
+# installed, makes repeated runs cheap.
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+
+# Built and tested under the sanitizers: the libraries without Qt and the tests in their folders.
+# A test belongs here by living in one of these folders (tests/upstream counts once it exists).
+sanitized_libraries=(helper/config helper/core helper/upstream)
+sanitized_tests=(tests/config tests/core tests/upstream)
+
+asan_build() {
+    cmake -S . -B build-asan -G "Unix Makefiles" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DWEIR_SANITIZE=address,undefined "${launcher[@]}"
+    local dir
+    for dir in "${sanitized_libraries[@]}" "${sanitized_tests[@]}"; do
+        [[ -d $dir ]] || continue
+        make -C "build-asan/$dir" --no-print-directory -j"$(nproc)"
+    done
+}
+
+# Every process a test starts (the netns tests' core driver too, whose exit status they do not
+# check) writes sanitizer reports to files here; any such file fails this phase. Leak checking is
+# on; the first error ends the process.
+asan_tests() {
+    local logs dir status=0
+    logs=$(mktemp -d /tmp/weir-sanitizer-logs.XXXXXX)
+    for dir in "${sanitized_tests[@]}"; do
+        [[ -d $dir ]] || continue
+        ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:log_path=$logs/asan" \
+            UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan" \
+            ctest --test-dir "build-asan/$dir" --output-on-failure --timeout 600 --no-tests=error || status=1
+    done
+    if compgen -G "$logs/*" >/dev/null; then
+        echo "Sanitizer reports:" >&2
+        tail -n +1 "$logs"/* >&2
+        status=1
+    fi
+    rm -rf "$logs"
+    return $status
+}
+
+# The fuzzers and the libraries they link, nothing else.
+fuzz_build() {
+    cmake -S . -B build-fuzz -G "Unix Makefiles" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DCMAKE_CXX_COMPILER=clang++ -DWEIR_FUZZ=ON "${launcher[@]}"
+    cmake --build build-fuzz --target weir_fuzzers -j"$(nproc)"
+}
+
+phase "asan build" asan_build
+phase "asan tests" asan_tests
+phase "fuzz build" fuzz_build
+phase "fuzz run" scripts/fuzz.sh build-fuzz
