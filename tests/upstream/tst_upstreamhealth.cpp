@@ -68,7 +68,7 @@ private slots:
         u.host = "::1";
         auto c = makeConnector(u, {}, &error);
         QVERIFY(c);
-        QCOMPARE(c->describe(), std::string("socks5 ::1:1080"));
+        QCOMPARE(c->describe(), std::string("socks5 [::1]:1080"));
         QCOMPARE(c->udpRoute(), weir::core::UdpRoute::Socks5Associate);
         u.kind = weir::UpstreamKind::Http;
         u.host = "127.0.0.1";
