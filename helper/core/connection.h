@@ -35,7 +35,7 @@ struct ConnectionRecord {
     std::uint64_t bytesSent = 0;     // client -> destination
     std::uint64_t bytesReceived = 0; // destination -> client
     ConnectionState state = ConnectionState::Connecting;
-    std::string via; // how it left: "direct", "socks5 10.0.0.1:1080" (Connector::describe())
+    std::string via;         // how it left: "direct", "socks5 10.0.0.1:1080" (Connector::describe())
     std::string closeReason; // empty while open; "eof", "reset by client", "connect: Connection refused", ...
 };
 

@@ -15,6 +15,7 @@
 
 #include "core/proxycore.h"
 #include "printers.h"
+#include "coreclient.h"
 #include "testutil.h"
 
 using namespace std::chrono_literals;
@@ -28,33 +29,6 @@ using weir::core::SocketAddress;
 using namespace weir::test;
 
 namespace {
-
-CoreConfig configTo(const SocketAddress& target) {
-    CoreConfig config;
-    config.listenAddress = "127.0.0.1";
-    config.listenPort = 0;
-    config.originalDestinationOverride = [target](int, std::string*) { return std::optional(target); };
-    return config;
-}
-
-void echo(int fd) {
-    char buf[16384];
-    for (;;) {
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0 || !writeAll(fd, buf, static_cast<std::size_t>(n)))
-            break;
-    }
-    ::close(fd);
-}
-
-// A client of the core. IPv4 clients come from 127.0.0.2: the override reports the same destination
-// for every client, and a client sharing source address and port with one of the core's own outgoing
-// sockets (Linux shares ephemeral ports across destinations) would then look exactly like that socket
-// intercepted again, i.e. a loop. With real NAT the (source, original destination) pair is unique.
-int clientOf(const ProxyCore& core) {
-    const SocketAddress at = core.listenAddress();
-    return connectTo(at, at.family() == AF_INET ? *SocketAddress::parse("127.0.0.2:0") : SocketAddress());
-}
 
 std::optional<ConnectionRecord> findRecord(const ProxyCore& core, std::uint64_t id) {
     for (const auto& r : core.snapshot())

@@ -15,6 +15,7 @@
 #include "core/pipepool.h"
 #include "core/proxycore.h"
 #include "printers.h"
+#include "coreclient.h"
 #include "testutil.h"
 
 using namespace std::chrono_literals;
@@ -28,29 +29,6 @@ using weir::core::detail::PipePool;
 using namespace weir::test;
 
 namespace {
-
-CoreConfig configTo(const SocketAddress& target) {
-    CoreConfig config;
-    config.listenAddress = "127.0.0.1";
-    config.listenPort = 0;
-    config.originalDestinationOverride = [target](int, std::string*) { return std::optional(target); };
-    return config;
-}
-
-void echo(int fd) {
-    char buf[16384];
-    for (;;) {
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0 || !writeAll(fd, buf, static_cast<std::size_t>(n)))
-            break;
-    }
-    ::close(fd);
-}
-
-// From 127.0.0.2: see clientOf in tst_proxycore.cpp.
-int clientOf(const ProxyCore& core) {
-    return connectTo(core.listenAddress(), *SocketAddress::parse("127.0.0.2:0"));
-}
 
 bool echoes(int fd, const std::string& text) {
     std::string got(text.size(), '\0');
