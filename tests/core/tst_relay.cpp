@@ -35,13 +35,6 @@ bool echoes(int fd, const std::string& text) {
     return writeAll(fd, text) && readExactly(fd, got.data(), got.size()) && got == text;
 }
 
-std::optional<ConnectionRecord> findRecord(const ProxyCore& core, std::uint64_t id) {
-    for (const auto& r : core.snapshot())
-        if (r.id == id)
-            return r;
-    return std::nullopt;
-}
-
 // The record of client socket `fd`. (With several workers, ids follow the order of accept(), not
 // of connect().)
 std::optional<ConnectionRecord> recordOf(const ProxyCore& core, int fd) {
