@@ -24,6 +24,8 @@ packages=(
     nftables
     # upstream proxies the netns tests go through: SOCKS5 (two servers) and HTTP CONNECT
     microsocks dante-server tinyproxy
+    # conntrack -F between the phases of the relay's netns test
+    conntrack
     # the fuzzers: clang with libFuzzer and its ASan/UBSan runtimes (GCC's come with g++)
     clang libclang-rt-14-dev
 )
