@@ -85,21 +85,8 @@ stop_driver() {
     DRIVER_PID=
 }
 
-SNAPSHOT_SEQ=0
 # Asks the driver writing to $1 for a snapshot; leaves its records in $WORK/records.
-# (No command substitution: fail must end the script, not a subshell.)
-snapshot() {
-    local out=$1
-    SNAPSHOT_SEQ=$((SNAPSHOT_SEQ + 1))
-    kill -USR1 "$DRIVER_PID" || fail "driver is gone"
-    for _ in $(seq 100); do
-        grep -q "^snapshot-end $SNAPSHOT_SEQ\$" "$out" && break
-        sleep 0.05
-    done
-    grep -q "^snapshot-end $SNAPSHOT_SEQ\$" "$out" || fail "no snapshot $SNAPSHOT_SEQ"
-    sed -n "/^snapshot-begin $SNAPSHOT_SEQ\$/,/^snapshot-end $SNAPSHOT_SEQ\$/p" "$out" | grep '^id=' \
-        >"$WORK/records" || true
-}
+snapshot() { driver_snapshot "$1"; }
 
 # Waits until there are records and none is open any more; leaves them in $WORK/records.
 settled_snapshot() {

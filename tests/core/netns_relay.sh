@@ -91,17 +91,7 @@ stop_driver() {
 }
 
 # Asks the driver for a snapshot; leaves its records in $WORK/records.
-snapshot() {
-    SNAPSHOT_SEQ=$((SNAPSHOT_SEQ + 1))
-    kill -USR1 "$DRIVER_PID" || fail "driver is gone"
-    for _ in $(seq 100); do
-        grep -q "^snapshot-end $SNAPSHOT_SEQ\$" "$OUT" && break
-        sleep 0.05
-    done
-    grep -q "^snapshot-end $SNAPSHOT_SEQ\$" "$OUT" || fail "no snapshot $SNAPSHOT_SEQ"
-    sed -n "/^snapshot-begin $SNAPSHOT_SEQ\$/,/^snapshot-end $SNAPSHOT_SEQ\$/p" "$OUT" | grep '^id=' \
-        >"$WORK/records" || true
-}
+snapshot() { driver_snapshot "$OUT"; }
 
 part() { [[ ${WEIR_TEST_PARTS:-12345} == *$1* ]]; }
 

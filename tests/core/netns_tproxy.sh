@@ -123,19 +123,8 @@ done
 in_g ip6tables-legacy -t nat -A OUTPUT -p tcp -d "$SERVER6" --dport 8081 -m mark --mark "$MARK" -j RETURN
 in_g ip6tables-legacy -t nat -A OUTPUT -p tcp -d "$SERVER6" --dport 8081 -j REDIRECT --to-ports "$PORT"
 
-SNAPSHOT_SEQ=0
 # Asks the driver for a snapshot; leaves its records in $WORK/records.
-snapshot() {
-    SNAPSHOT_SEQ=$((SNAPSHOT_SEQ + 1))
-    kill -USR1 "$DRIVER_PID" || fail "driver is gone"
-    for _ in $(seq 100); do
-        grep -q "^snapshot-end $SNAPSHOT_SEQ\$" "$WORK/driver.out" && break
-        sleep 0.05
-    done
-    grep -q "^snapshot-end $SNAPSHOT_SEQ\$" "$WORK/driver.out" || fail "no snapshot $SNAPSHOT_SEQ"
-    sed -n "/^snapshot-begin $SNAPSHOT_SEQ\$/,/^snapshot-end $SNAPSHOT_SEQ\$/p" "$WORK/driver.out" \
-        | grep '^id=' >"$WORK/records" || true
-}
+snapshot() { driver_snapshot "$WORK/driver.out"; }
 
 # Snapshots until every pattern matches a record (up to ~5 s); leaves them in $WORK/records.
 # wait_records PATTERN...

@@ -41,3 +41,21 @@ require_tools() {
         command -v "$tool" >/dev/null || fail "missing tool: $tool"
     done
 }
+
+# driver_snapshot OUT: asks the driver (DRIVER_PID) writing to OUT for its table; leaves the
+# snapshot in $WORK/snap, its records in $WORK/records and its health line in $WORK/health. Each
+# call waits for its own snapshot (SNAPSHOT_SEQ, reset to 0 whenever a driver starts).
+SNAPSHOT_SEQ=0
+driver_snapshot() {
+    local out=$1
+    SNAPSHOT_SEQ=$((SNAPSHOT_SEQ + 1))
+    kill -USR1 "$DRIVER_PID" || fail "driver is gone"
+    for _ in $(seq 100); do
+        grep -q "^snapshot-end $SNAPSHOT_SEQ\$" "$out" && break
+        sleep 0.05
+    done
+    grep -q "^snapshot-end $SNAPSHOT_SEQ\$" "$out" || fail "no snapshot $SNAPSHOT_SEQ"
+    sed -n "/^snapshot-begin $SNAPSHOT_SEQ\$/,/^snapshot-end $SNAPSHOT_SEQ\$/p" "$out" >"$WORK/snap"
+    grep '^id=' "$WORK/snap" >"$WORK/records" || true
+    grep '^health ' "$WORK/snap" >"$WORK/health" || true
+}

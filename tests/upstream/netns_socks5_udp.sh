@@ -94,17 +94,8 @@ in_g iptables-legacy -t mangle -A PREROUTING -i wg0 -p udp -d 203.0.113.0/24 \
 ip -n "$G" rule add fwmark "$TMARK" lookup 100
 ip -n "$G" route add local default dev lo table 100
 
-SNAPSHOT_SEQ=0
-snapshot() {
-    SNAPSHOT_SEQ=$((SNAPSHOT_SEQ + 1))
-    kill -USR1 "$DRIVER_PID" || fail "driver is gone"
-    for _ in $(seq 100); do
-        grep -q "^snapshot-end $SNAPSHOT_SEQ\$" "$WORK/driver.out" && break
-        sleep 0.05
-    done
-    sed -n "/^snapshot-begin $SNAPSHOT_SEQ\$/,/^snapshot-end $SNAPSHOT_SEQ\$/p" "$WORK/driver.out" | grep '^id=' \
-        >"$WORK/records" || true
-}
+# Asks the driver for a snapshot; leaves its records in $WORK/records.
+snapshot() { driver_snapshot "$WORK/driver.out"; }
 
 # --- 1. A UDP flow through dante's UDP ASSOCIATE, two datagrams on one flow --------------------
 in_c python3 "$PEER" client "udp2,$SERVER4,5353" >"$WORK/answer"

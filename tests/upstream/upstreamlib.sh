@@ -121,21 +121,9 @@ stop_proxy() {
     PROXY_PID=
 }
 
-SNAPSHOT_SEQ=0
 # Asks the driver for a snapshot; leaves its records in $WORK/records and its health line in
 # $WORK/health.
-snapshot() {
-    SNAPSHOT_SEQ=$((SNAPSHOT_SEQ + 1))
-    kill -USR1 "$DRIVER_PID" || fail "driver is gone"
-    for _ in $(seq 100); do
-        grep -q "^snapshot-end $SNAPSHOT_SEQ\$" "$DRIVER_OUT" && break
-        sleep 0.05
-    done
-    grep -q "^snapshot-end $SNAPSHOT_SEQ\$" "$DRIVER_OUT" || fail "no snapshot $SNAPSHOT_SEQ"
-    sed -n "/^snapshot-begin $SNAPSHOT_SEQ\$/,/^snapshot-end $SNAPSHOT_SEQ\$/p" "$DRIVER_OUT" >"$WORK/snap"
-    grep '^id=' "$WORK/snap" >"$WORK/records" || true
-    grep '^health ' "$WORK/snap" >"$WORK/health" || true
-}
+snapshot() { driver_snapshot "$DRIVER_OUT"; }
 
 # Waits until no record is open any more.
 settled_snapshot() {
