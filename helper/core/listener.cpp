@@ -1,6 +1,7 @@
 #include "core/listener.h"
 
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 namespace weir::core {
@@ -101,6 +102,10 @@ bool openListener(const ListenerConfig& config, bool probe, std::uint32_t mark, 
     // marked for TPROXY and routed back to lo.
     if (mark != 0 && ::setsockopt(fd.get(), SOL_SOCKET, SO_MARK, &mark, sizeof mark) != 0)
         return fail(error, "SO_MARK: " + errnoText(errno));
+    // Accepted connections inherit TCP_NODELAY: small messages are relayed at once, without a
+    // setsockopt() per connection.
+    if (!udp)
+        setOption(fd.get(), IPPROTO_TCP, TCP_NODELAY);
     // Each datagram then carries the destination the client sent it to (the TPROXY original one).
     if (udp && !(v6 ? setOption(fd.get(), SOL_IPV6, IPV6_RECVORIGDSTADDR)
                     : setOption(fd.get(), SOL_IP, IP_RECVORIGDSTADDR)))

@@ -30,15 +30,33 @@ std::optional<SocketAddress> fromStorage(const sockaddr_storage& ss, socklen_t l
 
 } // namespace
 
-std::optional<SocketAddress> recoverOriginalDestination(int fd, InterceptMode mode, std::string* error) {
+namespace {
+
+// SO_ORIGINAL_DST at the level of the peer's family: IPv4 peers of a dual-stack socket are tracked
+// as IPv4.
+std::optional<SocketAddress> natOriginalDestination(int fd, bool ipv6Peer, std::string* error) {
     sockaddr_storage ss{};
     socklen_t len = sizeof ss;
+    const int level = ipv6Peer ? SOL_IPV6 : SOL_IP;
+    const int option = ipv6Peer ? IP6T_SO_ORIGINAL_DST : SO_ORIGINAL_DST;
+    if (::getsockopt(fd, level, option, &ss, &len) != 0)
+        return fail(error, "SO_ORIGINAL_DST", errno);
+    return fromStorage(ss, len, error, "SO_ORIGINAL_DST");
+}
 
-    if (mode == InterceptMode::Tproxy) {
-        if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
-            return fail(error, "getsockname", errno);
-        return fromStorage(ss, len, error, "getsockname");
-    }
+std::optional<SocketAddress> localAddress(int fd, std::string* error) {
+    sockaddr_storage ss{};
+    socklen_t len = sizeof ss;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0)
+        return fail(error, "getsockname", errno);
+    return fromStorage(ss, len, error, "getsockname");
+}
+
+} // namespace
+
+std::optional<SocketAddress> recoverOriginalDestination(int fd, InterceptMode mode, std::string* error) {
+    if (mode == InterceptMode::Tproxy)
+        return localAddress(fd, error);
 
     int domain = 0;
     socklen_t domainLen = sizeof domain;
@@ -56,27 +74,26 @@ std::optional<SocketAddress> recoverOriginalDestination(int fd, InterceptMode mo
         const auto& peer6 = reinterpret_cast<const sockaddr_in6&>(peer);
         ipv6 = peer.ss_family == AF_INET6 && !IN6_IS_ADDR_V4MAPPED(&peer6.sin6_addr);
     }
-
-    const int level = ipv6 ? SOL_IPV6 : SOL_IP;
-    const int option = ipv6 ? IP6T_SO_ORIGINAL_DST : SO_ORIGINAL_DST;
-    if (::getsockopt(fd, level, option, &ss, &len) != 0)
-        return fail(error, "SO_ORIGINAL_DST", errno);
-    return fromStorage(ss, len, error, "SO_ORIGINAL_DST");
+    return natOriginalDestination(fd, ipv6, error);
 }
 
-std::optional<ArrivedDestination> recoverArrivedDestination(int fd, bool transparentListener,
+std::optional<ArrivedDestination> recoverArrivedDestination(int fd, const SocketAddress& peer,
+                                                            bool transparentListener, SocketAddress* local,
                                                             std::string* error) {
-    std::string natError;
-    const auto natted = recoverOriginalDestination(fd, InterceptMode::Redirect, &natError);
-    const auto local = recoverOriginalDestination(fd, InterceptMode::Tproxy, error);
-    if (!local)
+    const auto own = localAddress(fd, error);
+    if (!own)
         return std::nullopt;
-    if (natted && !(*natted == *local))
+    if (local)
+        *local = *own;
+    std::string natError;
+    // SocketAddress keeps IPv4-mapped peers as IPv4, so AF_INET6 here is a true IPv6 peer.
+    const auto natted = natOriginalDestination(fd, peer.family() == AF_INET6, &natError);
+    if (natted && !(*natted == *own))
         return ArrivedDestination{*natted, InterceptMode::Redirect};
     if (transparentListener)
-        return ArrivedDestination{*local, InterceptMode::Tproxy};
+        return ArrivedDestination{*own, InterceptMode::Tproxy};
     if (natted)
-        return ArrivedDestination{*local, InterceptMode::Redirect};
+        return ArrivedDestination{*own, InterceptMode::Redirect};
     if (error)
         *error = natError;
     return std::nullopt;

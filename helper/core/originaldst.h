@@ -26,11 +26,14 @@ std::optional<SocketAddress> recoverOriginalDestination(int fd, InterceptMode mo
 // plain listener an unchanged destination is the listener itself (mode Redirect; the loop guard
 // refuses it). Fails (nullopt, *error) when none of this applies, e.g. a plain listener reached
 // without NAT and without a conntrack entry ("SO_ORIGINAL_DST: No such file or directory").
+// Made for the accept path, two system calls: `peer` (from accept()) tells the address family, and
+// the accepted socket's own address (which the loop guard needs) goes to *local.
 struct ArrivedDestination {
     SocketAddress address;
     InterceptMode mode = InterceptMode::Redirect;
 };
-std::optional<ArrivedDestination> recoverArrivedDestination(int fd, bool transparentListener,
+std::optional<ArrivedDestination> recoverArrivedDestination(int fd, const SocketAddress& peer,
+                                                            bool transparentListener, SocketAddress* local,
                                                             std::string* error);
 
 } // namespace weir::core

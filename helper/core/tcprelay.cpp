@@ -119,11 +119,13 @@ void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlo
         ctx_.table.add(Protocol::Tcp, transparent ? InterceptMode::Tproxy : InterceptMode::Redirect, source);
     std::string error;
     std::optional<ArrivedDestination> arrived;
+    SocketAddress local;
     if (ctx_.settings.originalDestinationOverride) {
         if (auto d = ctx_.settings.originalDestinationOverride(fd, &error))
             arrived = ArrivedDestination{*d, entry->record.mode};
+        local = localAddressOf(fd).value_or(SocketAddress());
     } else {
-        arrived = recoverArrivedDestination(fd, transparent, &error);
+        arrived = recoverArrivedDestination(fd, source, transparent, &local, &error);
     }
     if (arrived && arrived->address.isValid())
         ctx_.table.setDestination(entry, arrived->address, arrived->mode);
@@ -140,9 +142,7 @@ void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlo
         failEarly(fd, entry, "loop: destination is the proxy itself");
         return;
     }
-    const auto local = localAddressOf(fd);
-    if (const auto own = ctx_.loopGuard.ownFlowBack(local.value_or(SocketAddress()), source, arrived->address,
-                                                    ctx_.conntrack)) {
+    if (const auto own = ctx_.loopGuard.ownFlowBack(local, source, arrived->address, ctx_.conntrack)) {
         // Refuse both ends: the looped copy, and the connection of ours that never got out (only
         // when that is certain: never an established connection on an address match alone).
         const char* ownReason = "loop: own connection intercepted again";
@@ -177,8 +177,7 @@ void TcpRelay::startConnect(int clientFd, TableEntry* entry, const SocketAddress
         failEarly(clientFd, entry, error);
         return;
     }
-    const int one = 1;
-    ::setsockopt(clientFd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    // The client socket has TCP_NODELAY from its listener (openListener).
 
     auto c = std::make_unique<TcpConnection>();
     c->id = entry->record.id;
@@ -499,8 +498,12 @@ bool TcpRelay::flush(TcpConnection* c, TcpDirection& d, Endpoint& to) {
         releasePipe(d);
     if (d.eof && !d.pending() && !d.shutDown) {
         d.shutDown = true;
+        // When the other direction has finished too, the connection closes next (onEvent), and
+        // close() sends this FIN: both receive queues are empty, so it is a FIN and not a reset.
         // ENOTCONN: the peer is already gone; the other direction will find out.
-        ::shutdown(to.fd, SHUT_WR);
+        const TcpDirection& other = &d == &c->toUpstream ? c->toClient : c->toUpstream;
+        if (!other.finished())
+            ::shutdown(to.fd, SHUT_WR);
     }
     return true;
 }

@@ -124,12 +124,15 @@ private slots:
             LoopbackPair pair(listen);
             QVERIFY(pair.ok());
             std::string error;
-            const auto tproxy = recoverArrivedDestination(pair.accepted, true, &error);
+            const SocketAddress peer = localAddress(pair.client);
+            SocketAddress local;
+            const auto tproxy = recoverArrivedDestination(pair.accepted, peer, true, &local, &error);
             QVERIFY2(tproxy, error.c_str());
             QCOMPARE(tproxy->address, pair.listenAddress);
+            QCOMPARE(local, pair.listenAddress);
             WEIR_COMPARE_ENUM(tproxy->mode, InterceptMode::Tproxy);
 
-            const auto plain = recoverArrivedDestination(pair.accepted, false, &error);
+            const auto plain = recoverArrivedDestination(pair.accepted, peer, false, nullptr, &error);
             if (plain) {
                 QCOMPARE(plain->address, pair.listenAddress);
                 WEIR_COMPARE_ENUM(plain->mode, InterceptMode::Redirect);
@@ -138,7 +141,7 @@ private slots:
             }
         }
         std::string error;
-        QVERIFY(!recoverArrivedDestination(-1, true, &error));
+        QVERIFY(!recoverArrivedDestination(-1, SocketAddress(), true, nullptr, &error));
         QCOMPARE(error, std::string("getsockname: Bad file descriptor"));
     }
 
