@@ -53,12 +53,14 @@ struct TupleParts {
     const nlattr* dst = nullptr;
     const nlattr* sport = nullptr;
     const nlattr* dport = nullptr;
-    const nlattr* orig = nullptr;
+    int wanted = CTA_TUPLE_ORIG; // which of the entry's tuples
+    const nlattr* tuple = nullptr;
 };
 
 int collectTop(const nlattr* attr, void* data) {
-    if (mnl_attr_get_type(attr) == CTA_TUPLE_ORIG && mnl_attr_validate(attr, MNL_TYPE_NESTED) >= 0)
-        static_cast<TupleParts*>(data)->orig = attr;
+    auto* parts = static_cast<TupleParts*>(data);
+    if (mnl_attr_get_type(attr) == parts->wanted && mnl_attr_validate(attr, MNL_TYPE_NESTED) >= 0)
+        parts->tuple = attr;
     return MNL_CB_OK;
 }
 
@@ -124,15 +126,18 @@ std::optional<SocketAddress> addressOf(int family, const nlattr* ip, const nlatt
 }
 
 struct Answer {
+    int wanted = CTA_TUPLE_ORIG;
     std::optional<ConntrackTuple> tuple;
 };
 
 int onEntry(const nlmsghdr* nlh, void* data) {
+    auto* answer = static_cast<Answer*>(data);
     TupleParts parts;
+    parts.wanted = answer->wanted;
     mnl_attr_parse(nlh, sizeof(nfgenmsg), collectTop, &parts);
-    if (!parts.orig)
+    if (!parts.tuple)
         return MNL_CB_OK;
-    mnl_attr_parse_nested(parts.orig, collectTuple, &parts);
+    mnl_attr_parse_nested(parts.tuple, collectTuple, &parts);
     if (!parts.ip || !parts.proto)
         return MNL_CB_OK;
     mnl_attr_parse_nested(parts.ip, collectIp, &parts);
@@ -142,7 +147,7 @@ int onEntry(const nlmsghdr* nlh, void* data) {
     auto source = addressOf(parts.family, parts.src, parts.sport);
     auto destination = addressOf(parts.family, parts.dst, parts.dport);
     if (source && destination)
-        static_cast<Answer*>(data)->tuple = ConntrackTuple{*source, *destination};
+        answer->tuple = ConntrackTuple{*source, *destination};
     return MNL_CB_OK;
 }
 
@@ -173,9 +178,23 @@ std::optional<ConntrackTuple> ConntrackLookup::originalOf(weir::Protocol protoco
                                                           const SocketAddress& replySource,
                                                           const SocketAddress& replyDestination,
                                                           std::string* error, bool* noEntry) {
+    return query(protocol, CTA_TUPLE_REPLY, {replySource, replyDestination}, error, noEntry);
+}
+
+std::optional<ConntrackTuple> ConntrackLookup::replyOf(weir::Protocol protocol, const SocketAddress& source,
+                                                       const SocketAddress& destination, std::string* error,
+                                                       bool* noEntry) {
+    return query(protocol, CTA_TUPLE_ORIG, {source, destination}, error, noEntry);
+}
+
+std::optional<ConntrackTuple> ConntrackLookup::query(weir::Protocol protocol, int givenType,
+                                                     const ConntrackTuple& given, std::string* error,
+                                                     bool* noEntry) {
+    const SocketAddress& from = given.source;
+    const SocketAddress& to = given.destination;
     if (noEntry)
         *noEntry = false;
-    if (!replySource.isValid() || replySource.family() != replyDestination.family()) {
+    if (!from.isValid() || from.family() != to.family()) {
         setError(error, "conntrack: no address to look up");
         return std::nullopt;
     }
@@ -188,10 +207,10 @@ std::optional<ConntrackTuple> ConntrackLookup::originalOf(weir::Protocol protoco
     nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
     nlh->nlmsg_seq = ++sequence_;
     auto* gen = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
-    gen->nfgen_family = static_cast<std::uint8_t>(replySource.family());
+    gen->nfgen_family = static_cast<std::uint8_t>(from.family());
     gen->version = NFNETLINK_V0;
     gen->res_id = 0;
-    putTuple(nlh, CTA_TUPLE_REPLY, protocol, replySource, replyDestination);
+    putTuple(nlh, givenType, protocol, from, to);
 
     if (::send(fd_.get(), nlh, nlh->nlmsg_len, 0) < 0) {
         setError(error, "conntrack: cannot send the request: " + errnoText(errno));
@@ -199,6 +218,7 @@ std::optional<ConntrackTuple> ConntrackLookup::originalOf(weir::Protocol protoco
         return std::nullopt;
     }
     Answer answer;
+    answer.wanted = givenType == CTA_TUPLE_REPLY ? CTA_TUPLE_ORIG : CTA_TUPLE_REPLY;
     for (;;) {
         const ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
         if (n < 0) {
@@ -213,8 +233,7 @@ std::optional<ConntrackTuple> ConntrackLookup::originalOf(weir::Protocol protoco
             if (errno == ENOENT && noEntry)
                 *noEntry = true;
             if (errno == ENOENT)
-                setError(error, "conntrack: no entry for " + replyDestination.toString() + " -> " +
-                                    replySource.toString());
+                setError(error, "conntrack: no entry for " + from.toString() + " -> " + to.toString());
             else
                 setError(error, "conntrack: " + errnoText(errno));
             return std::nullopt;
@@ -223,7 +242,7 @@ std::optional<ConntrackTuple> ConntrackLookup::originalOf(weir::Protocol protoco
             break;
     }
     if (!answer.tuple)
-        setError(error, "conntrack: the answer held no original tuple");
+        setError(error, "conntrack: the answer held no tuple");
     return answer.tuple;
 }
 

@@ -36,8 +36,20 @@ public:
                                              const SocketAddress& replyDestination, std::string* error,
                                              bool* noEntry = nullptr);
 
-private:
+    // The reply direction of the entry whose original direction goes from `source` to
+    // `destination` (for a socket of ours: its local address, then where it connects). A reply
+    // that does not come from `destination` means NAT sent the connection elsewhere.
+    std::optional<ConntrackTuple> replyOf(weir::Protocol protocol, const SocketAddress& source,
+                                          const SocketAddress& destination, std::string* error,
+                                          bool* noEntry = nullptr);
+
+    // The netlink socket; lookups open it when needed.
     bool open(std::string* error);
+
+private:
+    // givenType: CTA_TUPLE_REPLY or CTA_TUPLE_ORIG; the answer is the other tuple.
+    std::optional<ConntrackTuple> query(weir::Protocol protocol, int givenType, const ConntrackTuple& given,
+                                        std::string* error, bool* noEntry);
 
     UniqueFd fd_;
     unsigned sequence_ = 0;

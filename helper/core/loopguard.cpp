@@ -8,9 +8,10 @@
 namespace weir::core::detail {
 
 namespace {
-// Longest wait for another worker's connect to register its flow (normally microseconds; more only
-// when that worker is preempted in between).
-constexpr auto kConnectWait = std::chrono::milliseconds(2);
+// Longest wait for another worker's connect to register its flow: normally microseconds, more when
+// that worker is preempted in between (on a busy 2-core machine, 2 ms proved too short). Only local
+// clients to a destination we are connecting to at that moment ever wait.
+constexpr auto kConnectWait = std::chrono::milliseconds(20);
 } // namespace
 
 bool isWildcard(const SocketAddress& a) {
@@ -106,13 +107,13 @@ std::optional<LoopGuard::OwnFlowMatch> LoopGuard::ownFlowBack(const SocketAddres
     if (!original) {
         // No entry means no NAT (NOTRACK, or TPROXY without tracking): the peer address is the
         // client socket's own, and two sockets here cannot share (source, destination).
-        return OwnFlowMatch{*candidate, noEntry};
+        return OwnFlowMatch{*candidate, noEntry, source};
     }
     if (original->source == source)
-        return OwnFlowMatch{*candidate, true};
+        return OwnFlowMatch{*candidate, true, source, true};
     // NAT rewrote the source: the client is whoever has the original address.
     if (const auto own = ownFlow(weir::Protocol::Tcp, original->source, original->destination))
-        return OwnFlowMatch{*own, true};
+        return OwnFlowMatch{*own, true, original->source, true};
     return std::nullopt;
 }
 

@@ -64,6 +64,8 @@ public:
     struct OwnFlowMatch {
         std::uint64_t id = 0;
         bool confirmed = false;
+        SocketAddress ownLocal;  // the local address of our socket that came back
+        bool throughNat = false; // NAT sent it back (a conntrack entry with another reply source)
     };
     std::optional<OwnFlowMatch> ownFlowBack(const SocketAddress& local, const SocketAddress& source,
                                             const SocketAddress& destination,

@@ -118,8 +118,8 @@ struct ProxyCore::Impl {
     bool openSet(const std::vector<ListenerConfig>& wanted, const std::vector<ListenerInfo>& open,
                  std::vector<ListenerInfo>* set, std::vector<ListenerSwitch>* changes, std::string* error);
     bool requestSwitch(std::vector<ListenerSwitch> changes, std::string* error);
-    void closeElsewhere(std::uint64_t id, ConnectionState state, const std::string& reason, unsigned from,
-                        const std::shared_ptr<void>& after);
+    void ownLoopedElsewhere(const detail::LoopGuard::OwnFlowMatch& own, unsigned from,
+                            const std::shared_ptr<void>& after);
 };
 
 // Opens every listener of `wanted` that is not in `open` (kept ones go to every change's keep, new
@@ -181,11 +181,11 @@ bool ProxyCore::Impl::requestSwitch(std::vector<ListenerSwitch> changes, std::st
     return ok;
 }
 
-void ProxyCore::Impl::closeElsewhere(std::uint64_t id, ConnectionState state, const std::string& reason,
-                                     unsigned from, const std::shared_ptr<void>& after) {
+void ProxyCore::Impl::ownLoopedElsewhere(const detail::LoopGuard::OwnFlowMatch& own, unsigned from,
+                                         const std::shared_ptr<void>& after) {
     for (std::size_t w = 0; w < workers.size(); ++w)
         if (w != from)
-            workers[w]->closeConnection(id, state, reason, after);
+            workers[w]->ownConnectionLooped(own, after);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,9 +217,9 @@ bool ProxyCore::start(const CoreConfig& config, std::string* error) {
     s.maxUdpSessions = std::max<std::size_t>(config.maxUdpSessions, 1);
     s.originalDestinationOverride = config.originalDestinationOverride;
     d->shared.budget.setLimit(config.maxConnections);
-    d->shared.closeElsewhere = [impl = d.get()](std::uint64_t id, ConnectionState state, std::string reason,
-                                                unsigned from, std::shared_ptr<void> after) {
-        impl->closeElsewhere(id, state, reason, from, after);
+    d->shared.ownLoopedElsewhere = [impl = d.get()](detail::LoopGuard::OwnFlowMatch own, unsigned from,
+                                                    std::shared_ptr<void> after) {
+        impl->ownLoopedElsewhere(own, from, after);
     };
     d->maxClosedRecords = config.maxClosedRecords;
 
@@ -338,7 +338,7 @@ void ProxyCore::stop() {
     for (auto& worker : d->workers)
         worker->stop();
     d->workers.clear();
-    d->shared.closeElsewhere = nullptr;
+    d->shared.ownLoopedElsewhere = nullptr;
     d->started = false;
     d->accepting.store(false);
     d->running.store(false);

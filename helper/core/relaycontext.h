@@ -64,12 +64,10 @@ struct SharedRelayState {
     LoopGuard loopGuard{loopLocal};
     ConnectionBudget budget;
     std::atomic<std::uint64_t> nextId{1}; // connection ids, unique across the table's shards
-    // Closes connection `id` on whichever other worker has it (a loop noticed by `fromWorker`), then
-    // lets go of `after` (whose release resets the looped copy, so the own connection is closed
-    // first and ends as the loop, not as "reset by destination").
-    std::function<void(std::uint64_t id, ConnectionState state, std::string reason, unsigned fromWorker,
-                       std::shared_ptr<void> after)>
-        closeElsewhere;
+    // TcpRelay::ownConnectionLooped(own, after) on whichever other worker has connection `own.id` (a loop
+    // noticed by `fromWorker`); `after` holds the looped copy, reset when the last reference goes.
+    std::function<void(LoopGuard::OwnFlowMatch own, unsigned fromWorker, std::shared_ptr<void> after)>
+        ownLoopedElsewhere;
 };
 
 struct RelayContext {

@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "core/originaldst.h"
 
@@ -21,8 +22,10 @@ constexpr std::size_t kIdlePipes = 64;         // per thread: enough for the con
 constexpr std::size_t kCopyBufferSize = 64 * 1024;  // the copy fallback's, one per thread
 constexpr auto kPoolTrim = std::chrono::seconds(1); // idle pipes unused this long are closed
 constexpr unsigned kSpliceFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
+constexpr int kLoopRetries = 3; // connecting again after our own connection came back to us
+constexpr auto kLoopedGrace = std::chrono::seconds(2); // see releaseLooped()
 
-// Resets `fd` when the last reference goes (see SharedRelayState::closeElsewhere).
+// Resets `fd` when the last reference goes (see SharedRelayState::ownLoopedElsewhere).
 struct ResetOnRelease {
     int fd;
     explicit ResetOnRelease(int f)
@@ -31,6 +34,37 @@ struct ResetOnRelease {
     ResetOnRelease(const ResetOnRelease&) = delete;
     ResetOnRelease& operator=(const ResetOnRelease&) = delete;
 };
+
+// An outgoing socket of ours that came back to us, held while the connection tries again: it keeps
+// its port (so connect() picks another one) and its loop-guard entry (so its copy, when accepted
+// later, is still known as ours).
+struct LoopedAttempt {
+    LoopGuard& guard;
+    std::string key;
+    int fd;
+    LoopedAttempt(LoopGuard& g, std::string k, int f)
+        : guard(g)
+        , key(std::move(k))
+        , fd(f) {}
+    ~LoopedAttempt() {
+        guard.removeOwnFlow(key);
+        closeWithReset(fd);
+    }
+    LoopedAttempt(const LoopedAttempt&) = delete;
+    LoopedAttempt& operator=(const LoopedAttempt&) = delete;
+};
+
+bool sameHost(const SocketAddress& a, const SocketAddress& b) {
+    if (a.family() != b.family())
+        return false;
+    if (a.family() == AF_INET)
+        return reinterpret_cast<const sockaddr_in*>(a.sockaddrPtr())->sin_addr.s_addr ==
+               reinterpret_cast<const sockaddr_in*>(b.sockaddrPtr())->sin_addr.s_addr;
+    return a.family() == AF_INET6 &&
+           std::memcmp(&reinterpret_cast<const sockaddr_in6*>(a.sockaddrPtr())->sin6_addr,
+                       &reinterpret_cast<const sockaddr_in6*>(b.sockaddrPtr())->sin6_addr,
+                       sizeof(in6_addr)) == 0;
+}
 
 } // namespace
 
@@ -52,9 +86,19 @@ struct TcpConnection {
     TableEntry* entry = nullptr;
     Endpoint client{Endpoint::Kind::TcpClient};
     Endpoint upstream{Endpoint::Kind::TcpUpstream};
-    TcpDirection toUpstream;      // client -> destination
-    TcpDirection toClient;        // destination -> client
-    std::string ownFlowKey;       // see LoopGuard
+    TcpDirection toUpstream;     // client -> destination
+    TcpDirection toClient;       // destination -> client
+    std::string ownFlowKey;      // see LoopGuard
+    SocketAddress upstreamLocal; // the outgoing socket's local address, and where it connects
+    SocketAddress connectsTo;
+    // The client shares the outgoing socket's address (a local client): a stale conntrack entry of
+    // an earlier client can then catch the outgoing socket, so finishConnect() asks conntrack.
+    bool checkLoopOnConnect = false;
+    Clock::time_point connectDeadline;
+    int loopRetries = 0; // see ownConnectionLooped()
+    // Our sockets that came back to us, and their copies: held (reset on release) until the
+    // connection closes, so a copy accepted late, maybe by another worker, is still known as ours.
+    std::vector<std::shared_ptr<void>> looped;
     Clock::time_point lastActive; // the batch time of the last event (coarse, for tcpIdleTimeout)
     // Set while an upstream proxy's handshake runs (after the TCP connect, still `connecting`).
     std::shared_ptr<Connector> connector;
@@ -145,16 +189,16 @@ void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlo
     if (const auto own = ctx_.loopGuard.ownFlowBack(local, source, arrived->address, ctx_.conntrack)) {
         // Refuse both ends: the looped copy, and the connection of ours that never got out (only
         // when that is certain: never an established connection on an address match alone).
-        const char* ownReason = "loop: own connection intercepted again";
-        if (!own->confirmed || closeById(own->id, ConnectionState::Failed, ownReason) ||
-            !ctx_.shared.closeElsewhere) {
+        if (!own->confirmed) {
             failEarly(fd, entry, "loop: connection from the proxy itself");
             return;
         }
-        // Another worker holds it: it closes it first, then the last reference resets the copy.
+        // Whichever worker has our connection keeps this copy open as long as it holds its own
+        // looped socket; the last reference resets it.
         ctx_.table.finish(entry, ConnectionState::Failed, "loop: connection from the proxy itself");
-        ctx_.shared.closeElsewhere(own->id, ConnectionState::Failed, ownReason, ctx_.worker,
-                                   std::make_shared<ResetOnRelease>(fd));
+        auto copy = std::make_shared<ResetOnRelease>(fd);
+        if (!ownConnectionLooped(*own, copy) && ctx_.shared.ownLoopedElsewhere)
+            ctx_.shared.ownLoopedElsewhere(*own, ctx_.worker, std::move(copy));
         return;
     }
     startConnect(fd, entry, arrived->address);
@@ -165,41 +209,51 @@ void TcpRelay::startConnect(int clientFd, TableEntry* entry, const SocketAddress
         failEarly(clientFd, entry, "connection limit");
         return;
     }
-    std::string error;
-    auto connector = ctx_.settings.connector.load();
-    ctx_.table.setVia(entry, connector->describe());
-    ctx_.loopGuard.beginOwnConnect(Protocol::Tcp, destination);
-    auto outgoing = connector->startConnect(destination, &error);
-    const int upstreamFd = outgoing.fd;
-    if (upstreamFd < 0) {
-        ctx_.loopGuard.endOwnConnect(Protocol::Tcp, destination);
-        ctx_.budget.release();
-        failEarly(clientFd, entry, error);
-        return;
-    }
     // The client socket has TCP_NODELAY from its listener (openListener).
-
     auto c = std::make_unique<TcpConnection>();
     c->id = entry->record.id;
     c->entry = entry;
     c->client.owner = c.get();
     c->client.fd = clientFd;
     c->upstream.owner = c.get();
-    c->upstream.fd = upstreamFd;
+    std::string error;
+    if (!openOutgoing(c.get(), destination, &error)) {
+        ctx_.budget.release();
+        failEarly(clientFd, entry, error);
+        return;
+    }
+    connections_.emplace(c->id, std::move(c));
+}
+
+// The outgoing socket, connecting (through the connector of the moment); completion shows as
+// EPOLLOUT. The client is not read until then.
+bool TcpRelay::openOutgoing(TcpConnection* c, const SocketAddress& destination, std::string* error) {
+    auto connector = ctx_.settings.connector.load();
+    ctx_.table.setVia(c->entry, connector->describe());
+    ctx_.loopGuard.beginOwnConnect(Protocol::Tcp, destination);
+    auto outgoing = connector->startConnect(destination, error);
+    if (outgoing.fd < 0) {
+        ctx_.loopGuard.endOwnConnect(Protocol::Tcp, destination);
+        return false;
+    }
+    c->upstream.fd = outgoing.fd;
     c->connector = std::move(connector);
     c->handshake = std::move(outgoing.handshake);
     c->viaUpstream = outgoing.viaUpstream;
+    c->connecting = true;
+    c->handshakeStarted = false;
     // connect() has bound the local address already. Keyed on where this socket connects: the
     // destination, or the upstream proxy.
-    const SocketAddress& connectsTo = outgoing.peer.isValid() ? outgoing.peer : destination;
-    if (const auto local = localAddressOf(upstreamFd))
-        c->ownFlowKey = ctx_.loopGuard.addOwnFlow(Protocol::Tcp, *local, connectsTo, c->id);
+    c->connectsTo = outgoing.peer.isValid() ? outgoing.peer : destination;
+    c->upstreamLocal = localAddressOf(outgoing.fd).value_or(SocketAddress());
+    if (c->upstreamLocal.isValid())
+        c->ownFlowKey = ctx_.loopGuard.addOwnFlow(Protocol::Tcp, c->upstreamLocal, c->connectsTo, c->id);
     ctx_.loopGuard.endOwnConnect(Protocol::Tcp, destination);
-    TcpConnection* raw = c.get();
-    connections_.emplace(c->id, std::move(c));
-    // The client is not read until the destination answers; completion shows as EPOLLOUT.
-    ctx_.poller.update(raw->upstream, EPOLLOUT);
-    connectDeadlines_.emplace_back(Clock::now() + ctx_.settings.connectTimeout, raw->id);
+    c->checkLoopOnConnect = sameHost(c->upstreamLocal, c->entry->record.source);
+    ctx_.poller.update(c->upstream, EPOLLOUT);
+    c->connectDeadline = Clock::now() + ctx_.settings.connectTimeout;
+    connectDeadlines_.emplace_back(c->connectDeadline, c->id);
+    return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -228,6 +282,8 @@ std::optional<Clock::time_point> TcpRelay::nextDeadline() {
     else if (!poolTrimAt_)
         poolTrimAt_ = ctx_.now + kPoolTrim;
     earliest(next, poolTrimAt_);
+    if (!loopedGrace_.empty())
+        earliest(next, std::optional(loopedGrace_.front().first));
     return next;
 }
 
@@ -236,9 +292,12 @@ void TcpRelay::handleTimers(Clock::time_point now) {
         const auto id = connectDeadlines_.front().second;
         connectDeadlines_.pop_front();
         auto it = connections_.find(id);
-        if (it != connections_.end() && it->second->connecting)
+        // (A connection that connected again has a later deadline of its own.)
+        if (it != connections_.end() && it->second->connecting && it->second->connectDeadline <= now)
             failSetup(it->second.get(), it->second->viaUpstream ? "upstream timeout" : "connect: timed out");
     }
+    while (!loopedGrace_.empty() && loopedGrace_.front().first <= now)
+        loopedGrace_.pop_front();
     if (poolTrimAt_ && *poolTrimAt_ <= now) {
         poolTrimAt_.reset();
         pipes_.trimIfUnused();
@@ -260,12 +319,41 @@ void TcpRelay::closeIdle(Clock::time_point now) {
         close(c, ConnectionState::Closed, "idle timeout", true);
 }
 
-bool TcpRelay::closeById(std::uint64_t id, ConnectionState state, std::string reason) {
-    auto it = connections_.find(id);
+bool TcpRelay::ownConnectionLooped(const LoopGuard::OwnFlowMatch& own, std::shared_ptr<void> copy) {
+    auto it = connections_.find(own.id);
     if (it == connections_.end())
         return false;
-    close(it->second.get(), state, std::move(reason), true);
+    TcpConnection* c = it->second.get();
+    c->looped.push_back(std::move(copy));
+    if (!(own.ownLocal == c->upstreamLocal))
+        return true; // the copy of an earlier attempt, which finishConnect() already caught
+    connectAgainOrFail(c, own.throughNat);
     return true;
+}
+
+// Our outgoing socket reached the core itself instead of where it was going.
+void TcpRelay::connectAgainOrFail(TcpConnection* c, bool throughNat) {
+    // Safe only while nothing has gone into the looped socket and no FIN was passed on to it.
+    const bool untouched = c->entry->bytesSent.load(std::memory_order_relaxed) == 0 &&
+                           !c->toUpstream.shutDown && !c->toClient.eof;
+    // The looped socket (and its copy, once accepted) stay open, out of the epoll set.
+    ctx_.poller.update(c->upstream, 0);
+    c->looped.push_back(
+        std::make_shared<LoopedAttempt>(ctx_.loopGuard, std::move(c->ownFlowKey), c->upstream.fd));
+    c->ownFlowKey.clear();
+    c->upstream.fd = -1;
+    // Without NAT (rules that catch our own sockets, no stale entry) another port loops the same way.
+    if (!throughNat || c->loopRetries >= kLoopRetries || !untouched) {
+        close(c, ConnectionState::Failed, "loop: own connection intercepted again", true);
+        return;
+    }
+    ++c->loopRetries;
+    c->handshake.reset();
+    ctx_.poller.update(c->client, 0); // bytes already read wait in the pipe; the rest in the socket
+    ctx_.table.setState(c->entry, ConnectionState::Connecting);
+    std::string error;
+    if (!openOutgoing(c, c->entry->record.destination, &error))
+        close(c, ConnectionState::Failed, std::move(error), true);
 }
 
 void TcpRelay::closeAll(const std::string& reason) {
@@ -278,6 +366,7 @@ void TcpRelay::closeAll(const std::string& reason) {
         close(c, ConnectionState::Closed, reason, true);
     closedInBatch_.clear();
     connectDeadlines_.clear();
+    loopedGrace_.clear();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,11 +432,22 @@ void TcpRelay::finishConnect(TcpConnection* c, std::uint32_t events) {
             failSetup(c, "upstream connect: " + errnoText(err));
         return;
     }
+    if (c->checkLoopOnConnect && connectedToItself(c)) {
+        connectAgainOrFail(c, true);
+        return;
+    }
     if (c->handshake) {
         beginHandshake(c);
         return;
     }
     startRelaying(c);
+}
+
+// Conntrack's reply direction of our connection comes from elsewhere than where it connects: NAT
+// sent it on (to the core itself, through a stale entry). Found before any byte goes in.
+bool TcpRelay::connectedToItself(TcpConnection* c) {
+    const auto reply = ctx_.conntrack.replyOf(Protocol::Tcp, c->upstreamLocal, c->connectsTo, nullptr);
+    return reply && !(reply->source == c->connectsTo);
 }
 
 // A connection that never reached relaying; the connector learns how it ended (its health).
@@ -527,6 +627,15 @@ void TcpRelay::updateInterest(TcpConnection* c) {
     ctx_.poller.update(c->upstream, upstream);
 }
 
+// A copy of a looped attempt can still be waiting to be accepted (by any worker): the attempts stay
+// known for a moment after their connection is gone, so such a copy is refused as the loop it is
+// instead of being relayed as a new client.
+void TcpRelay::releaseLooped(TcpConnection* c) {
+    if (!c->looped.empty())
+        loopedGrace_.emplace_back(ctx_.now + kLoopedGrace, std::move(c->looped));
+    c->looped.clear();
+}
+
 void TcpRelay::fail(TcpConnection* c, Endpoint& at, int err) {
     const bool client = at.kind == Endpoint::Kind::TcpClient;
     if (err == 0)
@@ -552,6 +661,7 @@ void TcpRelay::close(TcpConnection* c, ConnectionState state, std::string reason
         e->fd = -1;
         e->events = 0;
     }
+    releaseLooped(c);
     // Pipes with bytes still in them are closed, empty ones go back to the pool.
     pipes_.give(&c->toUpstream.pipe);
     pipes_.give(&c->toClient.pipe);

@@ -36,13 +36,19 @@ public:
     // Frees connections closed during the epoll batch (later events of the batch may point at them).
     void endBatch();
     void closeAll(const std::string& reason);
-    // Closes (with a reset) the connection `id` if this relay has it.
-    bool closeById(std::uint64_t id, ConnectionState state, std::string reason);
+    // Our outgoing socket of connection `own.id` (if this relay has it) was intercepted and accepted
+    // by the core itself: nothing of it got out. When NAT sent it back and no byte went into it,
+    // connect again: the new socket gets another source port and so misses whatever captured this
+    // one (typically the conntrack entry of an earlier, dead client that had the same address and
+    // port). A few times at most; otherwise the connection fails as the loop it is. `copy` is the
+    // looped copy's socket (reset when the last reference goes), kept while the connection lives.
+    bool ownConnectionLooped(const LoopGuard::OwnFlowMatch& own, std::shared_ptr<void> copy);
 
 private:
     // Records the connection, finds its destination and refuses what must not be relayed.
     void onAccepted(int fd, const SocketAddress& source, const ListenerSlot& listener);
     void startConnect(int clientFd, TableEntry* entry, const SocketAddress& destination);
+    bool openOutgoing(TcpConnection* c, const SocketAddress& destination, std::string* error);
     void failEarly(int clientFd, TableEntry* entry, std::string reason);
     void finishConnect(TcpConnection* c, std::uint32_t events);
     // Connected (and, via an upstream proxy, its handshake done): relaying starts. pendingToClient:
@@ -58,6 +64,9 @@ private:
     bool readCopy(TcpConnection* c, TcpDirection& d, Endpoint& from);
     void closeIdle(Clock::time_point now);
     void updateInterest(TcpConnection* c);
+    void releaseLooped(TcpConnection* c);
+    void connectAgainOrFail(TcpConnection* c, bool throughNat);
+    bool connectedToItself(TcpConnection* c);
     void fail(TcpConnection* c, Endpoint& at, int err);
     void close(TcpConnection* c, ConnectionState state, std::string reason, bool reset);
 
@@ -66,6 +75,8 @@ private:
     std::vector<std::unique_ptr<TcpConnection>> closedInBatch_;
     // Deadlines in the order they were set; with a fixed timeout that is deadline order.
     std::deque<std::pair<Clock::time_point, std::uint64_t>> connectDeadlines_;
+    // Looped attempts of closed connections, with when to let them go (releaseLooped()).
+    std::deque<std::pair<Clock::time_point, std::vector<std::shared_ptr<void>>>> loopedGrace_;
     PipePool pipes_;
     std::unique_ptr<char[]> copyBuffer_;             // readCopy(): when no pipe can be had
     std::optional<Clock::time_point> nextIdleSweep_; // with tcpIdleTimeout: coarse, not per packet

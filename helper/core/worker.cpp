@@ -41,6 +41,9 @@ bool Worker::open(std::chrono::milliseconds closedRetention, std::size_t maxClos
     wakeEndpoint_.events = 0;
     ctx_.poller.update(wakeEndpoint_, EPOLLIN);
     ctx_.table.configure(closedRetention, maxClosedRecords);
+    // Opened now rather than at the first lookup, so the core's descriptor count is the same before
+    // and after traffic. Without the privilege to open it, lookups fail and say why later.
+    ctx_.conntrack.open(nullptr);
     tcp_ = std::make_unique<TcpRelay>(ctx_);
     udp_ = std::make_unique<UdpRelay>(ctx_);
     return true;
@@ -94,13 +97,12 @@ bool Worker::waitSwitch() {
     return switchDone_;
 }
 
-void Worker::closeConnection(std::uint64_t id, ConnectionState state, std::string reason,
-                             std::shared_ptr<void> after) {
+void Worker::ownConnectionLooped(LoopGuard::OwnFlowMatch own, std::shared_ptr<void> after) {
     {
         std::lock_guard lock(commandMutex_);
         if (exited_)
             return;
-        pendingCloses_.push_back({id, state, std::move(reason), std::move(after)});
+        pendingLooped_.push_back({std::move(own), std::move(after)});
         commandsPending_.store(true);
     }
     wake();
@@ -132,7 +134,7 @@ void Worker::run() {
     {
         std::lock_guard lock(commandMutex_);
         pendingSwitch_.reset();
-        pendingCloses_.clear();
+        pendingLooped_.clear();
         exited_ = true;
     }
     commandCv_.notify_all();
@@ -176,16 +178,16 @@ void Worker::handleCommands() {
     if (!commandsPending_.load())
         return;
     std::optional<ListenerSwitch> change;
-    std::vector<Close> closes;
+    std::vector<Looped> looped;
     {
         std::lock_guard lock(commandMutex_);
         commandsPending_.store(false);
         change.swap(pendingSwitch_);
-        closes.swap(pendingCloses_);
+        looped.swap(pendingLooped_);
     }
-    for (auto& c : closes)
-        tcp_->closeById(c.id, c.state, std::move(c.reason));
-    closes.clear(); // releases what waited for these closes
+    for (const auto& l : looped)
+        tcp_->ownConnectionLooped(l.own, l.after);
+    looped.clear(); // releases what waited for these
     if (!change)
         return;
     applySwitch(std::move(*change));

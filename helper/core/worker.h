@@ -1,7 +1,7 @@
 // One relay thread: its own epoll set, TcpRelay (and UdpRelay, which only worker 0 feeds), its own
 // listening sockets (one per TCP listener of the set, all workers' sockets in one SO_REUSEPORT group,
 // so the kernel spreads new connections over the workers) and its own shard of the connection table.
-// Threads: the control methods (postSwitch, waitSwitch, closeConnection, stop) are called by
+// Threads: the control methods (postSwitch, waitSwitch, ownConnectionLooped, stop) are called by
 // ProxyCore on the caller's thread; everything else runs on the worker's thread.
 #pragma once
 
@@ -45,17 +45,15 @@ public:
     // thread has ended and nothing applies it). Two steps, so ProxyCore switches all workers at once.
     bool postSwitch(ListenerSwitch change);
     bool waitSwitch();
-    // Closes connection `id` if this worker has it, then drops `after`; asynchronous, any thread.
-    void closeConnection(std::uint64_t id, ConnectionState state, std::string reason,
-                         std::shared_ptr<void> after);
+    // TcpRelay::ownConnectionLooped(own, after) if this worker has connection `own.id` (which keeps
+    // `after` as long as it needs it); otherwise drops `after`. Asynchronous, any thread.
+    void ownConnectionLooped(LoopGuard::OwnFlowMatch own, std::shared_ptr<void> after);
     // Closes the listeners and every connection ("core stopped") and joins the thread.
     void stop();
 
 private:
-    struct Close {
-        std::uint64_t id;
-        ConnectionState state;
-        std::string reason;
+    struct Looped {
+        LoopGuard::OwnFlowMatch own;
         std::shared_ptr<void> after;
     };
 
@@ -84,7 +82,7 @@ private:
     std::optional<ListenerSwitch> pendingSwitch_;
     bool switchDone_ = true;
     bool exited_ = false; // the loop ended (stop, or an epoll failure): nobody applies switches
-    std::vector<Close> pendingCloses_;
+    std::vector<Looped> pendingLooped_;
 };
 
 } // namespace weir::core::detail
