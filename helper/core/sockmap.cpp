@@ -3,6 +3,7 @@
 #include <linux/bpf.h>
 #include <linux/sockios.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <linux/tcp.h> // the kernel's tcp_info (glibc's lacks the byte counts)
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -296,12 +297,15 @@ std::unique_ptr<SockmapPair> Sockmap::link(int clientFd, int upstreamFd, bool* b
 
 // ---------------------------------------------------------------------------------------------
 
-std::uint64_t SockmapPair::newlyCarried(Direction d, bool sourceEof) {
+std::uint64_t SockmapPair::newlyCarried(Direction d) {
     const auto info = tcpInfo(fd_[d]);
     if (!info)
         return 0;
-    // A FIN takes one sequence number, which bytes_received counts.
-    const std::uint64_t received = info->tcpi_bytes_received - (sourceEof ? 1 : 0);
+    // A FIN takes one sequence number, which bytes_received counts. Asked after the reading: a FIN
+    // arriving in between is subtracted once too often now, and counted next time.
+    pollfd p{fd_[d], POLLRDHUP, 0};
+    const bool fin = ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP));
+    const std::uint64_t received = info->tcpi_bytes_received - (fin ? 1 : 0);
     const std::uint64_t carried = received > readAtLink_[d] ? received - readAtLink_[d] : 0;
     if (carried <= counted_[d])
         return 0;

@@ -63,8 +63,8 @@ public:
     enum Direction { ToUpstream = 0, ToClient = 1 };
 
     // Bytes the kernel carried in `d` since the last call (received by the source since link(),
-    // in flight to the destination included); `sourceEof`: the source has read a FIN (not a byte).
-    std::uint64_t newlyCarried(Direction d, bool sourceEof);
+    // in flight to the destination included).
+    std::uint64_t newlyCarried(Direction d);
     // After the source of `d` read EOF: true once every byte it received is in the destination's
     // send queue, so shutdown(SHUT_WR) on the destination queues the FIN after the last byte.
     bool drained(Direction d) const;

@@ -21,6 +21,10 @@ constexpr std::size_t kIdlePipes = 64;         // per thread: enough for the con
 constexpr std::size_t kCopyBufferSize = 64 * 1024;  // the copy fallback's, one per thread
 constexpr auto kPoolTrim = std::chrono::seconds(1); // idle pipes unused this long are closed
 constexpr unsigned kSpliceFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
+// The fast path is for request/response traffic: a connection is linked after this many small
+// reads in a row (bulk transfers, and connections that end after one exchange, stay on splice).
+constexpr ssize_t kFastPathSmallRead = 16 * 1024;
+constexpr unsigned kFastPathAfterReads = 4;
 
 // Resets `fd` when the last reference goes (see SharedRelayState::closeElsewhere).
 struct ResetOnRelease {
@@ -61,6 +65,7 @@ struct TcpConnection {
     std::unique_ptr<Handshake> handshake;
     std::unique_ptr<SockmapPair> fast; // on the sockmap fast path (tryFastPath)
     Clock::duration fastRetry{};       // the next wait for an EOF's drained()
+    unsigned smallReads = 0;           // reads in a row under kFastPathSmallRead (tryFastPath)
     bool viaUpstream = false;
     bool handshakeStarted = false;
     bool connecting = true;
@@ -346,6 +351,12 @@ void TcpRelay::onEvent(Endpoint* endpoint, std::uint32_t events) {
     }
     if (c->toUpstream.finished() || c->toClient.finished())
         ctx_.table.setState(c->entry, ConnectionState::Closing);
+    if (sockmap_ && c->smallReads >= kFastPathAfterReads && !c->toUpstream.pending() &&
+        !c->toClient.pending() && !c->toUpstream.eof && !c->toClient.eof) {
+        c->smallReads = 0;
+        tryFastPath(c);
+        return;
+    }
     updateInterest(c);
 }
 
@@ -452,10 +463,6 @@ void TcpRelay::startRelaying(TcpConnection* c, std::string pendingToClient) {
     c->lastActive = ctx_.now;
     c->toClient.head = std::move(pendingToClient);
     ctx_.table.setState(c->entry, ConnectionState::Established);
-    if (sockmap_ && c->toClient.head.empty()) {
-        tryFastPath(c);
-        return;
-    }
     updateInterest(c);
 }
 
@@ -470,6 +477,7 @@ bool TcpRelay::readInto(TcpConnection* c, TcpDirection& d, Endpoint& from) {
         ::splice(from.fd, nullptr, d.pipe.writeFd, nullptr, d.pipe.capacity - d.pipe.bytes, kSpliceFlags);
     if (n > 0) {
         d.pipe.bytes += static_cast<std::size_t>(n);
+        c->smallReads = n < kFastPathSmallRead ? c->smallReads + 1 : 0;
     } else if (n == 0) {
         d.eof = true;
     } else if (errno != EAGAIN && errno != EINTR) {
@@ -661,8 +669,8 @@ void TcpRelay::advanceFastPath(TcpConnection* c) {
 void TcpRelay::countFastPath(TcpConnection* c) {
     if (!c->fast)
         return;
-    TableEntry::add(c->entry->bytesSent, c->fast->newlyCarried(SockmapPair::ToUpstream, c->toUpstream.eof));
-    TableEntry::add(c->entry->bytesReceived, c->fast->newlyCarried(SockmapPair::ToClient, c->toClient.eof));
+    TableEntry::add(c->entry->bytesSent, c->fast->newlyCarried(SockmapPair::ToUpstream));
+    TableEntry::add(c->entry->bytesReceived, c->fast->newlyCarried(SockmapPair::ToClient));
 }
 
 } // namespace weir::core::detail
