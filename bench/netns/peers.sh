@@ -114,7 +114,6 @@ start_weir() { # tcp|tcp+udp [upstream-url]
     [ "$1" = tcp+udp ] && args+=(--listener "udp,0.0.0.0,$PROXY_PORT,transparent")
     [ -n "${2:-}" ] && args+=(--upstream "$2")
     driver_has --workers && args+=(--workers "$WEIR_WORKERS")
-    [ "$ROW" = weir-sockmap ] && args+=(--fast-path sockmap)
     echo "weir-core-testdriver ${args[*]}" >"$WORK/row.command"
     ip netns exec "$G" "$DRIVER" "${args[@]}" >"$WORK/$ROW.out" 2>"$WORK/$ROW.err" &
     PROXY_PID=$!

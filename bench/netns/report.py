@@ -33,9 +33,6 @@ ROW_NATURE = {
     "no extra socket, no copy.",
     "weir-redirect": "Weir's core (weir-core-testdriver) behind nat PREROUTING REDIRECT: every connection is "
     "two TCP connections, and every byte goes through the relay.",
-    "weir-sockmap": "The weir-redirect row with --fast-path sockmap: a BPF sk_skb verdict program redirects "
-    "each received segment to the peer socket in the kernel (kworker context). The proxy's CPU figures "
-    "leave that kernel work out, so they are not comparable with the other rows (bench/SOCKMAP.md).",
     "weir-tproxy": "Weir's core behind mangle PREROUTING TPROXY (mark, policy route to lo): the same relay, "
     "no NAT of the client's connection; UDP flows are relayed too.",
     "weir-socks5": "Weir's core with a SOCKS5 upstream (dante in the upstream namespace): "

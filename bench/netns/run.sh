@@ -16,8 +16,7 @@
 #   --duration S  seconds per measurement (default 5)
 #   --idle N      idle connections for the memory figure (default 10000; 0 skips it)
 #   --rows LIST   a subset of: route nat weir-redirect weir-tproxy weir-socks5 weir-http haproxy
-#                 v2ray-redirect v2ray-tproxy redsocks; and, only when asked for, weir-sockmap (Weir
-#                 REDIRECT with --fast-path sockmap, the experiment of bench/SOCKMAP.md)
+#                 v2ray-redirect v2ray-tproxy redsocks
 #   --note TEXT   a paragraph for the report (which build of Weir this is, what else ran, ...)
 #   --keep        keep the work folder (configs, raw iperf3/wrk output) and print its path
 set -euo pipefail
@@ -25,7 +24,6 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 ALL_ROWS="route nat weir-redirect weir-tproxy weir-socks5 weir-http haproxy v2ray-redirect v2ray-tproxy redsocks"
-EXTRA_ROWS="weir-sockmap" # run only when --rows names them
 
 DURATION=5
 IDLE_CONNS=10000
@@ -65,7 +63,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 for row in $ROWS; do
-    [[ " $ALL_ROWS $EXTRA_ROWS " == *" $row "* ]] || die "unknown row '$row' (rows: $ALL_ROWS $EXTRA_ROWS)"
+    [[ " $ALL_ROWS " == *" $row "* ]] || die "unknown row '$row' (rows: $ALL_ROWS)"
 done
 
 [ "$(id -u)" = 0 ] || die "needs root (network namespaces, iptables inside them)"
@@ -170,7 +168,6 @@ row_label() {
     route) echo "plain routing" ;;
     nat) echo "kernel NAT (MASQUERADE)" ;;
     weir-redirect) echo "Weir REDIRECT, direct" ;;
-    weir-sockmap) echo "Weir REDIRECT, direct, sockmap fast path" ;;
     weir-tproxy) echo "Weir TPROXY, direct" ;;
     weir-socks5) echo "Weir REDIRECT, SOCKS5 upstream (dante)" ;;
     weir-http) echo "Weir REDIRECT, HTTP CONNECT upstream (tinyproxy)" ;;
@@ -190,14 +187,6 @@ row_setup() {
     route) EXPECT_SOURCE=$CLIENT_IP CARRIES_UDP=1 ;;
     nat) CARRIES_UDP=1; rules_masquerade ;;
     weir-redirect) start_weir tcp && rules_redirect "$PROXY_PORT" ;;
-    weir-sockmap)
-        if ! driver_has --fast-path; then
-            SKIP="the driver has no --fast-path option"
-            return 0
-        fi
-        start_weir tcp && rules_redirect "$PROXY_PORT"
-        grep -q '^fast-path sockmap$' "$WORK/$ROW.out" || { SKIP="sockmap unavailable: $(grep '^fast-path' "$WORK/$ROW.out")"; return 0; }
-        ;;
     weir-tproxy) CARRIES_UDP=1; start_weir tcp+udp && rules_tproxy "$PROXY_PORT" ;;
     weir-socks5 | weir-http)
         EXPECT_SOURCE=$UPSTREAM_IP

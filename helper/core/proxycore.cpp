@@ -212,7 +212,6 @@ bool ProxyCore::start(const CoreConfig& config, std::string* error) {
                                        : std::make_shared<DirectConnector>(config.outgoingMark));
     s.connectTimeout = config.connectTimeout;
     s.tcpIdleTimeout = config.tcpIdleTimeout;
-    s.tcpSockmap = config.tcpFastPath == TcpFastPath::Sockmap;
     s.outgoingMark = config.outgoingMark; // the listeners carry it too (openSet)
     s.udpIdleTimeout = config.udpIdleTimeout;
     s.maxUdpSessions = std::max<std::size_t>(config.maxUdpSessions, 1);

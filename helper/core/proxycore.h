@@ -22,12 +22,6 @@
 
 namespace weir::core {
 
-// How an established TCP connection is relayed. Splice: by the relay thread, socket -> pipe ->
-// socket. Sockmap (experimental, bench/SOCKMAP.md): by the kernel, a BPF sockmap verdict program
-// redirecting each received segment to the peer socket; needs CAP_BPF and CAP_NET_ADMIN, and falls
-// back to Splice (per core, or per connection) when it cannot be had.
-enum class TcpFastPath { Splice, Sockmap };
-
 struct CoreConfig {
     // The listener set. When empty, listenAddress/listenPort/mode below make the one TCP listener
     // older callers expect (transparent when mode is Tproxy).
@@ -49,7 +43,6 @@ struct CoreConfig {
     // An established TCP connection with no byte either way for this long is closed ("idle
     // timeout"). 0: never.
     std::chrono::milliseconds tcpIdleTimeout{0};
-    TcpFastPath tcpFastPath = TcpFastPath::Splice;
     // Relay threads, each with its own epoll set and its own SO_REUSEPORT listeners. 0: one per core.
     unsigned workers = 0;
     // Open TCP connections and UDP flows at most; further ones are refused ("connection limit").

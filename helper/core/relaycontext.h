@@ -29,7 +29,6 @@ struct RelaySettings {
     std::atomic<std::shared_ptr<Connector>> connector;
     std::chrono::milliseconds connectTimeout{10'000};
     std::chrono::milliseconds tcpIdleTimeout{0}; // 0: never
-    bool tcpSockmap = false;                     // CoreConfig::tcpFastPath == Sockmap
     std::uint32_t outgoingMark = 0;
     std::chrono::milliseconds udpIdleTimeout{60'000};
     std::size_t maxUdpSessions = 4096;

@@ -21,10 +21,6 @@ constexpr std::size_t kIdlePipes = 64;         // per thread: enough for the con
 constexpr std::size_t kCopyBufferSize = 64 * 1024;  // the copy fallback's, one per thread
 constexpr auto kPoolTrim = std::chrono::seconds(1); // idle pipes unused this long are closed
 constexpr unsigned kSpliceFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
-// The fast path is for request/response traffic: a connection is linked after this many small
-// reads in a row (bulk transfers, and connections that end after one exchange, stay on splice).
-constexpr ssize_t kFastPathSmallRead = 16 * 1024;
-constexpr unsigned kFastPathAfterReads = 4;
 
 // Resets `fd` when the last reference goes (see SharedRelayState::closeElsewhere).
 struct ResetOnRelease {
@@ -63,9 +59,6 @@ struct TcpConnection {
     // Set while an upstream proxy's handshake runs (after the TCP connect, still `connecting`).
     std::shared_ptr<Connector> connector;
     std::unique_ptr<Handshake> handshake;
-    std::unique_ptr<SockmapPair> fast; // on the sockmap fast path (tryFastPath)
-    Clock::duration fastRetry{};       // the next wait for an EOF's drained()
-    unsigned smallReads = 0;           // reads in a row under kFastPathSmallRead (tryFastPath)
     bool viaUpstream = false;
     bool handshakeStarted = false;
     bool connecting = true;
@@ -75,10 +68,7 @@ struct TcpConnection {
 TcpRelay::TcpRelay(RelayContext& context)
     : ctx_(context)
     , pipes_(kPipeSize, kIdlePipes)
-    , copyBuffer_(std::make_unique_for_overwrite<char[]>(kCopyBufferSize)) {
-    if (ctx_.settings.tcpSockmap)
-        sockmap_ = Sockmap::open(nullptr); // unavailable: splice (Sockmap::available() says why)
-}
+    , copyBuffer_(std::make_unique_for_overwrite<char[]>(kCopyBufferSize)) {}
 
 TcpRelay::~TcpRelay() = default;
 
@@ -239,8 +229,6 @@ std::optional<Clock::time_point> TcpRelay::nextDeadline() {
     else if (!poolTrimAt_)
         poolTrimAt_ = ctx_.now + kPoolTrim;
     earliest(next, poolTrimAt_);
-    if (!fastPathChecks_.empty())
-        earliest(next, fastPathChecks_.top().first);
     return next;
 }
 
@@ -256,12 +244,6 @@ void TcpRelay::handleTimers(Clock::time_point now) {
         poolTrimAt_.reset();
         pipes_.trimIfUnused();
     }
-    while (!fastPathChecks_.empty() && fastPathChecks_.top().first <= now) {
-        auto it = connections_.find(fastPathChecks_.top().second);
-        fastPathChecks_.pop();
-        if (it != connections_.end() && it->second->fast)
-            advanceFastPath(it->second.get());
-    }
     if (nextIdleSweep_ && *nextIdleSweep_ <= now) {
         nextIdleSweep_.reset();
         closeIdle(now);
@@ -272,12 +254,9 @@ void TcpRelay::handleTimers(Clock::time_point now) {
 void TcpRelay::closeIdle(Clock::time_point now) {
     const auto timeout = ctx_.settings.tcpIdleTimeout;
     std::vector<TcpConnection*> idle;
-    for (auto& [id, c] : connections_) {
-        if (c->fast && now - c->lastActive >= timeout) // the kernel relays: no event marks activity
-            c->lastActive = std::max(c->lastActive, now - c->fast->idleFor());
+    for (auto& [id, c] : connections_)
         if (!c->connecting && now - c->lastActive >= timeout)
             idle.push_back(c.get());
-    }
     for (TcpConnection* c : idle)
         close(c, ConnectionState::Closed, "idle timeout", true);
 }
@@ -318,10 +297,6 @@ void TcpRelay::onEvent(Endpoint* endpoint, std::uint32_t events) {
             finishConnect(c, events);
         return;
     }
-    if (c->fast) {
-        onFastPathEvent(c, *endpoint, events);
-        return;
-    }
     if (events & EPOLLERR) {
         fail(c, *endpoint, socketError(endpoint->fd));
         return;
@@ -351,12 +326,6 @@ void TcpRelay::onEvent(Endpoint* endpoint, std::uint32_t events) {
     }
     if (c->toUpstream.finished() || c->toClient.finished())
         ctx_.table.setState(c->entry, ConnectionState::Closing);
-    if (sockmap_ && c->smallReads >= kFastPathAfterReads && !c->toUpstream.pending() &&
-        !c->toClient.pending() && !c->toUpstream.eof && !c->toClient.eof) {
-        c->smallReads = 0;
-        tryFastPath(c);
-        return;
-    }
     updateInterest(c);
 }
 
@@ -477,7 +446,6 @@ bool TcpRelay::readInto(TcpConnection* c, TcpDirection& d, Endpoint& from) {
         ::splice(from.fd, nullptr, d.pipe.writeFd, nullptr, d.pipe.capacity - d.pipe.bytes, kSpliceFlags);
     if (n > 0) {
         d.pipe.bytes += static_cast<std::size_t>(n);
-        c->smallReads = n < kFastPathSmallRead ? c->smallReads + 1 : 0;
     } else if (n == 0) {
         d.eof = true;
     } else if (errno != EAGAIN && errno != EINTR) {
@@ -569,7 +537,6 @@ void TcpRelay::fail(TcpConnection* c, Endpoint& at, int err) {
 }
 
 void TcpRelay::close(TcpConnection* c, ConnectionState state, std::string reason, bool reset) {
-    countFastPath(c);
     // The record first: when a peer sees the close, the table already says why.
     ctx_.table.finish(c->entry, state, std::move(reason));
     for (Endpoint* e : {&c->client, &c->upstream}) {
@@ -592,85 +559,6 @@ void TcpRelay::close(TcpConnection* c, ConnectionState state, std::string reason
     auto it = connections_.find(c->id);
     closedInBatch_.push_back(std::move(it->second));
     connections_.erase(it);
-}
-
-// ---------------------------------------------------------------------------------------------
-// The sockmap fast path. Linked at startRelaying(), when the relay holds no byte of the
-// connection; from then on the kernel moves every byte, and each socket is watched only for EOF
-// (EPOLLRDHUP: no wake-up per segment) and errors. An EOF is passed on (shutdown SHUT_WR) once
-// every byte the source received is in the destination's send queue: the kernel's redirect queue
-// is invisible, so drained() compares TCP_INFO counts, checked again with a growing wait.
-
-void TcpRelay::tryFastPath(TcpConnection* c) {
-    bool broken = false;
-    std::string why;
-    c->fast = sockmap_->link(c->client.fd, c->upstream.fd, &broken, &why);
-    if (broken) {
-        close(c, ConnectionState::Closed, "fast path: " + why, true);
-        return;
-    }
-    if (c->fast)
-        ctx_.poller.update(c->upstream, 0); // the connect's EPOLLOUT interest; set again below
-    advanceFastPath(c);
-}
-
-void TcpRelay::onFastPathEvent(TcpConnection* c, Endpoint& endpoint, std::uint32_t events) {
-    if (events & EPOLLERR) {
-        fail(c, endpoint, socketError(endpoint.fd));
-        return;
-    }
-    // The only other events asked for: EPOLLRDHUP (and EPOLLHUP, always reported).
-    TcpDirection& inbound = endpoint.kind == Endpoint::Kind::TcpClient ? c->toUpstream : c->toClient;
-    inbound.eof = true;
-    c->fastRetry = {};
-    advanceFastPath(c);
-}
-
-void TcpRelay::advanceFastPath(TcpConnection* c) {
-    if (!c->fast) { // not linked: the splice relay
-        updateInterest(c);
-        return;
-    }
-    bool waiting = false;
-    auto pass = [&](TcpDirection& d, SockmapPair::Direction dir, Endpoint& to) {
-        if (!d.eof || d.shutDown)
-            return;
-        if (!c->fast->drained(dir)) {
-            waiting = true;
-            return;
-        }
-        d.shutDown = true;
-        ::shutdown(to.fd, SHUT_WR); // ENOTCONN: the peer is gone; its error shows on that socket
-    };
-    pass(c->toUpstream, SockmapPair::ToUpstream, c->upstream);
-    pass(c->toClient, SockmapPair::ToClient, c->client);
-    countFastPath(c);
-    if (c->toUpstream.finished() && c->toClient.finished()) {
-        close(c, ConnectionState::Closed, "eof", false);
-        return;
-    }
-    if (c->toUpstream.finished() || c->toClient.finished())
-        ctx_.table.setState(c->entry, ConnectionState::Closing);
-    // Per socket: its EOF while it has not read one; errors while bytes still go to it.
-    auto interest = [](const TcpDirection& in, const TcpDirection& out) -> std::uint32_t {
-        if (!in.eof)
-            return EPOLLRDHUP;
-        return out.shutDown ? 0u : std::uint32_t{EPOLLERR};
-    };
-    ctx_.poller.update(c->client, interest(c->toUpstream, c->toClient));
-    ctx_.poller.update(c->upstream, interest(c->toClient, c->toUpstream));
-    if (waiting) {
-        c->fastRetry = std::clamp<Clock::duration>(c->fastRetry * 2, std::chrono::milliseconds(1),
-                                                   std::chrono::milliseconds(100));
-        fastPathChecks_.emplace(ctx_.now + c->fastRetry, c->id);
-    }
-}
-
-void TcpRelay::countFastPath(TcpConnection* c) {
-    if (!c->fast)
-        return;
-    TableEntry::add(c->entry->bytesSent, c->fast->newlyCarried(SockmapPair::ToUpstream));
-    TableEntry::add(c->entry->bytesReceived, c->fast->newlyCarried(SockmapPair::ToClient));
 }
 
 } // namespace weir::core::detail

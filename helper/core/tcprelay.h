@@ -8,9 +8,7 @@
 
 #include <cstdint>
 #include <deque>
-#include <functional>
 #include <memory>
-#include <queue>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -18,7 +16,6 @@
 #include "core/listener.h"
 #include "core/pipepool.h"
 #include "core/relaycontext.h"
-#include "core/sockmap.h"
 
 namespace weir::core::detail {
 
@@ -63,12 +60,6 @@ private:
     void updateInterest(TcpConnection* c);
     void fail(TcpConnection* c, Endpoint& at, int err);
     void close(TcpConnection* c, ConnectionState state, std::string reason, bool reset);
-    // The sockmap fast path (CoreConfig::tcpFastPath; sockmap.h): the kernel relays, the relay
-    // watches for EOF and errors, passes each FIN on once drained, and keeps the counters.
-    void tryFastPath(TcpConnection* c);
-    void onFastPathEvent(TcpConnection* c, Endpoint& endpoint, std::uint32_t events);
-    void advanceFastPath(TcpConnection* c);
-    void countFastPath(TcpConnection* c);
 
     RelayContext& ctx_;
     std::unordered_map<std::uint64_t, std::unique_ptr<TcpConnection>> connections_;
@@ -79,10 +70,6 @@ private:
     std::unique_ptr<char[]> copyBuffer_;             // readCopy(): when no pipe can be had
     std::optional<Clock::time_point> nextIdleSweep_; // with tcpIdleTimeout: coarse, not per packet
     std::optional<Clock::time_point> poolTrimAt_;    // while the pool holds idle pipes
-    std::unique_ptr<Sockmap> sockmap_;               // with tcpFastPath Sockmap, when available
-    using FastPathCheck = std::pair<Clock::time_point, std::uint64_t>;
-    // Fast-path connections with an EOF not yet passed on (not drained yet), soonest first.
-    std::priority_queue<FastPathCheck, std::vector<FastPathCheck>, std::greater<>> fastPathChecks_;
 };
 
 } // namespace weir::core::detail

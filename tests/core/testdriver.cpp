@@ -4,10 +4,6 @@
 //                        [--listener PROTO,ADDR,PORT[,transparent]]... [--allow CIDR]... [--no-local]
 //                        [--udp-idle-ms N] [--max-udp N] [--workers N] [--max-connections N]
 //                        [--idle-ms N] [--upstream URL] [--connect-timeout-ms N]
-//                        [--fast-path splice|sockmap]
-//
-// --fast-path sockmap relays established TCP connections in the kernel (BPF sockmap; experimental,
-// bench/SOCKMAP.md); the driver prints "fast-path sockmap" or "fast-path splice (<why>)" at start.
 //
 // --upstream socks5://[user:pass@]host:port or http://[user:pass@]host:port sends every connection
 // through that proxy (weir::upstream::makeConnector); credentials are taken literally.
@@ -31,7 +27,6 @@
 
 #include "config/cidr.h"
 #include "core/proxycore.h"
-#include "core/sockmap.h"
 #include "upstream/connectorfactory.h"
 
 using namespace weir::core;
@@ -45,7 +40,7 @@ namespace {
         "usage: weir-core-testdriver [--listen ADDR] [--port N] [--mode redirect|tproxy] [--mark M]\n"
         "       [--listener PROTO,ADDR,PORT[,transparent]]... [--allow CIDR]... [--no-local]\n"
         "       [--udp-idle-ms N] [--max-udp N] [--workers N] [--max-connections N] [--idle-ms N]\n"
-        "       [--upstream URL] [--connect-timeout-ms N] [--fast-path splice|sockmap]\n",
+        "       [--upstream URL] [--connect-timeout-ms N]\n",
         message);
     std::exit(2);
 }
@@ -188,13 +183,6 @@ int main(int argc, char** argv) {
             config.tcpIdleTimeout = std::chrono::milliseconds(number(value, 86'400'000, "bad --idle-ms"));
         } else if (arg == "--max-udp") {
             config.maxUdpSessions = number(value, 1'000'000, "bad --max-udp");
-        } else if (arg == "--fast-path") {
-            if (std::strcmp(value, "splice") == 0)
-                config.tcpFastPath = TcpFastPath::Splice;
-            else if (std::strcmp(value, "sockmap") == 0)
-                config.tcpFastPath = TcpFastPath::Sockmap;
-            else
-                usage("bad --fast-path");
         } else if (arg == "--mode") {
             if (std::strcmp(value, "redirect") == 0)
                 config.mode = InterceptMode::Redirect;
@@ -232,13 +220,6 @@ int main(int argc, char** argv) {
     }
     for (const auto& l : core.listeners())
         std::printf("listener %s\n", toString(l).c_str());
-    if (config.tcpFastPath == TcpFastPath::Sockmap) {
-        std::string why;
-        if (weir::core::detail::Sockmap::available(&why))
-            std::printf("fast-path sockmap\n");
-        else
-            std::printf("fast-path splice (%s)\n", why.c_str());
-    }
     std::printf("listening %s\n", core.listenAddress().toString().c_str());
     std::fflush(stdout);
 
