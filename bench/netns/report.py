@@ -222,11 +222,12 @@ def main():
     if meta.get("note"):
         w(f"> {meta['note']}")
         w("")
+    # Judged by the CPUs' busy time just before the run, not by the load average, which still counts
+    # a build that finished a minute ago.
     busy = float(meta.get("busy_before", 0))
-    load1 = float(meta.get("load_before", "0").split()[0] or 0)
-    if busy > 0.2 or load1 > 0.5:
+    if busy > 0.2:
         w(f"> **Taken on a loaded machine.** Other work kept {busy * 100:.0f} % of the CPUs busy before the run "
-          f"(load average {load1:.1f} on {meta.get('cores')} cores). Every figure below is depressed and noisy by "
+          f"({meta.get('cores')} cores). Every figure below is depressed and noisy by "
           "an unknown, changing amount; ratios within this run are the least bad reading, and none of it is a "
           "verdict on the targets. Re-run on a quiet machine.")
         w("")

@@ -4,17 +4,21 @@
 #include <net/if.h>
 
 #include <charconv>
+#include <cstddef>
 #include <cstring>
 
 namespace weir::core {
 
 namespace {
 
-const sockaddr_in& asV4(const sockaddr_storage& s) {
+static_assert(sizeof(sockaddr_in) <= sizeof(sockaddr_in6) &&
+              offsetof(sockaddr_in, sin_family) == offsetof(sockaddr_in6, sin6_family));
+
+const sockaddr_in& asV4(const sockaddr_in6& s) {
     return reinterpret_cast<const sockaddr_in&>(s);
 }
-const sockaddr_in6& asV6(const sockaddr_storage& s) {
-    return reinterpret_cast<const sockaddr_in6&>(s);
+const sockaddr_in6& asV6(const sockaddr_in6& s) {
+    return s;
 }
 
 std::optional<std::uint16_t> parsePort(std::string_view text) {
@@ -70,7 +74,7 @@ std::optional<SocketAddress> SocketAddress::fromSockaddr(const sockaddr* sa, soc
             std::memcpy(&out.sin_addr, in6->sin6_addr.s6_addr + 12, 4);
             return result;
         }
-        auto& out = reinterpret_cast<sockaddr_in6&>(result.storage_);
+        auto& out = result.storage_;
         out.sin6_family = AF_INET6;
         out.sin6_port = in6->sin6_port;
         out.sin6_addr = in6->sin6_addr;
@@ -125,20 +129,20 @@ std::optional<SocketAddress> SocketAddress::parse(std::string_view text) {
 }
 
 std::uint16_t SocketAddress::port() const {
-    if (storage_.ss_family == AF_INET)
+    if (storage_.sin6_family == AF_INET)
         return ntohs(asV4(storage_).sin_port);
-    if (storage_.ss_family == AF_INET6)
+    if (storage_.sin6_family == AF_INET6)
         return ntohs(asV6(storage_).sin6_port);
     return 0;
 }
 
 std::string SocketAddress::ip() const {
     char buf[INET6_ADDRSTRLEN] = {};
-    if (storage_.ss_family == AF_INET) {
+    if (storage_.sin6_family == AF_INET) {
         inet_ntop(AF_INET, &asV4(storage_).sin_addr, buf, sizeof buf);
         return buf;
     }
-    if (storage_.ss_family == AF_INET6) {
+    if (storage_.sin6_family == AF_INET6) {
         inet_ntop(AF_INET6, &asV6(storage_).sin6_addr, buf, sizeof buf);
         std::string text = buf;
         if (const auto scope = asV6(storage_).sin6_scope_id; scope != 0) {
@@ -152,17 +156,17 @@ std::string SocketAddress::ip() const {
 }
 
 std::string SocketAddress::toString() const {
-    if (storage_.ss_family == AF_INET)
+    if (storage_.sin6_family == AF_INET)
         return ip() + ':' + std::to_string(port());
-    if (storage_.ss_family == AF_INET6)
+    if (storage_.sin6_family == AF_INET6)
         return '[' + ip() + "]:" + std::to_string(port());
     return {};
 }
 
 socklen_t SocketAddress::sockaddrLen() const {
-    if (storage_.ss_family == AF_INET)
+    if (storage_.sin6_family == AF_INET)
         return sizeof(sockaddr_in);
-    if (storage_.ss_family == AF_INET6)
+    if (storage_.sin6_family == AF_INET6)
         return sizeof(sockaddr_in6);
     return 0;
 }
