@@ -4,9 +4,11 @@
 //                        [--listener PROTO,ADDR,PORT[,transparent]]... [--allow CIDR]... [--no-local]
 //                        [--udp-idle-ms N] [--max-udp N] [--workers N] [--max-connections N]
 //                        [--idle-ms N] [--upstream URL] [--connect-timeout-ms N]
+//                        [--udp-without-upstream direct|block]
 //
 // --upstream socks5://[user:pass@]host:port or http://[user:pass@]host:port sends every connection
 // through that proxy (weir::upstream::makeConnector); credentials are taken literally.
+// --udp-without-upstream: what UDP flows do when the upstream cannot carry them (an HTTP proxy).
 //
 // --listener (repeatable) replaces --listen/--port/--mode with a listener set, e.g.
 // "--listener udp,::,41080,transparent". --allow (repeatable) and --no-local make the source filter.
@@ -40,7 +42,7 @@ namespace {
         "usage: weir-core-testdriver [--listen ADDR] [--port N] [--mode redirect|tproxy] [--mark M]\n"
         "       [--listener PROTO,ADDR,PORT[,transparent]]... [--allow CIDR]... [--no-local]\n"
         "       [--udp-idle-ms N] [--max-udp N] [--workers N] [--max-connections N] [--idle-ms N]\n"
-        "       [--upstream URL] [--connect-timeout-ms N]\n",
+        "       [--upstream URL] [--connect-timeout-ms N] [--udp-without-upstream direct|block]\n",
         message);
     std::exit(2);
 }
@@ -145,6 +147,7 @@ int main(int argc, char** argv) {
     CoreConfig config;
     config.listenPort = 0;
     std::string upstreamUrl;
+    weir::upstream::ConnectorOptions connectorOptions;
     for (int i = 1; i < argc; ++i) {
         const std::string arg = argv[i];
         if (arg == "--no-local") { // the one option without a value
@@ -170,6 +173,13 @@ int main(int argc, char** argv) {
             config.sourceFilter.allowed.push_back(*cidr);
         } else if (arg == "--upstream") {
             upstreamUrl = value;
+        } else if (arg == "--udp-without-upstream") {
+            if (std::strcmp(value, "direct") == 0)
+                connectorOptions.udpWithoutUpstream = weir::UdpWithoutUpstream::Direct;
+            else if (std::strcmp(value, "block") == 0)
+                connectorOptions.udpWithoutUpstream = weir::UdpWithoutUpstream::Block;
+            else
+                usage("bad --udp-without-upstream");
         } else if (arg == "--connect-timeout-ms") {
             config.connectTimeout =
                 std::chrono::milliseconds(number(value, 600'000, "bad --connect-timeout-ms"));
@@ -205,9 +215,9 @@ int main(int argc, char** argv) {
 
     std::string error;
     if (!upstreamUrl.empty()) {
-        weir::upstream::ConnectorOptions options;
-        options.outgoingMark = config.outgoingMark;
-        config.connector = weir::upstream::makeConnector(parseUpstream(upstreamUrl), options, &error);
+        connectorOptions.outgoingMark = config.outgoingMark;
+        config.connector =
+            weir::upstream::makeConnector(parseUpstream(upstreamUrl), connectorOptions, &error);
         if (!config.connector) {
             std::fprintf(stderr, "weir-core-testdriver: %s\n", error.c_str());
             return 1;

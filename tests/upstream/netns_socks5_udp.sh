@@ -1,6 +1,7 @@
 #!/bin/bash
 # End-to-end: UDP flows intercepted by TPROXY go on through a real SOCKS5 proxy's UDP ASSOCIATE
-# (dante), and end when the proxy closes the association. Its own topology (a LAN client behind
+# (dante), and end when the proxy closes the association; with an HTTP CONNECT upstream (which
+# cannot carry UDP) they are blocked or go direct, as udp_without_upstream says. Its own topology (a LAN client behind
 # a gateway, as TPROXY wants it):
 #
 #   client ns $C                  gateway ns $G (no forwarding)                 server ns $S
@@ -81,14 +82,26 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 
-ip netns exec "$G" "$DRIVER" --mark "$MARK" --udp-idle-ms 5000 --upstream "socks5://198.51.100.2:1080" \
-    --listener "udp,0.0.0.0,$PORT,transparent" --allow 198.51.100.0/24 >"$WORK/driver.out" 2>"$WORK/driver.err" &
-DRIVER_PID=$!
-for _ in $(seq 100); do
-    grep -q '^listening ' "$WORK/driver.out" && break
-    kill -0 "$DRIVER_PID" 2>/dev/null || fail "driver exited"
-    sleep 0.05
-done
+# Starts the core in the gateway with an upstream and its extra options; sets DRIVER_PID.
+start_driver() { # upstream-url [driver options]...
+    local url=$1
+    shift
+    ip netns exec "$G" "$DRIVER" --mark "$MARK" --udp-idle-ms 5000 --upstream "$url" "$@" \
+        --listener "udp,0.0.0.0,$PORT,transparent" --allow 198.51.100.0/24 >"$WORK/driver.out" 2>"$WORK/driver.err" &
+    DRIVER_PID=$!
+    SNAPSHOT_SEQ=0
+    for _ in $(seq 100); do
+        grep -q '^listening ' "$WORK/driver.out" && break
+        kill -0 "$DRIVER_PID" 2>/dev/null || fail "driver exited: $(cat "$WORK/driver.err")"
+        sleep 0.05
+    done
+}
+stop_driver() {
+    kill "$DRIVER_PID"
+    wait "$DRIVER_PID" || fail "driver exited with an error"
+    DRIVER_PID=
+}
+start_driver "socks5://198.51.100.2:1080"
 in_g iptables-legacy -t mangle -A PREROUTING -i wg0 -p udp -d 203.0.113.0/24 \
     -j TPROXY --on-port "$PORT" --tproxy-mark "$TMARK"
 ip -n "$G" rule add fwmark "$TMARK" lookup 100
@@ -119,5 +132,29 @@ done
 cat "$WORK/records"
 grep -q "proto=udp .* state=closed .* reason=upstream closed the UDP association$" "$WORK/records" \
     || fail "session did not end with the association: $(cat "$WORK/records")"
+stop_driver
+
+# --- 3. An HTTP CONNECT upstream cannot carry UDP; udp_without_upstream=block refuses the flow ----
+# (No HTTP proxy needs to run: UDP never reaches it, and that is the point.)
+start_driver "http://198.51.100.2:8888" --udp-without-upstream block
+in_c python3 "$PEER" client "udp,$SERVER4,5353,198.51.100.1" >"$WORK/answer"
+cat "$WORK/answer"
+grep -q '^error ' "$WORK/answer" || fail "a blocked UDP flow got an answer: $(cat "$WORK/answer")"
+snapshot
+cat "$WORK/records"
+grep -q "proto=udp .* dst=$SERVER4:5353 state=failed .* reason=udp blocked: http 198.51.100.2:8888 cannot carry UDP$" \
+    "$WORK/records" || fail "blocked flow not recorded as such: $(cat "$WORK/records")"
+stop_driver
+
+# --- 4. ... and udp_without_upstream=direct sends it from the gateway itself ----------------------
+start_driver "http://198.51.100.2:8888" --udp-without-upstream direct
+in_c python3 "$PEER" client "udp,$SERVER4,5353,198.51.100.1" >"$WORK/answer"
+cat "$WORK/answer"
+grep -Eq "^ok udp $SERVER4:5353 192\.0\.2\.1:[0-9]+ .*from $SERVER4:5353$" "$WORK/answer" \
+    || fail "no direct answer (expected from the gateway, 192.0.2.1): $(cat "$WORK/answer")"
+snapshot
+grep -q "proto=udp .* dst=$SERVER4:5353 state=established .* via=direct " "$WORK/records" \
+    || fail "direct flow not recorded as direct: $(cat "$WORK/records")"
+stop_driver
 
 echo "PASS"
