@@ -6,9 +6,9 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include "core/originaldst.h"
+#include "core/tcpconnection.h"
 
 namespace weir::core::detail {
 
@@ -22,92 +22,8 @@ constexpr std::size_t kIdlePipes = 64;         // per thread: enough for the con
 constexpr std::size_t kCopyBufferSize = 64 * 1024;  // the copy fallback's, one per thread
 constexpr auto kPoolTrim = std::chrono::seconds(1); // idle pipes unused this long are closed
 constexpr unsigned kSpliceFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
-constexpr int kLoopRetries = 3; // connecting again after our own connection came back to us
-constexpr auto kLoopedGrace = std::chrono::seconds(2); // see releaseLooped()
-
-// Resets `fd` when the last reference goes (see SharedRelayState::ownLoopedElsewhere).
-struct ResetOnRelease {
-    int fd;
-    explicit ResetOnRelease(int f)
-        : fd(f) {}
-    ~ResetOnRelease() { closeWithReset(fd); }
-    ResetOnRelease(const ResetOnRelease&) = delete;
-    ResetOnRelease& operator=(const ResetOnRelease&) = delete;
-};
-
-// An outgoing socket of ours that came back to us, held while the connection tries again: it keeps
-// its port (so connect() picks another one) and its loop-guard entry (so its copy, when accepted
-// later, is still known as ours).
-struct LoopedAttempt {
-    LoopGuard& guard;
-    std::string key;
-    int fd;
-    LoopedAttempt(LoopGuard& g, std::string k, int f)
-        : guard(g)
-        , key(std::move(k))
-        , fd(f) {}
-    ~LoopedAttempt() {
-        guard.removeOwnFlow(key);
-        closeWithReset(fd);
-    }
-    LoopedAttempt(const LoopedAttempt&) = delete;
-    LoopedAttempt& operator=(const LoopedAttempt&) = delete;
-};
-
-bool sameHost(const SocketAddress& a, const SocketAddress& b) {
-    if (a.family() != b.family())
-        return false;
-    if (a.family() == AF_INET)
-        return reinterpret_cast<const sockaddr_in*>(a.sockaddrPtr())->sin_addr.s_addr ==
-               reinterpret_cast<const sockaddr_in*>(b.sockaddrPtr())->sin_addr.s_addr;
-    return a.family() == AF_INET6 &&
-           std::memcmp(&reinterpret_cast<const sockaddr_in6*>(a.sockaddrPtr())->sin6_addr,
-                       &reinterpret_cast<const sockaddr_in6*>(b.sockaddrPtr())->sin6_addr,
-                       sizeof(in6_addr)) == 0;
-}
 
 } // namespace
-
-// One direction of a relay: bytes read from one socket, waiting in a pipe to be written to the other.
-struct TcpDirection {
-    Pipe pipe;             // open only while bytes are in it (or for the splice that fills it)
-    std::string head;      // written with send() before the pipe's bytes (startRelaying; readCopy)
-    bool eof = false;      // the source sent FIN
-    bool shutDown = false; // FIN passed on to the destination (shutdown SHUT_WR)
-
-    bool pending() const { return pipe.bytes > 0 || !head.empty(); }
-    // Read only into an empty pipe: a destination that does not take the bytes stops the source.
-    bool wantsRead() const { return !eof && !pending(); }
-    bool finished() const { return shutDown; }
-};
-
-struct TcpConnection {
-    std::uint64_t id = 0;
-    TableEntry* entry = nullptr;
-    Endpoint client{Endpoint::Kind::TcpClient};
-    Endpoint upstream{Endpoint::Kind::TcpUpstream};
-    TcpDirection toUpstream;     // client -> destination
-    TcpDirection toClient;       // destination -> client
-    std::string ownFlowKey;      // see LoopGuard
-    SocketAddress upstreamLocal; // the outgoing socket's local address, and where it connects
-    SocketAddress connectsTo;
-    // The client shares the outgoing socket's address (a local client): a stale conntrack entry of
-    // an earlier client can then catch the outgoing socket, so finishConnect() asks conntrack.
-    bool checkLoopOnConnect = false;
-    Clock::time_point connectDeadline;
-    int loopRetries = 0; // see ownConnectionLooped()
-    // Our sockets that came back to us, and their copies: held (reset on release) until the
-    // connection closes, so a copy accepted late, maybe by another worker, is still known as ours.
-    std::vector<std::shared_ptr<void>> looped;
-    Clock::time_point lastActive; // the batch time of the last event (coarse, for tcpIdleTimeout)
-    // Set while an upstream proxy's handshake runs (after the TCP connect, still `connecting`).
-    std::shared_ptr<Connector> connector;
-    std::unique_ptr<Handshake> handshake;
-    bool viaUpstream = false;
-    bool handshakeStarted = false;
-    bool connecting = true;
-    bool closed = false; // events later in the same epoll batch must ignore it
-};
 
 TcpRelay::TcpRelay(RelayContext& context)
     : ctx_(context)
@@ -204,58 +120,6 @@ void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlo
     startConnect(fd, entry, arrived->address);
 }
 
-void TcpRelay::startConnect(int clientFd, TableEntry* entry, const SocketAddress& destination) {
-    if (!ctx_.budget.tryAdmit()) {
-        failEarly(clientFd, entry, "connection limit");
-        return;
-    }
-    // The client socket has TCP_NODELAY from its listener (openListener).
-    auto c = std::make_unique<TcpConnection>();
-    c->id = entry->record.id;
-    c->entry = entry;
-    c->client.owner = c.get();
-    c->client.fd = clientFd;
-    c->upstream.owner = c.get();
-    std::string error;
-    if (!openOutgoing(c.get(), destination, &error)) {
-        ctx_.budget.release();
-        failEarly(clientFd, entry, error);
-        return;
-    }
-    connections_.emplace(c->id, std::move(c));
-}
-
-// The outgoing socket, connecting (through the connector of the moment); completion shows as
-// EPOLLOUT. The client is not read until then.
-bool TcpRelay::openOutgoing(TcpConnection* c, const SocketAddress& destination, std::string* error) {
-    auto connector = ctx_.settings.connector.load();
-    ctx_.table.setVia(c->entry, connector->describe());
-    ctx_.loopGuard.beginOwnConnect(Protocol::Tcp, destination);
-    auto outgoing = connector->startConnect(destination, error);
-    if (outgoing.fd < 0) {
-        ctx_.loopGuard.endOwnConnect(Protocol::Tcp, destination);
-        return false;
-    }
-    c->upstream.fd = outgoing.fd;
-    c->connector = std::move(connector);
-    c->handshake = std::move(outgoing.handshake);
-    c->viaUpstream = outgoing.viaUpstream;
-    c->connecting = true;
-    c->handshakeStarted = false;
-    // connect() has bound the local address already. Keyed on where this socket connects: the
-    // destination, or the upstream proxy.
-    c->connectsTo = outgoing.peer.isValid() ? outgoing.peer : destination;
-    c->upstreamLocal = localAddressOf(outgoing.fd).value_or(SocketAddress());
-    if (c->upstreamLocal.isValid())
-        c->ownFlowKey = ctx_.loopGuard.addOwnFlow(Protocol::Tcp, c->upstreamLocal, c->connectsTo, c->id);
-    ctx_.loopGuard.endOwnConnect(Protocol::Tcp, destination);
-    c->checkLoopOnConnect = sameHost(c->upstreamLocal, c->entry->record.source);
-    ctx_.poller.update(c->upstream, EPOLLOUT);
-    c->connectDeadline = Clock::now() + ctx_.settings.connectTimeout;
-    connectDeadlines_.emplace_back(c->connectDeadline, c->id);
-    return true;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Timers
 
@@ -319,43 +183,6 @@ void TcpRelay::closeIdle(Clock::time_point now) {
         close(c, ConnectionState::Closed, "idle timeout", true);
 }
 
-bool TcpRelay::ownConnectionLooped(const LoopGuard::OwnFlowMatch& own, std::shared_ptr<void> copy) {
-    auto it = connections_.find(own.id);
-    if (it == connections_.end())
-        return false;
-    TcpConnection* c = it->second.get();
-    c->looped.push_back(std::move(copy));
-    if (!(own.ownLocal == c->upstreamLocal))
-        return true; // the copy of an earlier attempt, which finishConnect() already caught
-    connectAgainOrFail(c, own.throughNat);
-    return true;
-}
-
-// Our outgoing socket reached the core itself instead of where it was going.
-void TcpRelay::connectAgainOrFail(TcpConnection* c, bool throughNat) {
-    // Safe only while nothing has gone into the looped socket and no FIN was passed on to it.
-    const bool untouched = c->entry->bytesSent.load(std::memory_order_relaxed) == 0 &&
-                           !c->toUpstream.shutDown && !c->toClient.eof;
-    // The looped socket (and its copy, once accepted) stay open, out of the epoll set.
-    ctx_.poller.update(c->upstream, 0);
-    c->looped.push_back(
-        std::make_shared<LoopedAttempt>(ctx_.loopGuard, std::move(c->ownFlowKey), c->upstream.fd));
-    c->ownFlowKey.clear();
-    c->upstream.fd = -1;
-    // Without NAT (rules that catch our own sockets, no stale entry) another port loops the same way.
-    if (!throughNat || c->loopRetries >= kLoopRetries || !untouched) {
-        close(c, ConnectionState::Failed, "loop: own connection intercepted again", true);
-        return;
-    }
-    ++c->loopRetries;
-    c->handshake.reset();
-    ctx_.poller.update(c->client, 0); // bytes already read wait in the pipe; the rest in the socket
-    ctx_.table.setState(c->entry, ConnectionState::Connecting);
-    std::string error;
-    if (!openOutgoing(c, c->entry->record.destination, &error))
-        close(c, ConnectionState::Failed, std::move(error), true);
-}
-
 void TcpRelay::closeAll(const std::string& reason) {
     // Collect first: closing erases from the map.
     std::vector<TcpConnection*> open;
@@ -417,112 +244,9 @@ void TcpRelay::onEvent(Endpoint* endpoint, std::uint32_t events) {
     updateInterest(c);
 }
 
-void TcpRelay::finishConnect(TcpConnection* c, std::uint32_t events) {
-    int err = socketError(c->upstream.fd);
-    if (err == 0 && !(events & EPOLLOUT))
-        err = ENOTCONN; // hung up without ever becoming writable
-    if (err != 0) {
-        if (!c->viaUpstream)
-            failSetup(c, "connect: " + errnoText(err));
-        else if (err == ECONNREFUSED)
-            failSetup(c, "upstream refused");
-        else if (err == ETIMEDOUT)
-            failSetup(c, "upstream timeout");
-        else
-            failSetup(c, "upstream connect: " + errnoText(err));
-        return;
-    }
-    if (c->checkLoopOnConnect && connectedToItself(c)) {
-        connectAgainOrFail(c, true);
-        return;
-    }
-    if (c->handshake) {
-        beginHandshake(c);
-        return;
-    }
-    startRelaying(c);
-}
-
-// Conntrack's reply direction of our connection comes from elsewhere than where it connects: NAT
-// sent it on (to the core itself, through a stale entry). Found before any byte goes in.
-bool TcpRelay::connectedToItself(TcpConnection* c) {
-    const auto reply = ctx_.conntrack.replyOf(Protocol::Tcp, c->upstreamLocal, c->connectsTo, nullptr);
-    return reply && !(reply->source == c->connectsTo);
-}
-
-// A connection that never reached relaying; the connector learns how it ended (its health).
-void TcpRelay::failSetup(TcpConnection* c, std::string reason) {
-    c->connector->report(false, reason);
-    close(c, ConnectionState::Failed, std::move(reason), true);
-}
-
 // ---------------------------------------------------------------------------------------------
 // Upstream proxy handshake: after the TCP connect and before relaying, still under the connect
 // deadline. Only the upstream socket is watched; the client waits in its receive queue.
-
-void TcpRelay::beginHandshake(TcpConnection* c) {
-    c->handshakeStarted = true;
-    std::size_t used = 0;
-    if (c->handshake->input(nullptr, 0, &used) == Handshake::Status::Failed) {
-        failSetup(c, c->handshake->failure());
-        return;
-    }
-    continueHandshake(c, EPOLLOUT);
-}
-
-void TcpRelay::continueHandshake(TcpConnection* c, std::uint32_t events) {
-    Handshake& h = *c->handshake;
-    auto ioFailure = [](int err) {
-        return err == ECONNRESET || err == EPIPE || err == 0 ? std::string("upstream closed during handshake")
-                                                             : "upstream: " + errnoText(err);
-    };
-    if (events & EPOLLERR) {
-        failSetup(c, ioFailure(socketError(c->upstream.fd)));
-        return;
-    }
-    while (!h.output().empty()) {
-        const ssize_t n = ::send(c->upstream.fd, h.output().data(), h.output().size(), MSG_NOSIGNAL);
-        if (n < 0) {
-            if (errno == EAGAIN || errno == EINTR)
-                break;
-            failSetup(c, ioFailure(errno));
-            return;
-        }
-        h.consumeOutput(static_cast<std::size_t>(n));
-    }
-    if (events & (EPOLLIN | EPOLLHUP)) {
-        char buffer[4096];
-        const ssize_t n = ::recv(c->upstream.fd, buffer, sizeof buffer, 0);
-        if (n < 0 && errno != EAGAIN && errno != EINTR) {
-            failSetup(c, ioFailure(errno));
-            return;
-        }
-        Handshake::Status status = Handshake::Status::NeedInput;
-        std::size_t used = 0;
-        if (n == 0)
-            status = h.endOfInput();
-        else if (n > 0)
-            status = h.input(buffer, static_cast<std::size_t>(n), &used);
-        if (status == Handshake::Status::Failed) {
-            failSetup(c, h.failure());
-            return;
-        }
-        if (status == Handshake::Status::Done) {
-            // What the destination sent along with the proxy's answer goes to the client first.
-            std::string early;
-            if (n > 0)
-                early.assign(buffer + used, static_cast<std::size_t>(n) - used);
-            c->handshake.reset();
-            startRelaying(c, std::move(early));
-            return;
-        }
-        if (!h.output().empty()) { // an answer that asks for more (authentication, the request)
-            continueHandshake(c, EPOLLOUT);
-            return;
-        }
-    }
-    ctx_.poller.update(c->upstream, h.output().empty() ? EPOLLIN : EPOLLOUT);
-}
 
 void TcpRelay::startRelaying(TcpConnection* c, std::string pendingToClient) {
     c->connecting = false;
@@ -625,15 +349,6 @@ void TcpRelay::updateInterest(TcpConnection* c) {
         client |= EPOLLOUT;
     ctx_.poller.update(c->client, client);
     ctx_.poller.update(c->upstream, upstream);
-}
-
-// A copy of a looped attempt can still be waiting to be accepted (by any worker): the attempts stay
-// known for a moment after their connection is gone, so such a copy is refused as the loop it is
-// instead of being relayed as a new client.
-void TcpRelay::releaseLooped(TcpConnection* c) {
-    if (!c->looped.empty())
-        loopedGrace_.emplace_back(ctx_.now + kLoopedGrace, std::move(c->looped));
-    c->looped.clear();
 }
 
 void TcpRelay::fail(TcpConnection* c, Endpoint& at, int err) {

@@ -4,6 +4,8 @@
 // stops the source: backpressure), write only while bytes wait; the FIN is passed on once the pipe
 // has drained (half-close). When no pipe can be had (out of descriptors), a direction copies
 // through user space for that read instead. Relay thread only (constructed and destroyed by its worker).
+// tcprelay.cpp: accepting, timers, relaying; tcpsetup.cpp: from accept to relaying (connect, an
+// upstream's handshake, our own socket come back); tcpconnection.h: a connection's state.
 #pragma once
 
 #include <cstdint>
