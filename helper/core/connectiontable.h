@@ -31,6 +31,9 @@ struct TableEntry {
     static void add(std::atomic<std::uint64_t>& counter, std::uint64_t n) {
         counter.store(counter.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
     }
+    static void set(std::atomic<std::uint64_t>& counter, std::uint64_t n) {
+        counter.store(n, std::memory_order_relaxed);
+    }
 };
 
 class ConnectionTable {

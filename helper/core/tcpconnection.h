@@ -46,10 +46,11 @@ struct LoopedAttempt {
 
 // One direction of a relay: bytes read from one socket, waiting in a pipe to be written to the other.
 struct TcpDirection {
-    Pipe pipe;             // open only while bytes are in it (or for the splice that fills it)
-    std::string head;      // written with send() before the pipe's bytes (startRelaying; readCopy)
-    bool eof = false;      // the source sent FIN
-    bool shutDown = false; // FIN passed on to the destination (shutdown SHUT_WR)
+    Pipe pipe;                 // open only while bytes are in it (or for the splice that fills it)
+    std::string head;          // written with send() before the pipe's bytes (startRelaying; readCopy)
+    bool eof = false;          // the source sent FIN
+    bool shutDown = false;     // FIN passed on to the destination (shutdown SHUT_WR)
+    std::uint64_t written = 0; // bytes handed to the destination's socket
 
     bool pending() const { return pipe.bytes > 0 || !head.empty(); }
     // Read only into an empty pipe: a destination that does not take the bytes stops the source.
@@ -62,10 +63,11 @@ struct TcpConnection {
     TableEntry* entry = nullptr;
     Endpoint client{Endpoint::Kind::TcpClient};
     Endpoint upstream{Endpoint::Kind::TcpUpstream};
-    TcpDirection toUpstream;     // client -> destination
-    TcpDirection toClient;       // destination -> client
-    std::string ownFlowKey;      // see LoopGuard
-    SocketAddress upstreamLocal; // the outgoing socket's local address, and where it connects
+    TcpDirection toUpstream;         // client -> destination
+    TcpDirection toClient;           // destination -> client
+    std::string ownFlowKey;          // see LoopGuard
+    std::uint64_t handshakeSent = 0; // bytes of an upstream proxy's handshake (not the client's)
+    SocketAddress upstreamLocal;     // the outgoing socket's local address, and where it connects
     SocketAddress connectsTo;
     // The client shares the outgoing socket's address (a local client): a stale conntrack entry of
     // an earlier client can then catch the outgoing socket, so finishConnect() asks conntrack.

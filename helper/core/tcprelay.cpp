@@ -2,10 +2,11 @@
 
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h> // struct tcp_info with tcpi_bytes_acked (glibc's is older)
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <cstddef>
 
 #include "core/originaldst.h"
 #include "core/tcpconnection.h"
@@ -22,6 +23,8 @@ constexpr std::size_t kIdlePipes = 64;         // per thread: enough for the con
 constexpr std::size_t kCopyBufferSize = 64 * 1024;  // the copy fallback's, one per thread
 constexpr auto kPoolTrim = std::chrono::seconds(1); // idle pipes unused this long are closed
 constexpr unsigned kSpliceFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK;
+// How often the table's byte counts follow what the ends acknowledged (publishCounters()).
+constexpr auto kCounterRefresh = std::chrono::milliseconds(250);
 
 } // namespace
 
@@ -146,6 +149,11 @@ std::optional<Clock::time_point> TcpRelay::nextDeadline() {
     else if (!poolTrimAt_)
         poolTrimAt_ = ctx_.now + kPoolTrim;
     earliest(next, poolTrimAt_);
+    if (connections_.empty())
+        counterRefreshAt_.reset();
+    else if (!counterRefreshAt_)
+        counterRefreshAt_ = ctx_.now + kCounterRefresh;
+    earliest(next, counterRefreshAt_);
     if (!loopedGrace_.empty())
         earliest(next, std::optional(loopedGrace_.front().first));
     return next;
@@ -162,6 +170,10 @@ void TcpRelay::handleTimers(Clock::time_point now) {
     }
     while (!loopedGrace_.empty() && loopedGrace_.front().first <= now)
         loopedGrace_.pop_front();
+    if (counterRefreshAt_ && *counterRefreshAt_ <= now) {
+        counterRefreshAt_.reset();
+        refreshCounters();
+    }
     if (poolTrimAt_ && *poolTrimAt_ <= now) {
         poolTrimAt_.reset();
         pipes_.trimIfUnused();
@@ -297,12 +309,11 @@ bool TcpRelay::readCopy(TcpConnection* c, TcpDirection& d, Endpoint& from) {
 // Writes what is pending (head first, then the pipe); gives the pipe back once it is empty; once
 // the source's EOF has been delivered, passes the FIN on.
 bool TcpRelay::flush(TcpConnection* c, TcpDirection& d, Endpoint& to) {
-    auto& counter = &d == &c->toUpstream ? c->entry->bytesSent : c->entry->bytesReceived;
     if (!d.head.empty()) {
         const ssize_t n = ::send(to.fd, d.head.data(), d.head.size(), MSG_NOSIGNAL);
         if (n > 0) {
             d.head.erase(0, static_cast<std::size_t>(n));
-            TableEntry::add(counter, static_cast<std::uint64_t>(n));
+            d.written += static_cast<std::uint64_t>(n);
         } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
             fail(c, to, errno);
             return false;
@@ -312,7 +323,7 @@ bool TcpRelay::flush(TcpConnection* c, TcpDirection& d, Endpoint& to) {
         const ssize_t n = ::splice(d.pipe.readFd, nullptr, to.fd, nullptr, d.pipe.bytes, kSpliceFlags);
         if (n > 0) {
             d.pipe.bytes -= static_cast<std::size_t>(n);
-            TableEntry::add(counter, static_cast<std::uint64_t>(n));
+            d.written += static_cast<std::uint64_t>(n);
         } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
             fail(c, to, errno);
             return false;
@@ -330,6 +341,36 @@ bool TcpRelay::flush(TcpConnection* c, TcpDirection& d, Endpoint& to) {
             ::shutdown(to.fd, SHUT_WR);
     }
     return true;
+}
+
+// The table shows what each end has acknowledged (TCP_INFO), not what waits in socket buffers: a
+// slow reader's bytes count once they reach it, and rates derived from the counts are true. Never
+// more than the relay wrote (the acknowledged count includes a FIN; towards an upstream proxy, its
+// handshake).
+void TcpRelay::publishCounters(TcpConnection* c) {
+    auto acknowledged = [](int fd, std::uint64_t notOurs, std::uint64_t written) {
+        tcp_info info{};
+        socklen_t len = sizeof info;
+        if (fd < 0 || ::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0 ||
+            len < offsetof(tcp_info, tcpi_bytes_acked) + sizeof info.tcpi_bytes_acked)
+            return written;
+        const std::uint64_t acked = info.tcpi_bytes_acked > notOurs ? info.tcpi_bytes_acked - notOurs : 0;
+        return std::min(acked, written);
+    };
+    TableEntry::set(c->entry->bytesSent,
+                    acknowledged(c->upstream.fd, c->handshakeSent, c->toUpstream.written));
+    TableEntry::set(c->entry->bytesReceived, acknowledged(c->client.fd, 0, c->toClient.written));
+}
+
+// Every kCounterRefresh, the connections whose published counts are behind what was written.
+void TcpRelay::refreshCounters() {
+    for (auto& [id, c] : connections_) {
+        if (c->connecting)
+            continue;
+        if (c->entry->bytesSent.load(std::memory_order_relaxed) < c->toUpstream.written ||
+            c->entry->bytesReceived.load(std::memory_order_relaxed) < c->toClient.written)
+            publishCounters(c.get());
+    }
 }
 
 void TcpRelay::releasePipe(TcpDirection& d) {
@@ -364,6 +405,13 @@ void TcpRelay::fail(TcpConnection* c, Endpoint& at, int err) {
 }
 
 void TcpRelay::close(TcpConnection* c, ConnectionState state, std::string reason, bool reset) {
+    // A clean close delivers all that was written; a reset only what was acknowledged by then.
+    if (reset) {
+        publishCounters(c);
+    } else {
+        TableEntry::set(c->entry->bytesSent, c->toUpstream.written);
+        TableEntry::set(c->entry->bytesReceived, c->toClient.written);
+    }
     // The record first: when a peer sees the close, the table already says why.
     ctx_.table.finish(c->entry, state, std::move(reason));
     for (Endpoint* e : {&c->client, &c->upstream}) {

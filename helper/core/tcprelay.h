@@ -63,6 +63,8 @@ private:
     bool readInto(TcpConnection* c, TcpDirection& d, Endpoint& from);
     bool flush(TcpConnection* c, TcpDirection& d, Endpoint& to);
     void releasePipe(TcpDirection& d);
+    void publishCounters(TcpConnection* c);
+    void refreshCounters();
     bool readCopy(TcpConnection* c, TcpDirection& d, Endpoint& from);
     void closeIdle(Clock::time_point now);
     void updateInterest(TcpConnection* c);
@@ -80,9 +82,10 @@ private:
     // Looped attempts of closed connections, with when to let them go (releaseLooped()).
     std::deque<std::pair<Clock::time_point, std::vector<std::shared_ptr<void>>>> loopedGrace_;
     PipePool pipes_;
-    std::unique_ptr<char[]> copyBuffer_;             // readCopy(): when no pipe can be had
-    std::optional<Clock::time_point> nextIdleSweep_; // with tcpIdleTimeout: coarse, not per packet
-    std::optional<Clock::time_point> poolTrimAt_;    // while the pool holds idle pipes
+    std::unique_ptr<char[]> copyBuffer_;                // readCopy(): when no pipe can be had
+    std::optional<Clock::time_point> nextIdleSweep_;    // with tcpIdleTimeout: coarse, not per packet
+    std::optional<Clock::time_point> poolTrimAt_;       // while the pool holds idle pipes
+    std::optional<Clock::time_point> counterRefreshAt_; // while there are connections
 };
 
 } // namespace weir::core::detail

@@ -97,8 +97,7 @@ bool TcpRelay::ownConnectionLooped(const LoopGuard::OwnFlowMatch& own, std::shar
 // Our outgoing socket reached the core itself instead of where it was going.
 void TcpRelay::connectAgainOrFail(TcpConnection* c, bool throughNat) {
     // Safe only while nothing has gone into the looped socket and no FIN was passed on to it.
-    const bool untouched = c->entry->bytesSent.load(std::memory_order_relaxed) == 0 &&
-                           !c->toUpstream.shutDown && !c->toClient.eof;
+    const bool untouched = c->toUpstream.written == 0 && !c->toUpstream.shutDown && !c->toClient.eof;
     // The looped socket (and its copy, once accepted) stay open, out of the epoll set.
     ctx_.poller.update(c->upstream, 0);
     c->looped.push_back(
@@ -187,6 +186,7 @@ void TcpRelay::continueHandshake(TcpConnection* c, std::uint32_t events) {
             return;
         }
         h.consumeOutput(static_cast<std::size_t>(n));
+        c->handshakeSent += static_cast<std::uint64_t>(n);
     }
     if (events & (EPOLLIN | EPOLLHUP)) {
         char buffer[4096];

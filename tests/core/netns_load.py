@@ -8,6 +8,10 @@
                                        "echo": echoes until EOF.
   netns_load.py bulk ADDR PORT N       sends N MiB, shuts down its write side (half-close) and reads
                                        until EOF: "client sent <bytes> <sha256> received <bytes> <sha256>"
+  netns_load.py slow ADDR PORT N RATE SECONDS DONE
+                                       asks for N MiB and reads them at RATE bytes/s for SECONDS,
+                                       prints "slow read <bytes>", then holds the connection until
+                                       the file DONE exists (at most a minute)
   netns_load.py short ADDR PORT COUNT PARALLEL
                                        COUNT echo connections (connect, 64 bytes, half-close, read
                                        them back, close): "short ok <n> failed <n>"
@@ -129,6 +133,31 @@ def bulk(addr, port, mib):
     print(f"client sent {sent[0]} {sent[1]} received {n} {digest}", flush=True)
 
 
+def slow(addr, port, mib, rate, seconds, done):
+    s = socket.create_connection((addr, int(port)), 10)
+    s.settimeout(10)
+    s.sendall(f"bulk {mib}\n".encode())
+    s.shutdown(socket.SHUT_WR)
+    step = int(rate) // 10
+    got = 0
+    end = time.monotonic() + float(seconds)
+    while time.monotonic() < end:
+        want = step
+        while want > 0:
+            data = s.recv(want)
+            if not data:
+                raise OSError("closed early")
+            want -= len(data)
+            got += len(data)
+        time.sleep(0.1)
+    print(f"slow read {got}", flush=True)
+    for _ in range(600):
+        if os.path.exists(done):
+            break
+        time.sleep(0.1)
+    s.close()
+
+
 async def echo_once(addr, port):
     reader, writer = await asyncio.wait_for(asyncio.open_connection(addr, int(port)), 10)
     data = os.urandom(64)
@@ -210,4 +239,4 @@ def idle(addr, port, seconds):
 
 
 if __name__ == "__main__":
-    {"serve": serve, "bulk": bulk, "short": short, "hold": hold, "idle": idle}[sys.argv[1]](*sys.argv[2:])
+    {"serve": serve, "bulk": bulk, "slow": slow, "short": short, "hold": hold, "idle": idle}[sys.argv[1]](*sys.argv[2:])
