@@ -24,6 +24,7 @@ TableEntry* ConnectionTable::add(Protocol protocol, InterceptMode mode, const So
     r.source = source;
     r.startedMs = unixNowMs();
     r.state = ConnectionState::Connecting;
+    ++open_;
     changed();
     return &it->second;
 }
@@ -57,6 +58,7 @@ void ConnectionTable::finish(TableEntry* entry, ConnectionState state, std::stri
         entry->record.state = state;
         entry->record.closeReason = std::move(reason);
         entry->record.closedMs = unixNowMs();
+        --open_;
         changed();
     }
     pruneDeadlines_.emplace_back(Clock::now() + closedRetention_, id);

@@ -64,6 +64,15 @@ public:
     // aside), so a reader can tell cheaply whether anything but the counters moved.
     std::vector<ConnectionRecord> snapshot(std::uint64_t* generation = nullptr) const;
     std::uint64_t generation() const { return generation_.load(std::memory_order_relaxed); }
+    // How many records are open and how many closed ones are kept, without copying any.
+    struct Counts {
+        std::size_t open = 0;
+        std::size_t closed = 0;
+    };
+    Counts counts() const {
+        std::lock_guard lock(mutex_);
+        return {open_, entries_.size() - open_};
+    }
 
     // For merging shards without a copy per shard: hold lock() while reading entries() and
     // generation(); recordOf() makes the row as snapshot() does.
@@ -79,6 +88,7 @@ private:
     mutable std::mutex mutex_;
     std::map<std::uint64_t, TableEntry> entries_; // ordered by id; nodes are stable
     std::atomic<std::uint64_t> generation_{0};
+    std::size_t open_ = 0; // entries not finished yet
     // Relay thread only. Deadlines in the order they were set; with a fixed retention that is
     // deadline order.
     std::deque<std::pair<Clock::time_point, std::uint64_t>> pruneDeadlines_;

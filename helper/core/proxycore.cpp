@@ -380,6 +380,19 @@ std::vector<ConnectionRecord> ProxyCore::snapshot() const {
     return snapshot(nullptr);
 }
 
+// As snapshot() counts them: every open record, and the newest maxClosedRecords closed ones.
+ProxyCore::ConnectionCounts ProxyCore::connectionCounts() const {
+    std::lock_guard control(d->controlMutex);
+    std::size_t open = 0;
+    std::size_t closed = 0;
+    for (const auto& table : d->shards) {
+        const auto counts = table->counts();
+        open += counts.open;
+        closed += counts.closed;
+    }
+    return {open + std::min(closed, d->maxClosedRecords), open};
+}
+
 // Each shard is consistent in itself and ordered by id; the merge keeps that order. The generation
 // is the sum of the shards' (each only grows), so it changes whenever any shard's does. Each shard
 // keeps maxClosedRecords closed ones; the merge shows the newest maxClosedRecords of all.

@@ -113,6 +113,12 @@ public:
     // The same, with the table's generation: it changes whenever a record is added, changes state
     // or is removed (byte counters aside), so an unchanged value means only counters moved.
     std::vector<ConnectionRecord> snapshot(std::uint64_t* generation) const;
+    // How many rows snapshot() would hold, and how many of them are open, without copying any.
+    struct ConnectionCounts {
+        std::size_t total = 0;
+        std::size_t open = 0;
+    };
+    ConnectionCounts connectionCounts() const;
 
 private:
     struct Impl;

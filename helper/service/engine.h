@@ -95,6 +95,7 @@ public:
     bool isEnabled() const { return enabled_; }
     std::string backendName() const;
     std::vector<core::ConnectionRecord> connections() const;
+    core::ProxyCore::ConnectionCounts connectionCounts() const { return core_.connectionCounts(); }
     // How the upstream fares (the running core's connector): never failing while disabled or direct.
     core::UpstreamHealth upstreamHealth() const;
     // The plan installed now (null while disabled).

@@ -309,11 +309,10 @@ QVariantMap HelperService::statusMap() const {
     s.upstreamReason = QString::fromStdString(upstream.reason);
     s.version = QStringLiteral(WEIR_VERSION);
     s.lastError = lastError_;
-    for (const auto& r : engine_->connections()) {
-        ++s.totalConnections;
-        if (r.state != core::ConnectionState::Closed && r.state != core::ConnectionState::Failed)
-            ++s.activeConnections;
-    }
+    // Counted by the table itself: no copy of it.
+    const auto counts = engine_->connectionCounts();
+    s.totalConnections = static_cast<decltype(s.totalConnections)>(counts.total);
+    s.activeConnections = static_cast<decltype(s.activeConnections)>(counts.open);
     return s.toVariantMap();
 }
 

@@ -159,9 +159,13 @@ private slots:
         QCOMPARE(r.bytesSent, std::uint64_t(5));
         QCOMPARE(r.closedMs, std::int64_t(0));
         QVERIFY(r.closeReason.empty());
+        QCOMPARE(core.connectionCounts().open, std::size_t(1));
+        QCOMPARE(core.connectionCounts().total, std::size_t(1));
         ::close(c);
         QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
         QCOMPARE(findRecord(core, 1)->closeReason, std::string("eof"));
+        QCOMPARE(core.connectionCounts().open, std::size_t(0));
+        QCOMPARE(core.connectionCounts().total, std::size_t(1));
     }
 
     void halfClose() {
@@ -304,6 +308,8 @@ private slots:
         QCOMPARE(records.size(), std::size_t(5));
         QCOMPARE(records.front().id, std::uint64_t(4)); // 1..3 were dropped, oldest first
         QCOMPARE(records.back().id, std::uint64_t(8));
+        QCOMPARE(core.connectionCounts().total, records.size()); // counted as snapshot() keeps them
+        QCOMPARE(core.connectionCounts().open, std::size_t(0));
     }
 
     void stopClosesConnections() {

@@ -50,6 +50,10 @@ echo "$conns"
 [ "$(echo "$conns" | json_get 'd[0]["bytes_received"] > 262144')" = True ] || fail "bytes_received too small"
 [ "$(echo "$conns" | json_get 'd[0]["bytes_sent"] > 50')" = True ] || fail "bytes_sent too small"
 pass "connection listed: destination $SERVER_IP:8080, bytes counted, state closed"
+status=$("$WEIRCTL" status --json)
+[ "$(echo "$status" | json_get '(d["active_connections"], d["total_connections"])')" = "(0, 1)" ] \
+    || fail "GetStatus counts (open, listed) are not (0, 1): $status"
+pass "GetStatus counts the table: 0 open, 1 listed"
 
 # The core's own upstream connection went out marked and hit the RETURN rule, not the REDIRECT.
 counters=$(ip netns exec "$NS_CLIENT" iptables-legacy -t nat -L WEIR_OUTPUT -v -n -x)
