@@ -28,6 +28,8 @@ const char usageText[] =
     "  enable                         turn interception on (Polkit action io.github.weir.control)\n"
     "  disable                        turn interception off (Polkit action io.github.weir.control)\n"
     "  connections [--json]           list intercepted connections, open and recently closed\n"
+    "  permissions [--json]           what you may do: per Polkit action yes, auth (after a password)\n"
+    "                                 or no\n"
     "  config get [--json]            show every setting as KEY=VALUE\n"
     "  config set KEY=VALUE...        change settings, all together or none (io.github.weir.control)\n"
     "  config preview [KEY=VALUE...]  show the rules the settings (with these changes) would install;\n"
@@ -168,7 +170,8 @@ int run(const QStringList& args, QDBusConnection bus, QTextStream& out, QTextStr
     if (command == QLatin1String("config"))
         return runConfig(options, bus, out, err);
     const bool json = options.contains(QStringLiteral("--json"));
-    const bool acceptsJson = command == QLatin1String("status") || command == QLatin1String("connections");
+    const bool acceptsJson = command == QLatin1String("status") || command == QLatin1String("connections") ||
+                             command == QLatin1String("permissions");
     const bool known =
         acceptsJson || command == QLatin1String("enable") || command == QLatin1String("disable");
     if (!known) {
@@ -210,6 +213,22 @@ int run(const QStringList& args, QDBusConnection bus, QTextStream& out, QTextStr
             out << connectionsJson(list);
         else
             out << formatConnections(list, QDateTime::currentMSecsSinceEpoch());
+        return Ok;
+    }
+    if (command == QLatin1String("permissions")) {
+        QDBusReply<QMap<QString, QString>> reply = helper.GetPermissions();
+        if (!reply.isValid())
+            return failWith(reply.error(), err);
+        const auto permissions = reply.value();
+        if (json) {
+            QJsonObject o;
+            for (auto it = permissions.begin(); it != permissions.end(); ++it)
+                o.insert(it.key(), it.value());
+            out << QJsonDocument(o).toJson(QJsonDocument::Indented);
+        } else {
+            for (auto it = permissions.begin(); it != permissions.end(); ++it)
+                out << it.key() << ": " << it.value() << "\n";
+        }
         return Ok;
     }
     if (command == QLatin1String("enable") || command == QLatin1String("disable")) {

@@ -11,6 +11,14 @@ inline const QString interfaceName = QStringLiteral("io.github.weir.Helper1");
 
 inline const QString monitorAction = QStringLiteral("io.github.weir.monitor");
 inline const QString controlAction = QStringLiteral("io.github.weir.control");
+// In the helper's table of method -> action: the method needs no authorization (it answers only
+// about the caller).
+inline const QString noAction = QStringLiteral("(none)");
+
+// GetPermissions answers per action.
+inline const QString permissionYes = QStringLiteral("yes");
+inline const QString permissionAuth = QStringLiteral("auth");
+inline const QString permissionNo = QStringLiteral("no");
 
 // Errors the helper replies with besides the standard org.freedesktop.DBus.Error.* ones.
 inline const QString errorFailed = QStringLiteral("io.github.weir.Error.Failed");

@@ -78,6 +78,7 @@ ConnectionInfoList connectionsFromVariantMaps(const QList<QVariantMap>& maps) {
 
 void registerBusTypes() {
     qDBusRegisterMetaType<QList<QVariantMap>>();
+    qDBusRegisterMetaType<QMap<QString, QString>>(); // GetPermissions
 }
 
 } // namespace weir

@@ -4,6 +4,8 @@
 #include <QDBusMessage>
 #include <QHash>
 
+#include <memory>
+
 #include "helper1adaptor.h"
 #include "interface/busnames.h"
 #include "interface/helperstatus.h"
@@ -27,6 +29,7 @@ const QHash<QString, QString>& methodActions() {
         {QStringLiteral("GetSettings"), bus::monitorAction},
         {QStringLiteral("PreviewRules"), bus::monitorAction},
         {QStringLiteral("SetSettings"), bus::controlAction},
+        {QStringLiteral("GetPermissions"), bus::noAction},
     };
     return table;
 }
@@ -105,6 +108,10 @@ void HelperService::dispatch(Action action) {
     if (actionId.isEmpty()) {
         bus_.send(call.createErrorReply(QDBusError::AccessDenied,
                                         QStringLiteral("%1 has no authorization rule").arg(call.member())));
+        return;
+    }
+    if (actionId == bus::noAction) {
+        action(call);
         return;
     }
     authorizer_->check(call, actionId,
@@ -188,6 +195,26 @@ QVariantMap HelperService::GetStatus() {
 QList<QVariantMap> HelperService::ListConnections() {
     dispatch([this](const QDBusMessage& call) {
         reply(call, std::nullopt, QVariant::fromValue(connectionMaps()));
+    });
+    return {};
+}
+
+QMap<QString, QString> HelperService::GetPermissions() {
+    dispatch([this](const QDBusMessage& call) {
+        static const QStringList actions{bus::monitorAction, bus::controlAction};
+        auto answers = std::make_shared<QMap<QString, QString>>();
+        for (const QString& actionId : actions) {
+            authorizer_->check(
+                call, actionId,
+                [this, call, actionId, answers](AuthResult result, const QString&) {
+                    answers->insert(actionId, result == AuthResult::Authorized          ? bus::permissionYes
+                                              : result == AuthResult::ChallengeRequired ? bus::permissionAuth
+                                                                                        : bus::permissionNo);
+                    if (answers->size() == actions.size())
+                        reply(call, std::nullopt, QVariant::fromValue(*answers));
+                },
+                PolkitAuthorizer::Interaction::Never);
+        }
     });
     return {};
 }

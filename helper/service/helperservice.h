@@ -55,6 +55,7 @@ public Q_SLOTS: // D-Bus methods; replies are delayed until Polkit answers.
     QVariantMap GetSettings();
     void SetSettings(const QVariantMap& changes);
     QString PreviewRules(const QVariantMap& changes);
+    QMap<QString, QString> GetPermissions();
 
 private:
     using Action = std::function<void(const QDBusMessage& call)>;

@@ -21,7 +21,8 @@ PolkitAuthorizer::PolkitAuthorizer(const QDBusConnection& bus, QObject* parent)
     qDBusRegisterMetaType<QMap<QString, QString>>();
 }
 
-void PolkitAuthorizer::check(const QDBusMessage& callerMessage, const QString& actionId, Callback callback) {
+void PolkitAuthorizer::check(const QDBusMessage& callerMessage, const QString& actionId, Callback callback,
+                             Interaction interaction) {
     QDBusMessage call = QDBusMessage::createMethodCall(
         QStringLiteral("org.freedesktop.PolicyKit1"), QStringLiteral("/org/freedesktop/PolicyKit1/Authority"),
         QStringLiteral("org.freedesktop.PolicyKit1.Authority"), QStringLiteral("CheckAuthorization"));
@@ -37,7 +38,8 @@ void PolkitAuthorizer::check(const QDBusMessage& callerMessage, const QString& a
     subject.endMap();
     subject.endStructure();
 
-    const bool interactive = callerMessage.isInteractiveAuthorizationAllowed();
+    const bool interactive =
+        interaction == Interaction::AsTheCallerAllows && callerMessage.isInteractiveAuthorizationAllowed();
     call << QVariant::fromValue(subject) << actionId << QVariant::fromValue(QMap<QString, QString>())
          << uint(interactive ? kAllowUserInteraction : 0)
          << QUuid::createUuid().toString(QUuid::WithoutBraces);

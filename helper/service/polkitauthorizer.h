@@ -20,8 +20,10 @@ public:
 
     using Callback = std::function<void(AuthResult, const QString& detail)>;
     // Calls back exactly once. Interactive authorization is allowed only when the caller's message
-    // carries the ALLOW_INTERACTIVE_AUTHORIZATION flag.
-    void check(const QDBusMessage& callerMessage, const QString& actionId, Callback callback);
+    // carries the ALLOW_INTERACTIVE_AUTHORIZATION flag, and never with Interaction::Never.
+    enum class Interaction { AsTheCallerAllows, Never };
+    void check(const QDBusMessage& callerMessage, const QString& actionId, Callback callback,
+               Interaction interaction = Interaction::AsTheCallerAllows);
 
 private:
     QDBusConnection bus_;

@@ -39,6 +39,22 @@ ctl_as "$DENY" status
 [ "$CTL_RC" = 4 ] || fail "denied user: status exited $CTL_RC, expected 4"
 pass "denied user: status and connections refused"
 
+# GetPermissions tells each caller what Polkit would answer it, without asking for anything: the
+# padlocks a client shows before the user clicks. Needs no authorization itself.
+perm_of() { # user -> "monitor control"
+    ctl_as "$1" permissions --json >"$WEIR_IT_DIR/perm.json"
+    [ "$CTL_RC" = 0 ] || fail "permissions as ${1:-root} exited $CTL_RC: $(cat "$WEIR_IT_DIR/ctl.err")"
+    json_get 'd["io.github.weir.monitor"] + " " + d["io.github.weir.control"]' <"$WEIR_IT_DIR/perm.json"
+}
+[ "$(perm_of "$DENY")" = "no no" ] || fail "denied user's permissions: $(cat "$WEIR_IT_DIR/perm.json")"
+[ "$(perm_of "$ALLOW")" = "yes yes" ] || fail "allowed user's permissions: $(cat "$WEIR_IT_DIR/perm.json")"
+# No rule: the policy's defaults for a session that is not active (allow_any): monitor no, control
+# after an administrator's password.
+[ "$(perm_of "$NORULE")" = "no auth" ] || fail "user without a rule: $(cat "$WEIR_IT_DIR/perm.json")"
+[ "$(perm_of "")" = "yes yes" ] || fail "root's permissions: $(cat "$WEIR_IT_DIR/perm.json")"
+[ "$(nat_rules)" = "$before" ] || fail "GetPermissions changed the firewall"
+pass "GetPermissions: denied no/no, allowed yes/yes, no rule no/auth, root yes/yes; no dialog asked"
+
 # A user no rule covers falls to the action's defaults: control needs an administrator's password,
 # and with no Polkit agent to ask it the call is refused with a hint at what to do instead.
 ctl_as "$NORULE" enable
