@@ -2,7 +2,7 @@
 
 namespace weir::sniff {
 
-std::string_view toString(HostSource source) {
+std::string_view sourceName(HostSource source) {
     switch (source) {
     case HostSource::TlsSni:
         return "tls-sni";
@@ -14,7 +14,7 @@ std::string_view toString(HostSource source) {
     return "";
 }
 
-std::string_view toString(GiveUpReason reason) {
+std::string_view reasonText(GiveUpReason reason) {
     switch (reason) {
     case GiveUpReason::None:
         return "not given up";

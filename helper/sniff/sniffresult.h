@@ -39,8 +39,8 @@ struct Verdict {
 };
 
 // "tls-sni", "http-host" (the names the connection table shows), "" for None.
-std::string_view toString(HostSource source);
+std::string_view sourceName(HostSource source);
 // A short English phrase for logs and test failures: "not TLS or HTTP", "malformed", ...
-std::string_view toString(GiveUpReason reason);
+std::string_view reasonText(GiveUpReason reason);
 
 } // namespace weir::sniff
