@@ -11,6 +11,9 @@
 //   skipped, and a gap (a splice moved more than was peeked) makes it give up (Gap);
 // - once answered() is true, stop feeding: on Found, copy host() and source() into the
 //   connection's record; then drop the sniffer (or keep it: after an answer it holds no buffers).
+// The object is 144 bytes and allocates nothing before the first byte; it belongs with the live
+// connection's relay state (or behind a pointer freed on the answer), not in the record of a
+// closed connection, which needs only host() and source().
 // It gives up within `budget` bytes (16 KiB by default) whatever the client sends: the first byte
 // picks TLS (22) or HTTP (a capital letter) or neither; every length is checked against its
 // container, nothing grows past the budget, and each byte costs a bounded amount of work. A

@@ -167,6 +167,14 @@ private slots:
         row("server_name only", hello({sni}), tls("example.org"));
         row("among other extensions", hello({kSupportedVersions, sni, extension(16, vec16(vec8("h2")))}),
             tls("example.org"));
+        // As a browser sends it: GREASE extensions, an ECH offer (the outer name is the answer), a
+        // post-quantum-sized key share and padding, the whole over one TCP segment.
+        row("browser-like",
+            hello({extension(0x1a1a, ""), serverName("public.example"),
+                   extension(0xfe0d, std::string(200, 'e')), kSupportedVersions,
+                   extension(51, vec16(u16(0x11ec) + vec16(std::string(1216, 'k')))),
+                   extension(21, std::string(300, '\0')), extension(0x2a2a, u8(0))}),
+            tls("public.example"));
         row("IP literal", hello({serverName("192.0.2.7")}), tls("192.0.2.7"));
         row("253 characters", hello({serverName(name253)}), tls(name253.c_str()));
         row("first host_name of two",
