@@ -16,9 +16,9 @@
 // closed connection, which needs only host() and source().
 // It gives up within `budget` bytes (16 KiB by default) whatever the client sends: the first byte
 // picks TLS (22) or HTTP (a capital letter) or neither; every length is checked against its
-// container, nothing grows past the budget, and each byte costs a bounded amount of work. A
-// connection whose client speaks first with something else (SSH, SMTP's server greeting first,
-// HTTP/2 with prior knowledge) ends NotRecognised after a byte or a few.
+// container, nothing grows past the budget, and each byte costs a bounded amount of work. A client
+// that starts with something else (SSH, SMTP's EHLO, HTTP/2 with prior knowledge) ends
+// NotRecognised after a byte or a few; one that sends nothing leaves it NeedMore at no cost.
 #pragma once
 
 #include <cstddef>
