@@ -36,6 +36,7 @@ struct ConnectionRecord {
     std::uint64_t bytesReceived = 0; // destination -> client
     ConnectionState state = ConnectionState::Connecting;
     std::string via;         // how it left: "direct", "socks5 10.0.0.1:1080" (Connector::describe())
+    std::string host;        // TLS SNI or HTTP Host from the client's first bytes; empty when unknown
     std::string closeReason; // empty while open; "eof", "reset by client", "connect: Connection refused", ...
 };
 

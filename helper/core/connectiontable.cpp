@@ -43,6 +43,12 @@ void ConnectionTable::setVia(TableEntry* entry, std::string via) {
     changed();
 }
 
+void ConnectionTable::setHost(TableEntry* entry, std::string host) {
+    std::lock_guard lock(mutex_);
+    entry->record.host = std::move(host);
+    changed();
+}
+
 void ConnectionTable::setState(TableEntry* entry, ConnectionState state) {
     if (entry->record.state == state) // only the relay thread writes it, so reading is safe
         return;

@@ -52,6 +52,7 @@ public:
     void setDestination(TableEntry* entry, const SocketAddress& destination, InterceptMode mode);
     void setState(TableEntry* entry, ConnectionState state);
     void setVia(TableEntry* entry, std::string via);
+    void setHost(TableEntry* entry, std::string host);
     // Final state (Closed or Failed) with its reason; the record is kept for closedRetention, but
     // never more than maxClosedRecords closed ones (under heavy churn the oldest go first).
     void finish(TableEntry* entry, ConnectionState state, std::string reason);

@@ -12,6 +12,7 @@
 #include "core/pipepool.h"
 #include "core/poller.h"
 #include "core/relaycontext.h"
+#include "sniff/hostsniffer.h"
 
 namespace weir::core::detail {
 
@@ -67,7 +68,10 @@ struct TcpConnection {
     TcpDirection toClient;           // destination -> client
     std::string ownFlowKey;          // see LoopGuard
     std::uint64_t handshakeSent = 0; // bytes of an upstream proxy's handshake (not the client's)
-    SocketAddress upstreamLocal;     // the outgoing socket's local address, and where it connects
+    // Reads the client's first bytes for the host (TLS SNI, HTTP Host); gone once it has answered.
+    std::unique_ptr<sniff::HostSniffer> sniffer;
+    std::uint64_t readFromClient = 0; // the client's stream offset the sniffer is at
+    SocketAddress upstreamLocal;      // the outgoing socket's local address, and where it connects
     SocketAddress connectsTo;
     // The client shares the outgoing socket's address (a local client): a stale conntrack entry of
     // an earlier client can then catch the outgoing socket, so finishConnect() asks conntrack.

@@ -266,6 +266,8 @@ void TcpRelay::startRelaying(TcpConnection* c, std::string pendingToClient) {
     c->connector.reset();
     c->lastActive = ctx_.now;
     c->toClient.head = std::move(pendingToClient);
+    if (!c->sniffer && c->readFromClient == 0)
+        c->sniffer = std::make_unique<sniff::HostSniffer>();
     ctx_.table.setState(c->entry, ConnectionState::Established);
     updateInterest(c);
 }
@@ -277,10 +279,20 @@ bool TcpRelay::readInto(TcpConnection* c, TcpDirection& d, Endpoint& from) {
     int err = 0;
     if (!d.pipe.isOpen() && !pipes_.take(&d.pipe, &err))
         return readCopy(c, d, from);
-    const ssize_t n =
-        ::splice(from.fd, nullptr, d.pipe.writeFd, nullptr, d.pipe.capacity - d.pipe.bytes, kSpliceFlags);
+    std::size_t want = d.pipe.capacity - d.pipe.bytes;
+    if (c->sniffer && &d == &c->toUpstream) {
+        // While the host is not known: look at what the splice below will move (no more than that).
+        const ssize_t peeked = ::recv(from.fd, copyBuffer_.get(), std::min(want, kCopyBufferSize), MSG_PEEK);
+        if (peeked > 0) {
+            want = static_cast<std::size_t>(peeked);
+            sniff(c, copyBuffer_.get(), want);
+        }
+    }
+    const ssize_t n = ::splice(from.fd, nullptr, d.pipe.writeFd, nullptr, want, kSpliceFlags);
     if (n > 0) {
         d.pipe.bytes += static_cast<std::size_t>(n);
+        if (&d == &c->toUpstream)
+            c->readFromClient += static_cast<std::uint64_t>(n);
     } else if (n == 0) {
         d.eof = true;
     } else if (errno != EAGAIN && errno != EINTR) {
@@ -297,6 +309,11 @@ bool TcpRelay::readCopy(TcpConnection* c, TcpDirection& d, Endpoint& from) {
     const ssize_t n = ::recv(from.fd, copyBuffer_.get(), kCopyBufferSize, 0);
     if (n > 0) {
         d.head.assign(copyBuffer_.get(), static_cast<std::size_t>(n));
+        if (&d == &c->toUpstream) {
+            if (c->sniffer)
+                sniff(c, copyBuffer_.get(), static_cast<std::size_t>(n));
+            c->readFromClient += static_cast<std::uint64_t>(n);
+        }
     } else if (n == 0) {
         d.eof = true;
     } else if (errno != EAGAIN && errno != EINTR) {
@@ -341,6 +358,17 @@ bool TcpRelay::flush(TcpConnection* c, TcpDirection& d, Endpoint& to) {
             ::shutdown(to.fd, SHUT_WR);
     }
     return true;
+}
+
+// Bytes at the client's current stream offset (readFromClient), for the host column. Only the
+// first few reads of a connection come here: the sniffer answers (or gives up) within 16 KiB.
+void TcpRelay::sniff(TcpConnection* c, const char* data, std::size_t size) {
+    c->sniffer->feedAt(c->readFromClient, data, size);
+    if (!c->sniffer->answered())
+        return;
+    if (c->sniffer->status() == sniff::SniffStatus::Found)
+        ctx_.table.setHost(c->entry, c->sniffer->host());
+    c->sniffer.reset();
 }
 
 // The table shows what each end has acknowledged (TCP_INFO), not what waits in socket buffers: a

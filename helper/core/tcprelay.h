@@ -64,6 +64,7 @@ private:
     bool flush(TcpConnection* c, TcpDirection& d, Endpoint& to);
     void releasePipe(TcpDirection& d);
     void publishCounters(TcpConnection* c);
+    void sniff(TcpConnection* c, const char* data, std::size_t size);
     void refreshCounters();
     bool readCopy(TcpConnection* c, TcpDirection& d, Endpoint& from);
     void closeIdle(Clock::time_point now);

@@ -18,6 +18,7 @@ const QString startedMs = QStringLiteral("started_ms");
 const QString closedMs = QStringLiteral("closed_ms");
 const QString closeReason = QStringLiteral("close_reason");
 const QString via = QStringLiteral("via");
+const QString host = QStringLiteral("host");
 } // namespace key
 } // namespace
 
@@ -35,6 +36,7 @@ QVariantMap ConnectionInfo::toVariantMap() const {
         {key::closedMs, QVariant::fromValue<qint64>(closedMs)},
         {key::closeReason, closeReason},
         {key::via, via},
+        {key::host, host},
     };
 }
 
@@ -56,6 +58,7 @@ bool ConnectionInfo::fromVariantMap(const QVariantMap& map, ConnectionInfo* out)
     c.closedMs = map.value(key::closedMs).toLongLong();
     c.closeReason = map.value(key::closeReason).toString();
     c.via = map.value(key::via).toString();
+    c.host = map.value(key::host).toString();
     *out = c;
     return true;
 }

@@ -20,7 +20,8 @@ struct ConnectionInfo {
     qint64 startedMs = 0;
     qint64 closedMs = 0;
     QString closeReason;
-    QString via; // "direct", "socks5 10.0.0.1:1080" (never credentials)
+    QString via;  // "direct", "socks5 10.0.0.1:1080" (never credentials)
+    QString host; // TLS SNI or HTTP Host the client asked for; empty when unknown
 
     QVariantMap toVariantMap() const;
     // Unknown keys are ignored; missing keys keep their defaults. Returns false without an id.

@@ -52,6 +52,7 @@ ConnectionInfo toInfo(const core::ConnectionRecord& r) {
     c.closedMs = r.closedMs;
     c.closeReason = QString::fromStdString(r.closeReason);
     c.via = QString::fromStdString(r.via);
+    c.host = QString::fromStdString(r.host);
     return c;
 }
 

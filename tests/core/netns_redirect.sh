@@ -23,7 +23,7 @@ NAMESPACES=("$NS" "$SRV")
 WORK_PREFIX=weir-test-core
 # shellcheck source=netnslib.sh
 source "$(dirname "$0")/netnslib.sh"
-require_tools ip iptables-legacy curl python3 cmp conntrack
+require_tools ip iptables-legacy curl python3 cmp conntrack openssl ss
 
 in_ns() { ip netns exec "$NS" "$@"; }
 in_srv() { ip netns exec "$SRV" "$@"; }
@@ -241,6 +241,29 @@ if grep -qv 'state=failed .* reason=loop: connection from the proxy itself$' <<<
 fi
 echo "looped attempts the core connected again after: $(grep -c . <<<"${others}" || true)"
 in_ns sysctl -qw net.ipv4.ip_local_port_range="32768 60999"
+stop_driver
+
+# --- 6. The host each client asked for: HTTP Host and TLS SNI, read from its first bytes ---------
+start_driver hosts "$MARK"
+install_rules
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=tls.weir.test -days 1 \
+    -keyout "$WORK/key.pem" -out "$WORK/cert.pem" >/dev/null 2>&1 || fail "cannot make a test certificate"
+ip netns exec "$SRV" openssl s_server -accept "$SERVER_IP:8443" -cert "$WORK/cert.pem" -key "$WORK/key.pem" \
+    -naccept 1 -quiet >/dev/null 2>"$WORK/s_server.err" </dev/null &
+TLS_PID=$!
+for _ in $(seq 100); do
+    [ -n "$(in_srv ss -Hltn "sport = :8443")" ] && break # (a test connection would use up its one accept)
+    sleep 0.1
+done
+in_ns curl -sS --max-time 10 -o /dev/null -H "Host: Web.Weir.Test:8080" "http://$SERVER_IP:$SERVER_PORT/blob" \
+    || fail "curl with a Host header failed"
+echo Q | in_ns timeout 10 openssl s_client -connect "$SERVER_IP:8443" -servername tls.weir.test >/dev/null 2>&1 || true
+wait "$TLS_PID" 2>/dev/null || true
+settled_snapshot "$WORK/driver-hosts.out"
+records=$(cat "$WORK/records")
+echo "$records"
+grep -q " dst=$SERVER_IP:$SERVER_PORT .* host=web.weir.test via=" <<<"$records" || fail "no HTTP Host: $records"
+grep -q " dst=$SERVER_IP:8443 .* host=tls.weir.test via=" <<<"$records" || fail "no TLS SNI: $records"
 stop_driver
 
 echo "PASS"

@@ -15,9 +15,8 @@
 // Prints "listener <config>" for every open listener and "listening <addr>" (the first) once ready. On
 // SIGUSR1 prints the connection table as
 //   snapshot-begin <n>
-//   id=1 proto=tcp mode=redirect src=... dst=... state=closed sent=N received=M via=direct reason=eof
-//   health via=socks5_10.0.0.1:1080 failing=0 reason=-
-//   snapshot-end <n>
+//   id=1 proto=tcp mode=redirect src=... dst=... state=closed sent=N received=M [host=H] via=direct
+//   reason=eof health via=socks5_10.0.0.1:1080 failing=0 reason=- snapshot-end <n>
 // and stops on SIGTERM or SIGINT. No Qt: this is how the core is meant to be embedded.
 #include <signal.h>
 
@@ -92,12 +91,14 @@ weir::Upstream parseUpstream(const std::string& url) {
 void printSnapshot(const ProxyCore& core, unsigned sequence) {
     std::printf("snapshot-begin %u\n", sequence);
     for (const auto& r : core.snapshot()) {
+        // host= only when one was sniffed, so the lines of other connections keep their shape.
+        const std::string host = r.host.empty() ? std::string() : "host=" + r.host + " ";
         std::printf(
-            "id=%llu proto=%s mode=%s src=%s dst=%s state=%s sent=%llu received=%llu via=%s reason=%s\n",
+            "id=%llu proto=%s mode=%s src=%s dst=%s state=%s sent=%llu received=%llu %svia=%s reason=%s\n",
             static_cast<unsigned long long>(r.id), toString(r.protocol), toString(r.mode),
             r.source.toString().c_str(), r.destination.toString().c_str(), toString(r.state),
             static_cast<unsigned long long>(r.bytesSent), static_cast<unsigned long long>(r.bytesReceived),
-            oneWord(r.via).c_str(), r.closeReason.empty() ? "-" : r.closeReason.c_str());
+            host.c_str(), oneWord(r.via).c_str(), r.closeReason.empty() ? "-" : r.closeReason.c_str());
     }
     const auto health = core.connector()->health();
     std::printf("health via=%s failing=%d reason=%s\n", oneWord(core.connector()->describe()).c_str(),
