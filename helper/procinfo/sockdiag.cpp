@@ -183,10 +183,11 @@ bool SockDiag::open(LookupFailure* failure) {
     return true;
 }
 
-int SockDiag::exchange(const void* request, std::size_t length, int (*callback)(const nlmsghdr*, void*),
-                       void* data, bool* timedOut) {
+int SockDiag::exchange(const nlmsghdr* request, int (*callback)(const nlmsghdr*, void*), void* data,
+                       bool* timedOut) {
+    const bool dump = request->nlmsg_flags & NLM_F_DUMP;
     *timedOut = false;
-    if (::send(fd_.get(), request, length, 0) < 0) {
+    if (::send(fd_.get(), request, request->nlmsg_len, 0) < 0) {
         const int err = errno;
         fd_.reset(); // a fresh socket next time
         return err;
@@ -204,7 +205,7 @@ int SockDiag::exchange(const void* request, std::size_t length, int (*callback)(
             continue; // an answer to an earlier request (another sequence number)
         if (ret == MNL_CB_ERROR)
             return errno;
-        if (ret == MNL_CB_STOP) // the ACK after a single answer, or the end of a dump
+        if (ret == MNL_CB_STOP || !dump) // the end of a dump; a single answer comes in one batch
             return 0;
     }
 }
@@ -213,7 +214,7 @@ std::optional<SocketOwner> SockDiag::findExact(const SocketQuery& query, int* er
     alignas(nlmsghdr) char request[MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(inet_diag_req_v2))];
     nlmsghdr* nlh = mnl_nlmsg_put_header(request);
     nlh->nlmsg_type = SOCK_DIAG_BY_FAMILY;
-    nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+    nlh->nlmsg_flags = NLM_F_REQUEST; // the answer, or an error: one message either way (no ACK)
     nlh->nlmsg_seq = ++sequence_;
     auto req = requestFor(query, query.source.family());
     // TCP takes the socket's own address as "src". UDP's lookup reads the pair the other way round
@@ -230,7 +231,7 @@ std::optional<SocketOwner> SockDiag::findExact(const SocketQuery& query, int* er
     Search search;
     search.query = &query;
     bool timedOut = false;
-    *err = exchange(nlh, nlh->nlmsg_len, onSocket, &search, &timedOut);
+    *err = exchange(nlh, onSocket, &search, &timedOut);
     if (*err != 0) {
         if (*err != ENOENT)
             fail(failure, FailureKind::Error,
@@ -262,7 +263,7 @@ std::optional<SocketOwner> SockDiag::findInUdpDump(const SocketQuery& query, Loo
         std::memcpy(mnl_nlmsg_put_extra_header(nlh, sizeof req), &req, sizeof req);
         ++dumps_;
         bool timedOut = false;
-        const int err = exchange(nlh, nlh->nlmsg_len, onSocket, &search, &timedOut);
+        const int err = exchange(nlh, onSocket, &search, &timedOut);
         if (err != 0) {
             fail(failure, FailureKind::Error,
                  "sock_diag: cannot list the UDP sockets (" +

@@ -37,9 +37,10 @@ public:
 
 private:
     bool open(LookupFailure* failure);
-    // Sends one request built in buffer_ and runs `callback` on each answer until the kernel says
-    // done. Returns 0, or the errno of the kernel's error / the failed system call.
-    int exchange(const void* request, std::size_t length, int (*callback)(const nlmsghdr*, void*), void* data,
+    // Sends one request and runs `callback` on each answer: the one batch of a single request, or
+    // every batch of a dump until its end. Returns 0, or the errno of the kernel's error / the
+    // failed system call.
+    int exchange(const nlmsghdr* request, int (*callback)(const nlmsghdr*, void*), void* data,
                  bool* timedOut);
     std::optional<SocketOwner> findExact(const SocketQuery& query, int* err, LookupFailure* failure);
     std::optional<SocketOwner> findInUdpDump(const SocketQuery& query, LookupFailure* failure);

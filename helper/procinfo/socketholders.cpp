@@ -86,10 +86,7 @@ void SocketHolders::clear() {
 
 std::optional<SocketHolders::Holder> SocketHolders::verify(std::uint64_t inode, const Holder& cached) {
     const std::string fdDir = fdDirOf(cached.pid);
-    UniqueFd dirFd(::open(fdDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (!dirFd.isValid())
-        return std::nullopt; // the process is gone (or now someone else's)
-    if (linkedInode(dirFd.get(), std::to_string(cached.fd).c_str()) == inode) {
+    if (linkedInode(AT_FDCWD, (fdDir + '/' + std::to_string(cached.fd)).c_str()) == inode) {
         ++stats_.cacheHits;
         return cached;
     }
