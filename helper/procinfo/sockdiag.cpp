@@ -100,6 +100,19 @@ bool sameIp(const SocketAddress& a, const SocketAddress& b) {
     return a.family() == b.family() && a.ip() == b.ip();
 }
 
+// Whether `a` is one of this machine's addresses: only those can be bound. A UDP socket bound to the
+// wildcard matches any source address with its port, so a LAN client's source port must not be
+// taken for the local socket that happens to have the same port (avahi's 5353, say).
+bool isLocalAddress(const SocketAddress& a) {
+    weir::core::detail::UniqueFd fd(::socket(a.family(), SOCK_DGRAM | SOCK_CLOEXEC, 0));
+    if (!fd.isValid())
+        return false;
+    sockaddr_in6 probe{};
+    std::memcpy(&probe, a.sockaddrPtr(), a.sockaddrLen());
+    (a.family() == AF_INET ? reinterpret_cast<sockaddr_in*>(&probe)->sin_port : probe.sin6_port) = 0;
+    return ::bind(fd.get(), reinterpret_cast<const sockaddr*>(&probe), a.sockaddrLen()) == 0;
+}
+
 // How well a socket matches the query: 0 not at all; higher is a closer match (an exact local
 // address beats a wildcard one, a connected peer beats none).
 int matchScore(const DiagSocket& s, const SocketQuery& q) {
@@ -125,6 +138,15 @@ struct Search {
     std::optional<DiagSocket> best;
     int bestScore = 0;
 };
+
+// The best match, unless it is a wildcard-bound socket and the query's source is not local.
+std::optional<SocketOwner> ownerFound(const Search& search) {
+    if (!search.best)
+        return std::nullopt;
+    if (isWildcard(search.best->local) && !isLocalAddress(search.query->source))
+        return std::nullopt;
+    return search.best->owner;
+}
 
 int onSocket(const nlmsghdr* nlh, void* data) {
     auto* search = static_cast<Search*>(data);
@@ -239,11 +261,10 @@ std::optional<SocketOwner> SockDiag::findExact(const SocketQuery& query, int* er
                      describe(query) + ": " + errnoText(*err));
         return std::nullopt;
     }
-    if (!search.best) {
+    const auto owner = ownerFound(search);
+    if (!owner)
         *err = ENOENT; // the kernel returned a socket that is not this connection's (a listener)
-        return std::nullopt;
-    }
-    return search.best->owner;
+    return owner;
 }
 
 std::optional<SocketOwner> SockDiag::findInUdpDump(const SocketQuery& query, LookupFailure* failure) {
@@ -272,11 +293,11 @@ std::optional<SocketOwner> SockDiag::findInUdpDump(const SocketQuery& query, Loo
             return std::nullopt;
         }
     }
-    if (!search.best) {
-        fail(failure, FailureKind::Gone, "no socket for " + describe(query) + " (closed)");
-        return std::nullopt;
-    }
-    return search.best->owner;
+    const auto owner = ownerFound(search);
+    if (!owner)
+        fail(failure, FailureKind::Gone,
+             "no socket for " + describe(query) + " (closed, or not a local connection)");
+    return owner;
 }
 
 std::optional<SocketOwner> SockDiag::find(const SocketQuery& query, LookupFailure* failure) {
@@ -293,7 +314,8 @@ std::optional<SocketOwner> SockDiag::find(const SocketQuery& query, LookupFailur
     if (!owner && err == ENOENT && query.protocol == weir::Protocol::Udp)
         owner = findInUdpDump(query, failure);
     else if (!owner && err == ENOENT)
-        fail(failure, FailureKind::Gone, "no socket for " + describe(query) + " (closed)");
+        fail(failure, FailureKind::Gone,
+             "no socket for " + describe(query) + " (closed, or not a local connection)");
     if (!owner)
         return std::nullopt;
     if (owner->inode == 0) { // TCP TIME_WAIT: the kernel keeps the tuple, no process holds it any more

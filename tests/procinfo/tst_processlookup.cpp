@@ -157,6 +157,21 @@ private slots:
         QVERIFY(lookup.stats().diagDumps >= 1);
     }
 
+    // A LAN client's source port equal to a local wildcard-bound socket's is not that socket's.
+    void nonLocalSourceIsNotMatched() {
+        const auto sender = boundSocket(AF_INET, SOCK_DGRAM, "0.0.0.0");
+        const auto receiver = boundSocket(AF_INET, SOCK_DGRAM, "127.0.0.1");
+        QVERIFY(sender.isValid() && receiver.isValid());
+        const auto lanClient =
+            SocketAddress::parse("192.0.2.77:" + std::to_string(localOf(sender.get()).port()));
+        ProcessLookup lookup;
+        LookupFailure failure;
+        QVERIFY(!lookup.lookup({Protocol::Udp, *lanClient, localOf(receiver.get())}, &failure));
+        COMPARE_KIND(failure.kind, FailureKind::Gone);
+        QVERIFY2(failure.message.find("not a local connection") != std::string::npos,
+                 failure.message.c_str());
+    }
+
     // A connection made by another program: its pid, name and executable, not ours.
     void childProcess() {
         auto listener = boundSocket(AF_INET, SOCK_STREAM, "127.0.0.1");
