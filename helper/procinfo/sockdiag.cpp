@@ -318,8 +318,10 @@ std::optional<SocketOwner> SockDiag::find(const SocketQuery& query, LookupFailur
              "no socket for " + describe(query) + " (closed, or not a local connection)");
     if (!owner)
         return std::nullopt;
-    if (owner->inode == 0) { // TCP TIME_WAIT: the kernel keeps the tuple, no process holds it any more
-        fail(failure, FailureKind::Gone, "the socket for " + describe(query) + " is closed (TIME_WAIT)");
+    if (owner->inode == 0) { // closed by its program; the kernel finishes it alone (FIN_WAIT, TIME_WAIT)
+        fail(failure, FailureKind::Gone,
+             "the socket for " + describe(query) +
+                 " is closed (the kernel keeps it only to finish: TIME_WAIT or closing)");
         return std::nullopt;
     }
     return owner;

@@ -29,7 +29,7 @@ public:
     // an unconnected socket bound to the source matches too; when the kernel's exact lookup misses
     // (a socket bound to a device, for example) one dump of the UDP sockets is filtered by the
     // source port. nullopt with *failure: Gone when there is no such socket, or when it is only a
-    // TCP TIME_WAIT remnant (inode 0).
+    // TCP socket its program closed and the kernel still finishes (TIME_WAIT, FIN_WAIT: inode 0).
     std::optional<SocketOwner> find(const SocketQuery& query, LookupFailure* failure);
 
     std::uint64_t exactQueries() const { return exactQueries_; }
