@@ -17,7 +17,8 @@
 namespace weir::procinfo {
 
 // An intercepted connection as the client's own socket sees it: its local address (the
-// connection's source) and where it connected or sent to (the original destination).
+// connection's source) and where it connected or sent to (the original destination, which NAT
+// never shows the client's socket). Only for connections made on this machine.
 struct SocketQuery {
     weir::Protocol protocol = weir::Protocol::Tcp;
     weir::core::SocketAddress source;

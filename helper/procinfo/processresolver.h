@@ -10,6 +10,12 @@
 // query is dropped (counted in stats().dropped): the connection simply shows no process. Results
 // waiting for takeResults() are bounded the same way (the oldest are dropped).
 //
+// Wiring it into the connection table (a sketch): at accept / first datagram of a local connection,
+//   resolver.request(connection.id, {protocol, connection.source, connection.originalDestination});
+// and in the table's periodic tick (or from the callback, under the table's lock),
+//   for (auto& r : resolver.takeResults()) table.setProcess(r.tag, r.process);
+// Gateway (LAN) connections have no local socket: do not ask for them.
+//
 // Thread ownership: queue_, pending_, results_ and stats_ are guarded by mutex_; lookup_ belongs
 // to the resolver's thread alone.
 #pragma once
