@@ -12,6 +12,7 @@
 #include <filesystem>
 
 #include "procinfo/processlookup.h"
+#include "printers.h"
 #include "testsockets.h"
 
 using namespace procinfotest;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "procinfo/processresolver.h"
+#include "printers.h"
 #include "testsockets.h"
 
 using namespace procinfotest;
