@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The README's test command: installs the dependencies, builds, runs the whole ctest suite
 # (unit, gui, packaging, and the root-only netns/D-Bus/Polkit integration tests). Then the plain C++
-# libraries (config, core, upstream, sniff) and their tests again under AddressSanitizer and
+# libraries (config, core, procinfo, upstream, sniff) and their tests again under AddressSanitizer and
 # UndefinedBehaviorSanitizer (build-asan), and the libFuzzer targets for a bounded time each
 # (build-fuzz, clang; WEIR_FUZZ_SECONDS per fuzzer, default 30).
 set -euo pipefail
@@ -36,8 +36,8 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
 # Built and tested under the sanitizers: the libraries without Qt and the tests in their folders.
 # A test belongs here by living in one of these folders (tests/upstream counts once it exists).
-sanitized_libraries=(helper/config helper/core helper/upstream helper/sniff)
-sanitized_tests=(tests/config tests/core tests/upstream tests/sniff)
+sanitized_libraries=(helper/config helper/core helper/procinfo helper/upstream helper/sniff)
+sanitized_tests=(tests/config tests/core tests/procinfo tests/upstream tests/sniff)
 
 asan_build() {
     cmake -S . -B build-asan -G "Unix Makefiles" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
