@@ -24,6 +24,16 @@ enum class ConnectionState { Connecting, Established, Closing, Closed, Failed };
 
 const char* toString(ConnectionState s);
 
+// The program on this machine that opened a connection, when it is known (found off the relay
+// path: CoreConfig::onLocalConnection, ProxyCore::setProcess). pid 0: not known.
+struct ProcessOwner {
+    std::uint32_t pid = 0;
+    std::string name; // /proc/<pid>/comm
+    std::string exe;  // the executable's path
+    std::uint32_t uid = 0;
+    std::string user;
+};
+
 struct ConnectionRecord {
     std::uint64_t id = 0;
     Protocol protocol = Protocol::Tcp;
@@ -37,6 +47,7 @@ struct ConnectionRecord {
     ConnectionState state = ConnectionState::Connecting;
     std::string via;         // how it left: "direct", "socks5 10.0.0.1:1080" (Connector::describe())
     std::string host;        // TLS SNI or HTTP Host from the client's first bytes; empty when unknown
+    ProcessOwner process;    // for a client on this machine, once found
     std::string closeReason; // empty while open; "eof", "reset by client", "connect: Connection refused", ...
 };
 

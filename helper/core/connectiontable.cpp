@@ -49,6 +49,16 @@ void ConnectionTable::setHost(TableEntry* entry, std::string host) {
     changed();
 }
 
+bool ConnectionTable::setProcess(std::uint64_t id, const ProcessOwner& owner) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.find(id);
+    if (it == entries_.end())
+        return false;
+    it->second.record.process = owner;
+    changed();
+    return true;
+}
+
 void ConnectionTable::setState(TableEntry* entry, ConnectionState state) {
     if (entry->record.state == state) // only the relay thread writes it, so reading is safe
         return;

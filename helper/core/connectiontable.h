@@ -53,6 +53,10 @@ public:
     void setState(TableEntry* entry, ConnectionState state);
     void setVia(TableEntry* entry, std::string via);
     void setHost(TableEntry* entry, std::string host);
+
+    // --- any thread ---
+    // Sets the program of record `id`; false when this shard does not hold it (any more).
+    bool setProcess(std::uint64_t id, const ProcessOwner& owner);
     // Final state (Closed or Failed) with its reason; the record is kept for closedRetention, but
     // never more than maxClosedRecords closed ones (under heavy churn the oldest go first).
     void finish(TableEntry* entry, ConnectionState state, std::string reason);

@@ -216,6 +216,7 @@ bool ProxyCore::start(const CoreConfig& config, std::string* error) {
     s.udpIdleTimeout = config.udpIdleTimeout;
     s.maxUdpSessions = std::max<std::size_t>(config.maxUdpSessions, 1);
     s.originalDestinationOverride = config.originalDestinationOverride;
+    s.onLocalConnection = config.onLocalConnection;
     d->shared.budget.setLimit(config.maxConnections);
     d->shared.ownLoopedElsewhere = [impl = d.get()](detail::LoopGuard::OwnFlowMatch own, unsigned from,
                                                     std::shared_ptr<void> after) {
@@ -378,6 +379,13 @@ std::shared_ptr<Connector> ProxyCore::connector() const {
 
 std::vector<ConnectionRecord> ProxyCore::snapshot() const {
     return snapshot(nullptr);
+}
+
+void ProxyCore::setProcess(std::uint64_t id, ProcessOwner owner) {
+    std::lock_guard control(d->controlMutex);
+    for (const auto& table : d->shards)
+        if (table->setProcess(id, owner))
+            return;
 }
 
 // As snapshot() counts them: every open record, and the newest maxClosedRecords closed ones.

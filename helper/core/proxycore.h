@@ -65,6 +65,13 @@ struct CoreConfig {
     // of the core's own outgoing sockets; an override that reports one fixed destination for
     // clients on the core's own source address can make a client look like such a loop.
     std::function<std::optional<SocketAddress>(int clientFd, std::string* error)> originalDestinationOverride;
+    // Called on a relay thread for each TCP connection whose client is on this machine (its source is
+    // a local address), with what the client's own socket sees: its address and the original
+    // destination. It runs on the data path: it must only hand the question on (a queue), and the
+    // answer comes back through setProcess().
+    std::function<void(std::uint64_t id, Protocol protocol, const SocketAddress& source,
+                       const SocketAddress& destination)>
+        onLocalConnection;
 };
 
 class ProxyCore {
@@ -119,6 +126,9 @@ public:
         std::size_t open = 0;
     };
     ConnectionCounts connectionCounts() const;
+    // Sets the program of connection `id` (see CoreConfig::onLocalConnection), if the table still
+    // holds it. Any thread.
+    void setProcess(std::uint64_t id, ProcessOwner owner);
 
 private:
     struct Impl;

@@ -25,6 +25,9 @@ namespace weir::core::detail {
 using Clock = std::chrono::steady_clock;
 
 struct RelaySettings {
+    std::function<void(std::uint64_t id, Protocol protocol, const SocketAddress& source,
+                       const SocketAddress& destination)>
+        onLocalConnection;
     // Replaced by ProxyCore::setConnector() while running: each new connection loads it once.
     std::atomic<std::shared_ptr<Connector>> connector;
     std::chrono::milliseconds connectTimeout{10'000};

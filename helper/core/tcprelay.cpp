@@ -120,6 +120,8 @@ void TcpRelay::onAccepted(int fd, const SocketAddress& source, const ListenerSlo
             ctx_.shared.ownLoopedElsewhere(*own, ctx_.worker, std::move(copy));
         return;
     }
+    if (ctx_.settings.onLocalConnection && ctx_.sourceGate.localAddresses().contains(source))
+        ctx_.settings.onLocalConnection(entry->record.id, Protocol::Tcp, source, arrived->address);
     startConnect(fd, entry, arrived->address);
 }
 

@@ -19,6 +19,11 @@ const QString closedMs = QStringLiteral("closed_ms");
 const QString closeReason = QStringLiteral("close_reason");
 const QString via = QStringLiteral("via");
 const QString host = QStringLiteral("host");
+const QString pid = QStringLiteral("pid");
+const QString process = QStringLiteral("process");
+const QString exe = QStringLiteral("exe");
+const QString uid = QStringLiteral("uid");
+const QString user = QStringLiteral("user");
 } // namespace key
 } // namespace
 
@@ -37,6 +42,11 @@ QVariantMap ConnectionInfo::toVariantMap() const {
         {key::closeReason, closeReason},
         {key::via, via},
         {key::host, host},
+        {key::pid, QVariant::fromValue<quint32>(pid)},
+        {key::process, process},
+        {key::exe, exe},
+        {key::uid, QVariant::fromValue<quint32>(uid)},
+        {key::user, user},
     };
 }
 
@@ -59,6 +69,11 @@ bool ConnectionInfo::fromVariantMap(const QVariantMap& map, ConnectionInfo* out)
     c.closeReason = map.value(key::closeReason).toString();
     c.via = map.value(key::via).toString();
     c.host = map.value(key::host).toString();
+    c.pid = map.value(key::pid).toUInt();
+    c.process = map.value(key::process).toString();
+    c.exe = map.value(key::exe).toString();
+    c.uid = map.value(key::uid).toUInt();
+    c.user = map.value(key::user).toString();
     *out = c;
     return true;
 }

@@ -22,6 +22,12 @@ struct ConnectionInfo {
     QString closeReason;
     QString via;  // "direct", "socks5 10.0.0.1:1080" (never credentials)
     QString host; // TLS SNI or HTTP Host the client asked for; empty when unknown
+    // The local program that opened it (pid 0: not known, e.g. a LAN client); uid and user only then.
+    quint32 pid = 0;
+    QString process;
+    QString exe;
+    quint32 uid = 0;
+    QString user;
 
     QVariantMap toVariantMap() const;
     // Unknown keys are ignored; missing keys keep their defaults. Returns false without an id.

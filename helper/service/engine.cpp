@@ -53,11 +53,24 @@ Engine::Engine(Settings settings, std::unique_ptr<firewall::FirewallBackend> bac
     if (!options_.routes)
         options_.routes = netlinkRouteOps();
     recordPath_ = recordPathForThisNetns(options_.runtimeDir);
+    processes_ = std::make_unique<procinfo::ProcessResolver>([this](procinfo::ProcessResolver::Result r) {
+        if (!r.process)
+            return; // the connection shows no program (gone already, or not visible)
+        core::ProcessOwner owner;
+        owner.pid = static_cast<std::uint32_t>(r.process->pid);
+        owner.name = r.process->name;
+        owner.exe = r.process->exe;
+        owner.uid = static_cast<std::uint32_t>(r.process->uid);
+        owner.user = r.process->user;
+        core_.setProcess(r.tag, std::move(owner));
+    });
 }
 
 Engine::~Engine() {
     std::string ignored;
     disable(&ignored);
+    core_.stop(); // no relay thread asks the resolver any more; then the resolver's thread ends
+    processes_.reset();
 }
 
 std::string Engine::backendName() const {

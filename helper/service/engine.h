@@ -27,6 +27,7 @@
 #include "core/proxycore.h"
 #include "firewall/firewall.h"
 #include "plan/installplan.h"
+#include "procinfo/processresolver.h"
 #include "service/installrecord.h"
 #include "service/routeops.h"
 
@@ -136,6 +137,9 @@ private:
     std::unique_ptr<firewall::FirewallBackend> backend_;
     EngineOptions options_;
     std::string recordPath_;
+    // Which local program opened each connection, looked up on the resolver's own thread. Declared
+    // before core_ so it outlives the core's relay threads, which hand it the questions.
+    std::unique_ptr<procinfo::ProcessResolver> processes_;
     core::ProxyCore core_;
     CoreShape coreShape_; // what the running core was started with
     // The connector for settings_ (null until first needed); the running core uses it for new

@@ -113,6 +113,11 @@ bool Engine::applyListeners(const plan::InstallPlan& plan, const std::vector<cor
         config.connectTimeout = shape.connectTimeout;
         config.tcpIdleTimeout = shape.tcpIdleTimeout;
         config.connector = connector_;
+        config.onLocalConnection = [resolver = processes_.get()](std::uint64_t id, Protocol protocol,
+                                                                 const core::SocketAddress& source,
+                                                                 const core::SocketAddress& destination) {
+            resolver->request(id, {protocol, source, destination}); // only queues
+        };
         if (!core_.start(config, error))
             return false;
         coreShape_ = shape;

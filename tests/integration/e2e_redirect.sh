@@ -50,6 +50,10 @@ echo "$conns"
 [ "$(echo "$conns" | json_get 'd[0]["bytes_received"] > 262144')" = True ] || fail "bytes_received too small"
 [ "$(echo "$conns" | json_get 'd[0]["bytes_sent"] > 50')" = True ] || fail "bytes_sent too small"
 pass "connection listed: destination $SERVER_IP:8080, bytes counted, state closed"
+[ "$(echo "$conns" | json_get 'd[0]["host"]')" = "$SERVER_IP" ] || fail "host: $(echo "$conns" | json_get 'd[0]["host"]')"
+[ "$(echo "$conns" | json_get '(d[0]["process"], d[0]["user"], d[0]["uid"], d[0]["pid"] > 1, d[0]["exe"].endswith("/curl"))')" \
+    = "('curl', 'root', 0, True, True)" ] || fail "the program is not curl: $conns"
+pass "connection shows its host ($SERVER_IP) and its program (curl, root)"
 status=$("$WEIRCTL" status --json)
 [ "$(echo "$status" | json_get '(d["active_connections"], d["total_connections"])')" = "(0, 1)" ] \
     || fail "GetStatus counts (open, listed) are not (0, 1): $status"
