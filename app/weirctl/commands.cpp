@@ -134,13 +134,17 @@ QString formatConnections(const ConnectionInfoList& connections, qint64 nowMs) {
     QTextStream t(&text);
     t << column(QStringLiteral("ID"), 6) << column(QStringLiteral("STATE"), 12)
       << column(QStringLiteral("PROTO"), 6) << column(QStringLiteral("MODE"), 9)
-      << column(QStringLiteral("SOURCE"), 24) << column(QStringLiteral("DESTINATION"), 24)
+      << column(QStringLiteral("PROGRAM"), 18) << column(QStringLiteral("SOURCE"), 24)
+      << column(QStringLiteral("DESTINATION"), 24) << column(QStringLiteral("HOST"), 24)
       << column(QStringLiteral("SENT"), 11) << column(QStringLiteral("RECEIVED"), 11)
       << column(QStringLiteral("AGE"), 8) << "REASON\n";
     for (const ConnectionInfo& c : connections) {
         const qint64 end = c.closedMs > 0 ? c.closedMs : nowMs;
+        const QString program =
+            c.pid == 0 ? QStringLiteral("-") : QStringLiteral("%1/%2").arg(c.process).arg(c.pid);
         t << column(QString::number(c.id), 6) << column(c.state, 12) << column(c.protocol, 6)
-          << column(c.mode, 9) << column(c.source, 24) << column(c.destination, 24)
+          << column(c.mode, 9) << column(program, 18) << column(c.source, 24) << column(c.destination, 24)
+          << column(c.host.isEmpty() ? QStringLiteral("-") : c.host, 24)
           << column(formatBytes(c.bytesSent), 11) << column(formatBytes(c.bytesReceived), 11)
           << column(formatAge(end - c.startedMs), 8) << c.closeReason << '\n';
     }

@@ -87,7 +87,12 @@ private Q_SLOTS:
         c.destination = QStringLiteral("[2001:db8::1]:443");
         c.bytesReceived = 3 * 1024 * 1024;
         c.startedMs = 1000;
+        c.pid = 4242;
+        c.process = QStringLiteral("firefox");
+        c.host = QStringLiteral("example.org");
         const QString text = formatConnections({c}, 1000 + 65'000);
+        QVERIFY(text.contains(QStringLiteral("firefox/4242")));
+        QVERIFY(text.contains(QStringLiteral("example.org")));
         QVERIFY(text.startsWith(QStringLiteral("ID")));
         QVERIFY(text.contains(QStringLiteral("[2001:db8::1]:443")));
         QVERIFY(text.contains(QStringLiteral("3.0 MiB")));
