@@ -65,8 +65,8 @@ struct CoreConfig {
     // of the core's own outgoing sockets; an override that reports one fixed destination for
     // clients on the core's own source address can make a client look like such a loop.
     std::function<std::optional<SocketAddress>(int clientFd, std::string* error)> originalDestinationOverride;
-    // Called on a relay thread for each TCP connection whose client is on this machine (its source is
-    // a local address), with what the client's own socket sees: its address and the original
+    // Called on a relay thread for each connection (TCP) or flow (UDP) whose client is on this machine (its
+    // source is a local address), with what the client's own socket sees: its address and the original
     // destination. It runs on the data path: it must only hand the question on (a queue), and the
     // answer comes back through setProcess().
     std::function<void(std::uint64_t id, Protocol protocol, const SocketAddress& source,

@@ -172,6 +172,8 @@ UdpSession* UdpRelay::admit(const SocketAddress& client, const SocketAddress& de
     s->client = client;
     s->destination = destination;
     ctx_.table.setDestination(s->entry, destination, InterceptMode::Tproxy);
+    if (ctx_.settings.onLocalConnection && ctx_.sourceGate.localAddresses().contains(client))
+        ctx_.settings.onLocalConnection(s->id, Protocol::Udp, client, destination);
     ctx_.table.setVia(s->entry, route == UdpRoute::Direct ? std::string("direct") : connector->describe());
     std::string error;
     if (route == UdpRoute::Socks5Associate) {
