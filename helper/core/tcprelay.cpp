@@ -283,8 +283,10 @@ bool TcpRelay::readInto(TcpConnection* c, TcpDirection& d, Endpoint& from) {
         return readCopy(c, d, from);
     std::size_t want = d.pipe.capacity - d.pipe.bytes;
     if (c->sniffer && &d == &c->toUpstream) {
-        // While the host is not known: look at what the splice below will move (no more than that).
-        const ssize_t peeked = ::recv(from.fd, copyBuffer_.get(), std::min(want, kCopyBufferSize), MSG_PEEK);
+        // While the host is not known: look at what the splice below will move (no more than that,
+        // and no more than the sniffer ever reads).
+        const ssize_t peeked =
+            ::recv(from.fd, copyBuffer_.get(), std::min(want, sniff::HostSniffer::kDefaultBudget), MSG_PEEK);
         if (peeked > 0) {
             want = static_cast<std::size_t>(peeked);
             sniff(c, copyBuffer_.get(), want);
