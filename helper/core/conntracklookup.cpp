@@ -156,18 +156,10 @@ int onEntry(const nlmsghdr* nlh, void* data) {
 bool ConntrackLookup::open(std::string* error) {
     if (fd_.isValid())
         return true;
-    UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_NETFILTER));
+    std::string why;
+    UniqueFd fd = openNetlinkSocket(NETLINK_NETFILTER, &why);
     if (!fd.isValid()) {
-        setError(error, "conntrack: cannot open a netlink socket: " + errnoText(errno));
-        return false;
-    }
-    // The kernel answers at once; a bound wait keeps a confused kernel from stalling the relay.
-    const timeval timeout{0, 200'000};
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    sockaddr_nl local{};
-    local.nl_family = AF_NETLINK;
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
-        setError(error, "conntrack: cannot bind the netlink socket: " + errnoText(errno));
+        setError(error, "conntrack: " + why);
         return false;
     }
     fd_ = std::move(fd);

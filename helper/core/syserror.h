@@ -1,6 +1,9 @@
 // Small internal helpers for system-call errors and file descriptors. Not part of the public API.
 #pragma once
 
+#include <linux/netlink.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -45,5 +48,25 @@ public:
 private:
     int fd_ = -1;
 };
+
+// A bound netlink socket of `protocol` (NETLINK_NETFILTER, NETLINK_SOCK_DIAG, ...) whose receive
+// waits at most 200 ms: the kernel answers at once, and a bounded wait keeps a confused kernel from
+// stalling the thread that asks. Invalid on failure, with *error saying which step failed.
+inline UniqueFd openNetlinkSocket(int protocol, std::string* error) {
+    UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, protocol));
+    if (!fd.isValid()) {
+        *error = "cannot open a netlink socket: " + errnoText(errno);
+        return fd;
+    }
+    const timeval timeout{0, 200'000};
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    sockaddr_nl local{};
+    local.nl_family = AF_NETLINK;
+    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
+        *error = "cannot bind the netlink socket: " + errnoText(errno);
+        fd.reset();
+    }
+    return fd;
+}
 
 } // namespace weir::core::detail

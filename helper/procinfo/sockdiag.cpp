@@ -169,18 +169,10 @@ SockDiag::SockDiag()
 bool SockDiag::open(LookupFailure* failure) {
     if (fd_.isValid())
         return true;
-    weir::core::detail::UniqueFd fd(::socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG));
+    std::string why;
+    weir::core::detail::UniqueFd fd = weir::core::detail::openNetlinkSocket(NETLINK_SOCK_DIAG, &why);
     if (!fd.isValid()) {
-        fail(failure, FailureKind::Error, "sock_diag: cannot open a netlink socket: " + errnoText(errno));
-        return false;
-    }
-    // The kernel answers at once; a bounded wait keeps a confused kernel from stalling the resolver.
-    const timeval timeout{0, 200'000};
-    ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-    sockaddr_nl local{};
-    local.nl_family = AF_NETLINK;
-    if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) {
-        fail(failure, FailureKind::Error, "sock_diag: cannot bind the netlink socket: " + errnoText(errno));
+        fail(failure, FailureKind::Error, "sock_diag: " + why);
         return false;
     }
     fd_ = std::move(fd);
