@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "config/types.h"
@@ -25,7 +26,7 @@ enum class ConnectionState { Connecting, Established, Closing, Closed, Failed };
 const char* toString(ConnectionState s);
 
 // The program on this machine that opened a connection, when it is known (found off the relay
-// path: CoreConfig::onLocalConnection, ProxyCore::setProcess). pid 0: not known.
+// path: CoreConfig::onLocalConnection, ProxyCore::setProcess).
 struct ProcessOwner {
     std::uint32_t pid = 0;
     std::string name; // /proc/<pid>/comm
@@ -45,9 +46,11 @@ struct ConnectionRecord {
     std::uint64_t bytesSent = 0;     // client -> destination
     std::uint64_t bytesReceived = 0; // destination -> client
     ConnectionState state = ConnectionState::Connecting;
-    std::string via;         // how it left: "direct", "socks5 10.0.0.1:1080" (Connector::describe())
-    std::string host;        // TLS SNI or HTTP Host from the client's first bytes; empty when unknown
-    ProcessOwner process;    // for a client on this machine, once found
+    std::string via;  // how it left: "direct", "socks5 10.0.0.1:1080" (Connector::describe())
+    std::string host; // TLS SNI or HTTP Host from the client's first bytes; empty when unknown
+    // For a client on this machine, once found; null otherwise. Shared and immutable, so the tens of
+    // thousands of records of LAN clients and closed connections pay 16 bytes, and copies nothing.
+    std::shared_ptr<const ProcessOwner> process;
     std::string closeReason; // empty while open; "eof", "reset by client", "connect: Connection refused", ...
 };
 

@@ -54,7 +54,7 @@ bool ConnectionTable::setProcess(std::uint64_t id, const ProcessOwner& owner) {
     auto it = entries_.find(id);
     if (it == entries_.end())
         return false;
-    it->second.record.process = owner;
+    it->second.record.process = std::make_shared<const ProcessOwner>(owner);
     changed();
     return true;
 }

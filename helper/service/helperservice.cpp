@@ -53,11 +53,13 @@ ConnectionInfo toInfo(const core::ConnectionRecord& r) {
     c.closeReason = QString::fromStdString(r.closeReason);
     c.via = QString::fromStdString(r.via);
     c.host = QString::fromStdString(r.host);
-    c.pid = r.process.pid;
-    c.process = QString::fromStdString(r.process.name);
-    c.exe = QString::fromStdString(r.process.exe);
-    c.uid = r.process.uid;
-    c.user = QString::fromStdString(r.process.user);
+    if (r.process) {
+        c.pid = r.process->pid;
+        c.process = QString::fromStdString(r.process->name);
+        c.exe = QString::fromStdString(r.process->exe);
+        c.uid = r.process->uid;
+        c.user = QString::fromStdString(r.process->user);
+    }
     return c;
 }
 
