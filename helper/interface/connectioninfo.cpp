@@ -2,80 +2,134 @@
 
 #include <QDBusMetaType>
 
+#include <array>
+
 namespace weir {
 
 namespace {
-namespace key {
-const QString id = QStringLiteral("id");
-const QString protocol = QStringLiteral("protocol");
-const QString mode = QStringLiteral("mode");
-const QString source = QStringLiteral("source");
-const QString destination = QStringLiteral("destination");
-const QString bytesSent = QStringLiteral("bytes_sent");
-const QString bytesReceived = QStringLiteral("bytes_received");
-const QString state = QStringLiteral("state");
-const QString startedMs = QStringLiteral("started_ms");
-const QString closedMs = QStringLiteral("closed_ms");
-const QString closeReason = QStringLiteral("close_reason");
-const QString via = QStringLiteral("via");
-const QString host = QStringLiteral("host");
-const QString pid = QStringLiteral("pid");
-const QString process = QStringLiteral("process");
-const QString exe = QStringLiteral("exe");
-const QString uid = QStringLiteral("uid");
-const QString user = QStringLiteral("user");
-} // namespace key
+
+// Every key of a connection row, in one table, so the bus map, the reader, merge() and the delta
+// cannot disagree on a key or its type.
+struct Field {
+    QString key;
+    QVariant (*get)(const ConnectionInfo&);
+    // false when the value cannot be read as the field's type
+    bool (*set)(const QVariant&, ConnectionInfo*);
+};
+
+template <typename T> bool readNumber(const QVariant& v, T* out) {
+    bool ok = false;
+    if constexpr (std::is_signed_v<T>) {
+        const qlonglong n = v.toLongLong(&ok);
+        if (ok)
+            *out = static_cast<T>(n);
+    } else {
+        const qulonglong n = v.toULongLong(&ok);
+        if (ok)
+            *out = static_cast<T>(n);
+    }
+    return ok;
+}
+
+bool readText(const QVariant& v, QString* out) {
+    if (!v.canConvert<QString>())
+        return false;
+    *out = v.toString();
+    return true;
+}
+
+#define WEIR_TEXT_FIELD(name, member)                                                                        \
+    Field {                                                                                                  \
+        QStringLiteral(name), [](const ConnectionInfo& c) { return QVariant(c.member); },                    \
+            [](const QVariant& v, ConnectionInfo* c) { return readText(v, &c->member); }                     \
+    }
+#define WEIR_NUMBER_FIELD(name, member)                                                                      \
+    Field {                                                                                                  \
+        QStringLiteral(name),                                                                                \
+            [](const ConnectionInfo& c) { return QVariant::fromValue<decltype(c.member)>(c.member); },       \
+            [](const QVariant& v, ConnectionInfo* c) { return readNumber(v, &c->member); }                   \
+    }
+
+const std::array<Field, 22>& fields() {
+    static const std::array<Field, 22> table{
+        WEIR_NUMBER_FIELD("id", id),
+        WEIR_TEXT_FIELD("protocol", protocol),
+        WEIR_TEXT_FIELD("mode", mode),
+        WEIR_TEXT_FIELD("source", source),
+        WEIR_TEXT_FIELD("destination", destination),
+        WEIR_NUMBER_FIELD("bytes_sent", bytesSent),
+        WEIR_NUMBER_FIELD("bytes_received", bytesReceived),
+        WEIR_TEXT_FIELD("state", state),
+        WEIR_NUMBER_FIELD("started_ms", startedMs),
+        WEIR_NUMBER_FIELD("closed_ms", closedMs),
+        WEIR_TEXT_FIELD("close_reason", closeReason),
+        WEIR_TEXT_FIELD("via", via),
+        WEIR_TEXT_FIELD("host", host),
+        WEIR_NUMBER_FIELD("pid", pid),
+        WEIR_TEXT_FIELD("process", process),
+        WEIR_TEXT_FIELD("exe", exe),
+        WEIR_NUMBER_FIELD("uid", uid),
+        WEIR_TEXT_FIELD("user", user),
+        WEIR_TEXT_FIELD("interface", interfaceName),
+        WEIR_NUMBER_FIELD("rate_sent", rateSent),
+        WEIR_NUMBER_FIELD("rate_received", rateReceived),
+        WEIR_NUMBER_FIELD("duration_ms", durationMs),
+    };
+    return table;
+}
+
+#undef WEIR_TEXT_FIELD
+#undef WEIR_NUMBER_FIELD
+
+const QString idKey = QStringLiteral("id");
+
 } // namespace
 
 QVariantMap ConnectionInfo::toVariantMap() const {
-    return {
-        {key::id, QVariant::fromValue<quint64>(id)},
-        {key::protocol, protocol},
-        {key::mode, mode},
-        {key::source, source},
-        {key::destination, destination},
-        {key::bytesSent, QVariant::fromValue<quint64>(bytesSent)},
-        {key::bytesReceived, QVariant::fromValue<quint64>(bytesReceived)},
-        {key::state, state},
-        {key::startedMs, QVariant::fromValue<qint64>(startedMs)},
-        {key::closedMs, QVariant::fromValue<qint64>(closedMs)},
-        {key::closeReason, closeReason},
-        {key::via, via},
-        {key::host, host},
-        {key::pid, QVariant::fromValue<quint32>(pid)},
-        {key::process, process},
-        {key::exe, exe},
-        {key::uid, QVariant::fromValue<quint32>(uid)},
-        {key::user, user},
-    };
+    QVariantMap map;
+    for (const Field& f : fields())
+        map.insert(f.key, f.get(*this));
+    return map;
 }
 
 bool ConnectionInfo::fromVariantMap(const QVariantMap& map, ConnectionInfo* out) {
     bool ok = false;
-    const quint64 id = map.value(key::id).toULongLong(&ok);
+    const quint64 id = map.value(idKey).toULongLong(&ok);
     if (!ok || id == 0)
         return false;
     ConnectionInfo c;
     c.id = id;
-    c.protocol = map.value(key::protocol).toString();
-    c.mode = map.value(key::mode).toString();
-    c.source = map.value(key::source).toString();
-    c.destination = map.value(key::destination).toString();
-    c.bytesSent = map.value(key::bytesSent).toULongLong();
-    c.bytesReceived = map.value(key::bytesReceived).toULongLong();
-    c.state = map.value(key::state).toString();
-    c.startedMs = map.value(key::startedMs).toLongLong();
-    c.closedMs = map.value(key::closedMs).toLongLong();
-    c.closeReason = map.value(key::closeReason).toString();
-    c.via = map.value(key::via).toString();
-    c.host = map.value(key::host).toString();
-    c.pid = map.value(key::pid).toUInt();
-    c.process = map.value(key::process).toString();
-    c.exe = map.value(key::exe).toString();
-    c.uid = map.value(key::uid).toUInt();
-    c.user = map.value(key::user).toString();
+    // A key of the wrong kind keeps its default, as a missing one does.
+    for (const Field& f : fields()) {
+        const auto it = map.constFind(f.key);
+        if (it != map.cend() && f.key != idKey)
+            f.set(*it, &c);
+    }
     *out = c;
     return true;
+}
+
+bool ConnectionInfo::merge(const QVariantMap& partial) {
+    ConnectionInfo changed = *this;
+    for (const Field& f : fields()) {
+        const auto it = partial.constFind(f.key);
+        if (it == partial.cend() || f.key == idKey)
+            continue;
+        if (!f.set(*it, &changed))
+            return false;
+    }
+    *this = changed;
+    return true;
+}
+
+QVariantMap ConnectionInfo::changedSince(const ConnectionInfo& before) const {
+    QVariantMap map{{idKey, QVariant::fromValue<quint64>(id)}};
+    for (const Field& f : fields()) {
+        QVariant now = f.get(*this);
+        if (f.key != idKey && now != f.get(before))
+            map.insert(f.key, std::move(now));
+    }
+    return map;
 }
 
 QVariantMap ConnectionInfo::toJsonMap() const {
@@ -97,6 +151,7 @@ ConnectionInfoList connectionsFromVariantMaps(const QList<QVariantMap>& maps) {
 void registerBusTypes() {
     qDBusRegisterMetaType<QList<QVariantMap>>();
     qDBusRegisterMetaType<QMap<QString, QString>>(); // GetPermissions
+    qDBusRegisterMetaType<QList<quint64>>();         // CloseConnections, ConnectionsChanged
 }
 
 } // namespace weir

@@ -30,6 +30,10 @@ private Q_SLOTS:
         c.startedMs = 1'700'000'000'000;
         c.closedMs = 1'700'000'000'500;
         c.closeReason = QStringLiteral("eof");
+        c.interfaceName = QStringLiteral("veth-lan");
+        c.rateSent = 12345;
+        c.rateReceived = 1ull << 33;
+        c.durationMs = 500;
         ConnectionInfo back;
         QVERIFY(ConnectionInfo::fromVariantMap(c.toVariantMap(), &back));
         QCOMPARE(back, c);
@@ -45,11 +49,38 @@ private Q_SLOTS:
         QCOMPARE(list.first().id, 3ull);
     }
 
+    // A delta carries the id and exactly the keys that changed; merging it gives the new row back.
+    void deltaRoundTrip() {
+        ConnectionInfo before;
+        before.id = 7;
+        before.state = QStringLiteral("established");
+        before.bytesSent = 10;
+        before.host = QStringLiteral("example.org");
+        ConnectionInfo after = before;
+        after.state = QStringLiteral("closed");
+        after.bytesSent = 20;
+        after.closeReason = QStringLiteral("closed by user");
+        const QVariantMap delta = after.changedSince(before);
+        QCOMPARE(QStringList(delta.keys()),
+                 (QStringList{QStringLiteral("bytes_sent"), QStringLiteral("close_reason"),
+                              QStringLiteral("id"), QStringLiteral("state")}));
+        ConnectionInfo merged = before;
+        QVERIFY(merged.merge(delta));
+        QCOMPARE(merged, after);
+        QCOMPARE(after.changedSince(after).size(), 1); // the id alone
+        // A value of the wrong kind changes nothing, not even the good keys beside it.
+        ConnectionInfo untouched = before;
+        QVERIFY(!untouched.merge({{QStringLiteral("bytes_sent"), QStringLiteral("many")},
+                                  {QStringLiteral("state"), QStringLiteral("closed")}}));
+        QCOMPARE(untouched, before);
+    }
+
     // The JSON keys of `weirctl connections --json` are a promise to scripts.
     void stableKeys() {
         const QStringList keys = ConnectionInfo{}.toJsonMap().keys();
         for (const char* k :
-             {"id", "protocol", "mode", "source", "destination", "bytes_sent", "bytes_received", "state"})
+             {"id", "protocol", "mode", "source", "destination", "bytes_sent", "bytes_received", "state",
+              "interface", "rate_sent", "rate_received", "duration_ms"})
             QVERIFY2(keys.contains(QLatin1String(k)), k);
         const QStringList skeys = HelperStatus{}.toJsonMap().keys();
         QVERIFY(skeys.contains(QStringLiteral("enabled")));
