@@ -7,6 +7,49 @@
 
 namespace weir {
 
+namespace {
+
+const QLatin1String kInteractiveAuthRequired("org.freedesktop.DBus.Error.InteractiveAuthorizationRequired");
+
+QString tr(const char* text) {
+    return QCoreApplication::translate("weir::errors", text);
+}
+
+bool noAnswer(const QDBusError& error) {
+    switch (error.type()) {
+    case QDBusError::NoReply:
+    case QDBusError::Timeout:
+    case QDBusError::TimedOut:
+        return true;
+    default:
+        return false;
+    }
+}
+
+QString describeUnavailable(const QDBusError& error) {
+    if (noAnswer(error))
+        return tr("Weir’s helper did not answer in time. Try again; if it keeps happening, restart it "
+                  "with “sudo systemctl restart weir-helper”.");
+    if (error.type() == QDBusError::Disconnected)
+        return tr("Weir cannot reach the system bus, so it cannot talk to its helper. Log out and in "
+                  "again; if that does not help, restart the computer.");
+    return tr("The Weir helper is not available: it is not running or not installed. Start it with "
+              "“sudo systemctl start weir-helper”; if that fails, install the weir package again.");
+}
+
+QString describeNotAuthorized(const QDBusError& error) {
+    if (error.name() == bus::errorNoAuthenticationAgent)
+        return tr("This needs an administrator’s password, but no password prompt can be shown in "
+                  "this session. Use Weir from a desktop session, or ask an administrator to allow "
+                  "your account.");
+    if (error.name() == kInteractiveAuthRequired)
+        return tr("This needs an administrator’s password. Try again and enter it when asked.");
+    return tr("Not authorized: the password was not given, or your account may not use Weir. Try "
+              "again, or ask an administrator to allow your account.");
+}
+
+} // namespace
+
 CallFailure classify(const QDBusError& error) {
     if (!error.isValid())
         return CallFailure::None;
@@ -25,31 +68,42 @@ CallFailure classify(const QDBusError& error) {
     default:
         break;
     }
-    if (error.name() == QLatin1String("org.freedesktop.DBus.Error.Spawn.ExecFailed") ||
-        error.name().startsWith(QLatin1String("org.freedesktop.DBus.Error.Spawn.")))
+    if (error.name().startsWith(QLatin1String("org.freedesktop.DBus.Error.Spawn.")))
         return CallFailure::HelperUnavailable;
-    if (error.name() == QLatin1String("org.freedesktop.DBus.Error.InteractiveAuthorizationRequired") ||
-        error.name() == bus::errorNoAuthenticationAgent)
+    if (error.name() == kInteractiveAuthRequired || error.name() == bus::errorNoAuthenticationAgent)
         return CallFailure::NotAuthorized;
     return CallFailure::Failed;
 }
 
 QString describe(const QDBusError& error) {
-    const QString detail = error.message().isEmpty() ? error.name() : error.message();
     switch (classify(error)) {
     case CallFailure::None:
         return {};
     case CallFailure::HelperUnavailable:
-        return QCoreApplication::translate("weir",
-                                           "The Weir helper is not available on the system bus "
-                                           "(is weir-helper installed and the system bus running?): %1")
-            .arg(detail);
+        return describeUnavailable(error);
     case CallFailure::NotAuthorized:
-        return QCoreApplication::translate("weir", "Not authorized: %1").arg(detail);
+        return describeNotAuthorized(error);
     case CallFailure::Failed:
         break;
     }
-    return detail;
+    if (error.name() == bus::errorBusy)
+        return tr("Weir’s helper is busy with another change. Try again in a moment.");
+    if (error.type() == QDBusError::UnknownMethod)
+        return tr("Weir’s helper is older than this window and cannot do this. Update the weir package "
+                  "and restart the helper.");
+    // The helper's own reason (English, from the system): shown as it is, after a sentence of ours.
+    const QString reason = error.message().isEmpty() ? error.name() : error.message();
+    return tr("Weir’s helper could not do it: %1").arg(reason);
+}
+
+QString technicalDetail(const QDBusError& error) {
+    if (!error.isValid())
+        return {};
+    return error.message().isEmpty() ? error.name() : error.name() + QStringLiteral(": ") + error.message();
+}
+
+bool asksForPassword(const QDBusError& error) {
+    return error.type() == QDBusError::AccessDenied || error.name() == kInteractiveAuthRequired;
 }
 
 QMap<QString, QString> settingErrors(const QDBusError& error) {

@@ -1,7 +1,11 @@
 #include "client/helperclient.h"
 
+#include <QDBusArgument>
+#include <QDBusMessage>
+#include <QDBusMetaType>
 #include <QDBusPendingCallWatcher>
 #include <QDBusPendingReply>
+#include <QDBusServiceWatcher>
 
 #include "helper1proxy.h"
 #include "interface/busnames.h"
@@ -13,6 +17,7 @@ namespace {
 constexpr int kReadTimeoutMs = 10'000;
 // Enable/Disable may wait for a Polkit password dialog; the D-Bus default (25 s) is too short.
 constexpr int kChangeTimeoutMs = 180'000;
+const QString kConnectionsChanged = QStringLiteral("ConnectionsChanged");
 
 } // namespace
 
@@ -26,9 +31,21 @@ HelperClient::HelperClient(const QDBusConnection& bus, QObject* parent)
     bus_.connect(bus::serviceName, bus::objectPath, QStringLiteral("org.freedesktop.DBus.Properties"),
                  QStringLiteral("PropertiesChanged"), this,
                  SLOT(onPropertiesChanged(QString, QVariantMap, QStringList)));
+    // A helper that (re)starts knows no subscriber: subscribe to the new one.
+    ownerWatcher_ =
+        new QDBusServiceWatcher(bus::serviceName, bus_, QDBusServiceWatcher::WatchForOwnerChange, this);
+    connect(ownerWatcher_, &QDBusServiceWatcher::serviceOwnerChanged, this,
+            [this](const QString&, const QString&, const QString& newOwner) {
+                sequence_.stop();
+                if (subscribed_ && !newOwner.isEmpty())
+                    subscribe();
+            });
 }
 
-HelperClient::~HelperClient() = default;
+HelperClient::~HelperClient() {
+    if (subscribed_)
+        unsubscribe();
+}
 
 void HelperClient::setPollInterval(int intervalMs) {
     if (intervalMs <= 0) {
@@ -42,10 +59,7 @@ void HelperClient::setPollInterval(int intervalMs) {
 QString HelperClient::noBusMessage() const {
     // A disconnected QDBusConnection fails calls without ever finishing their watchers (Qt 6.4), so
     // this case is caught before calling.
-    const QString detail = bus_.lastError().message().isEmpty()
-                               ? QStringLiteral("no connection to the system bus")
-                               : bus_.lastError().message();
-    return describe(QDBusError(QDBusError::Disconnected, detail));
+    return describe(QDBusError(QDBusError::Disconnected, bus_.lastError().message()));
 }
 
 void HelperClient::refresh() {
@@ -73,26 +87,12 @@ void HelperClient::refresh() {
             }
         });
     }
-    if (!connectionsPending_) {
-        connectionsPending_ = true;
-        auto* w = new QDBusPendingCallWatcher(proxy_->ListConnections(), this);
-        connect(w, &QDBusPendingCallWatcher::finished, this, [this](QDBusPendingCallWatcher* w) {
-            w->deleteLater();
-            connectionsPending_ = false;
-            QDBusPendingReply<QList<QVariantMap>> reply = *w;
-            if (reply.isError()) {
-                handleFailure(reply.error());
-                return;
-            }
-            Q_EMIT connectionsReceived(connectionsFromVariantMaps(reply.value()));
-        });
-    }
 }
 
 void HelperClient::setEnabled(bool enabled) {
     if (!bus_.isConnected()) {
         setAvailability(Availability::Unavailable, noBusMessage());
-        Q_EMIT enableFinished(enabled, false, noBusMessage());
+        Q_EMIT enableFinished(enabled, false, noBusMessage(), CallFailure::HelperUnavailable);
         return;
     }
     const QString method = enabled ? QStringLiteral("Enable") : QStringLiteral("Disable");
@@ -105,9 +105,10 @@ void HelperClient::setEnabled(bool enabled) {
         QDBusPendingReply<> reply = *w;
         if (reply.isError()) {
             const QString message = describe(reply.error());
-            if (classify(reply.error()) == CallFailure::HelperUnavailable)
+            const CallFailure failure = classify(reply.error());
+            if (failure == CallFailure::HelperUnavailable)
                 setAvailability(Availability::Unavailable, message);
-            Q_EMIT enableFinished(enabled, false, message);
+            Q_EMIT enableFinished(enabled, false, message, failure);
             return;
         }
         setAvailability(Availability::Available);
@@ -226,7 +227,191 @@ void HelperClient::setAvailability(Availability a, const QString& error) {
     if (a == availability_)
         return;
     availability_ = a;
+    if (a != Availability::Available)
+        sequence_.stop();
+    else if (subscribed_ && !sequence_.isLive() && !sequence_.isFetching())
+        subscribe();
     Q_EMIT availabilityChanged(a);
+}
+
+QDBusPendingCallWatcher* HelperClient::call(const QString& method, const QVariantList& args,
+                                            bool interactive) {
+    QDBusMessage message =
+        QDBusMessage::createMethodCall(bus::serviceName, bus::objectPath, bus::interfaceName, method);
+    message.setArguments(args);
+    message.setInteractiveAuthorizationAllowed(interactive);
+    return new QDBusPendingCallWatcher(
+        bus_.asyncCall(message, interactive ? kChangeTimeoutMs : kReadTimeoutMs), this);
+}
+
+void HelperClient::setSubscribed(bool subscribed) {
+    if (subscribed == subscribed_)
+        return;
+    subscribed_ = subscribed;
+    if (subscribed)
+        subscribe();
+    else
+        unsubscribe();
+}
+
+void HelperClient::subscribe() {
+    if (!bus_.isConnected()) {
+        setAvailability(Availability::Unavailable, noBusMessage());
+        return;
+    }
+    // Listen before subscribing so no signal falls between the two. Only the helper's own signals:
+    // QtDBus matches the sender against the current owner of the well-known name.
+    if (!signalConnected_)
+        signalConnected_ = bus_.connect(bus::serviceName, bus::objectPath, bus::interfaceName,
+                                        kConnectionsChanged, this, SLOT(onConnectionsChanged(QDBusMessage)));
+    sequence_.startFetch(); // nothing is applied until the table arrives
+    auto* w = call(QStringLiteral("Subscribe"), {}, false);
+    connect(w, &QDBusPendingCallWatcher::finished, this, [this](QDBusPendingCallWatcher* w) {
+        w->deleteLater();
+        QDBusPendingReply<> reply = *w;
+        if (!subscribed_)
+            return;
+        if (reply.isError()) {
+            sequence_.stop();
+            handleFailure(reply.error());
+            return;
+        }
+        fetchConnections();
+    });
+}
+
+void HelperClient::refetchConnections() {
+    if (subscribed_ && sequence_.isLive())
+        fetchConnections();
+}
+
+void HelperClient::fetchConnections() {
+    sequence_.startFetch();
+    const quint64 generation = ++fetchGeneration_;
+    auto* w = call(QStringLiteral("GetConnections"), {}, false);
+    connect(w, &QDBusPendingCallWatcher::finished, this, [this, generation](QDBusPendingCallWatcher* w) {
+        w->deleteLater();
+        if (!subscribed_ || generation != fetchGeneration_)
+            return; // unsubscribed meanwhile, or a newer fetch is running
+        QDBusPendingReply<qulonglong, QList<QVariantMap>> reply = *w;
+        if (reply.isError()) {
+            sequence_.stop();
+            handleFailure(reply.error());
+            return;
+        }
+        setAvailability(Availability::Available);
+        sequence_.fetched(reply.argumentAt<0>());
+        Q_EMIT connectionsReset(connectionsFromVariantMaps(reply.argumentAt<1>()));
+    });
+}
+
+void HelperClient::unsubscribe() {
+    sequence_.stop();
+    ++fetchGeneration_;
+    if (signalConnected_) {
+        bus_.disconnect(bus::serviceName, bus::objectPath, bus::interfaceName, kConnectionsChanged, this,
+                        SLOT(onConnectionsChanged(QDBusMessage)));
+        signalConnected_ = false;
+    }
+    if (bus_.isConnected()) // no answer wanted: it may run from the destructor
+        bus_.send(QDBusMessage::createMethodCall(bus::serviceName, bus::objectPath, bus::interfaceName,
+                                                 QStringLiteral("Unsubscribe")));
+}
+
+void HelperClient::onConnectionsChanged(const QDBusMessage& message) {
+    ConnectionsDelta delta;
+    if (!subscribed_ || !deltaFromMessage(message, &delta))
+        return;
+    switch (sequence_.onSignal(delta.seq)) {
+    case DeltaSequence::Verdict::Apply:
+        Q_EMIT connectionsChanged(delta);
+        break;
+    case DeltaSequence::Verdict::Ignore:
+        break;
+    case DeltaSequence::Verdict::Refetch:
+        fetchConnections();
+        break;
+    }
+}
+
+void HelperClient::closeConnections(const QList<quint64>& ids) {
+    if (!bus_.isConnected()) {
+        Q_EMIT connectionsClosed(false, {}, noBusMessage());
+        return;
+    }
+    QList<qulonglong> list(ids.begin(), ids.end());
+    auto* w = call(QStringLiteral("CloseConnections"), {QVariant::fromValue(list)}, true);
+    connect(w, &QDBusPendingCallWatcher::finished, this, [this](QDBusPendingCallWatcher* w) {
+        w->deleteLater();
+        QDBusPendingReply<QList<qulonglong>> reply = *w;
+        if (reply.isError()) {
+            if (classify(reply.error()) == CallFailure::HelperUnavailable)
+                setAvailability(Availability::Unavailable, describe(reply.error()));
+            Q_EMIT connectionsClosed(false, {}, describe(reply.error()));
+            return;
+        }
+        const QList<qulonglong> closed = reply.value();
+        Q_EMIT connectionsClosed(true, QList<quint64>(closed.begin(), closed.end()), {});
+    });
+}
+
+void HelperClient::clearHistory() {
+    if (!bus_.isConnected()) {
+        Q_EMIT historyCleared(false, noBusMessage());
+        return;
+    }
+    auto* w = call(QStringLiteral("ClearHistory"), {}, true);
+    connect(w, &QDBusPendingCallWatcher::finished, this, [this](QDBusPendingCallWatcher* w) {
+        w->deleteLater();
+        QDBusPendingReply<> reply = *w;
+        if (reply.isError()) {
+            if (classify(reply.error()) == CallFailure::HelperUnavailable)
+                setAvailability(Availability::Unavailable, describe(reply.error()));
+            Q_EMIT historyCleared(false, describe(reply.error()));
+            return;
+        }
+        Q_EMIT historyCleared(true, {});
+    });
+}
+
+void HelperClient::fetchPermissions() {
+    if (!bus_.isConnected())
+        return;
+    auto* w = call(QStringLiteral("GetPermissions"), {}, false);
+    connect(w, &QDBusPendingCallWatcher::finished, this, [this](QDBusPendingCallWatcher* w) {
+        w->deleteLater();
+        QDBusPendingReply<QMap<QString, QString>> reply = *w;
+        if (reply.isError()) {
+            handleFailure(reply.error());
+            return;
+        }
+        Q_EMIT permissionsReceived(reply.value());
+    });
+}
+
+namespace {
+// A received argument is a QDBusArgument to check by its signature; one made in this process (tests)
+// is the value itself.
+bool hasType(const QVariant& value, const char* signature, QMetaType type) {
+    if (value.metaType() == QMetaType::fromType<QDBusArgument>())
+        return value.value<QDBusArgument>().currentSignature() == QLatin1String(signature);
+    return value.metaType() == type;
+}
+} // namespace
+
+bool deltaFromMessage(const QDBusMessage& message, ConnectionsDelta* out) {
+    const QVariantList args = message.arguments();
+    if (args.size() != 4 || args.at(0).metaType() != QMetaType::fromType<qulonglong>() ||
+        !hasType(args.at(1), "aa{sv}", QMetaType::fromType<QList<QVariantMap>>()) ||
+        !hasType(args.at(2), "aa{sv}", QMetaType::fromType<QList<QVariantMap>>()) ||
+        !hasType(args.at(3), "at", QMetaType::fromType<QList<qulonglong>>()))
+        return false;
+    out->seq = args.at(0).toULongLong();
+    out->added = connectionsFromVariantMaps(qdbus_cast<QList<QVariantMap>>(args.at(1)));
+    out->updated = qdbus_cast<QList<QVariantMap>>(args.at(2));
+    const QList<qulonglong> removed = qdbus_cast<QList<qulonglong>>(args.at(3));
+    out->removed = QList<quint64>(removed.begin(), removed.end());
+    return true;
 }
 
 } // namespace weir
