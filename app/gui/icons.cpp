@@ -22,27 +22,65 @@ QColor fallbackColor(StateIcon icon) {
     case StateIcon::Degraded:
         return QColor(0xd9, 0x96, 0x0f);
     case StateIcon::Off:
-        return QColor(0x7d, 0x84, 0x8d);
+        return QColor(0x6b, 0x72, 0x7a);
+    case StateIcon::NotAuthorized:
+        return QColor(0x9a, 0xa0, 0xa8);
     case StateIcon::Unavailable:
         break;
     }
     return QColor(0xd3, 0x2f, 0x2f);
 }
 
-QIcon paintedIcon(const QColor& color, bool crossed) {
+// The badge or mark that tells a state by shape (see StateIcon).
+void paintMark(QPainter& p, StateIcon icon, int size) {
+    const double s = size;
+    switch (icon) {
+    case StateIcon::Unavailable:
+        p.setPen(QPen(Qt::white, s / 8.0, Qt::SolidLine, Qt::RoundCap));
+        p.drawLine(QPointF(s * 0.25, s * 0.75), QPointF(s * 0.75, s * 0.25));
+        break;
+    case StateIcon::NotAuthorized:
+        p.setPen(Qt::NoPen);
+        p.setBrush(QColor(0xf0, 0xc4, 0x19));
+        p.drawRect(QRectF(s * 0.55, s * 0.62, s * 0.4, s * 0.33));
+        p.setPen(QPen(QColor(0xf0, 0xc4, 0x19), s / 12.0));
+        p.setBrush(Qt::NoBrush);
+        p.drawArc(QRectF(s * 0.62, s * 0.45, s * 0.26, s * 0.34), 0, 180 * 16);
+        break;
+    case StateIcon::Degraded:
+        p.setPen(Qt::NoPen);
+        p.setBrush(Qt::white);
+        p.drawEllipse(QRectF(s * 0.55, s * 0.55, s * 0.42, s * 0.42));
+        p.setPen(QPen(QColor(0xb3, 0x6b, 0x00), s / 10.0, Qt::SolidLine, Qt::RoundCap));
+        p.drawLine(QPointF(s * 0.76, s * 0.62), QPointF(s * 0.76, s * 0.8));
+        p.drawPoint(QPointF(s * 0.76, s * 0.9));
+        break;
+    default:
+        break;
+    }
+}
+
+QIcon paintedIcon(StateIcon state) {
+    const QColor color = fallbackColor(state);
     QIcon icon;
     for (int size : {16, 22, 32, 48, 64}) {
         QPixmap pm(size, size);
         pm.fill(Qt::transparent);
         QPainter p(&pm);
         p.setRenderHint(QPainter::Antialiasing);
-        p.setPen(Qt::NoPen);
-        p.setBrush(color);
-        p.drawEllipse(QRectF(0.5, 0.5, size - 1.0, size - 1.0));
-        p.setPen(QPen(Qt::white, size / 8.0, Qt::SolidLine, Qt::RoundCap));
-        p.drawLine(QPointF(size * 0.22, size * 0.5), QPointF(size * 0.78, size * 0.5));
-        if (crossed)
-            p.drawLine(QPointF(size * 0.25, size * 0.75), QPointF(size * 0.75, size * 0.25));
+        if (state == StateIcon::Off) { // a hollow ring: nothing flows
+            p.setPen(QPen(color, size / 8.0));
+            p.setBrush(Qt::NoBrush);
+            p.drawEllipse(QRectF(size / 8.0, size / 8.0, size * 0.75, size * 0.75));
+            p.setPen(QPen(color, size / 8.0, Qt::SolidLine, Qt::RoundCap));
+        } else {
+            p.setPen(Qt::NoPen);
+            p.setBrush(color);
+            p.drawEllipse(QRectF(0.5, 0.5, size - 1.0, size - 1.0));
+            p.setPen(QPen(Qt::white, size / 8.0, Qt::SolidLine, Qt::RoundCap));
+        }
+        p.drawLine(QPointF(size * 0.3, size * 0.5), QPointF(size * 0.7, size * 0.5));
+        paintMark(p, state, size);
         p.end();
         icon.addPixmap(pm);
     }
@@ -69,13 +107,13 @@ QIcon trayIcon(StateIcon icon) {
         return *it;
     const QIcon result = svgIconsSupported()
                              ? QIcon(iconPathFor(icon))
-                             : paintedIcon(fallbackColor(icon), icon == StateIcon::Unavailable);
+                             : paintedIcon(icon);
     return *cache.insert(int(icon), result);
 }
 
 QIcon applicationIcon() {
     const QIcon embedded = svgIconsSupported() ? QIcon(QStringLiteral(":/icons/io.github.weir.Weir.svg"))
-                                               : paintedIcon(QColor(0x1d, 0x4f, 0x7c), false);
+                                               : paintedIcon(StateIcon::Tproxy);
     return QIcon::fromTheme(QStringLiteral("io.github.weir.Weir"), embedded);
 }
 

@@ -1,6 +1,6 @@
 // Icons from the embedded SVGs (resources/icons). When Qt's SVG plugins are missing (Debian:
 // libqt6svg6) the tray would be an invisible blank, so a plain painted disc in the state's colour
-// stands in.
+// stands in, with the same shape per state.
 #pragma once
 
 #include <QIcon>

@@ -14,6 +14,8 @@ QString iconPathFor(StateIcon icon) {
         return QStringLiteral(":/icons/weir-tproxy.svg");
     case StateIcon::Degraded:
         return QStringLiteral(":/icons/weir-degraded.svg");
+    case StateIcon::NotAuthorized:
+        return QStringLiteral(":/icons/weir-unauthorized.svg");
     case StateIcon::Unavailable:
         break;
     }
@@ -68,24 +70,28 @@ TrayState trayStateFor(HelperClient::Availability availability, const HelperStat
         s.icon = StateIcon::Off;
         s.summary = QCoreApplication::translate("weir::TrayState", "Connecting to the helper…");
         s.statusText = QCoreApplication::translate("weir::TrayState", "Connecting to the Weir helper…");
+        s.stripText = s.statusText;
         break;
     case A::Unavailable:
         s.icon = StateIcon::Unavailable;
         s.summary = QCoreApplication::translate("weir::TrayState", "Helper not available");
         s.statusText = QCoreApplication::translate(
             "weir::TrayState",
-            "The Weir helper is not running or not installed. Start it as the README describes, "
-            "or check “systemctl status weir-helper”.");
+            "Weir’s helper is not running or not installed, so nothing is intercepted. Start it with "
+            "“sudo systemctl start weir-helper”, or install the weir package if it is missing.");
+        s.stripText = QCoreApplication::translate("weir::TrayState", "Helper not running: nothing is intercepted");
         s.problem = true;
         break;
     case A::NotAuthorized:
-        s.icon = StateIcon::Unavailable;
-        s.summary = QCoreApplication::translate("weir::TrayState", "Not authorized to use the helper");
+        s.icon = StateIcon::NotAuthorized;
+        s.summary = QCoreApplication::translate("weir::TrayState", "Not allowed to use the helper");
         s.statusText = clientError.isEmpty()
-                           ? QCoreApplication::translate("weir::TrayState",
-                                                         "You are not authorized to use the Weir helper.")
-                           : QCoreApplication::translate("weir::TrayState", "The Weir helper refused: %1")
-                                 .arg(clientError);
+                           ? QCoreApplication::translate(
+                                 "weir::TrayState",
+                                 "Your account is not allowed to use Weir’s helper. Ask an administrator "
+                                 "to allow it, or sign in to a desktop session at this computer.")
+                           : clientError;
+        s.stripText = QCoreApplication::translate("weir::TrayState", "Not allowed: Weir cannot show or change anything");
         s.problem = true;
         break;
     case A::Available: {
@@ -97,12 +103,17 @@ TrayState trayStateFor(HelperClient::Availability availability, const HelperStat
             s.icon = StateIcon::Off;
             s.summary = QCoreApplication::translate("weir::TrayState", "Interception off");
             s.statusText = s.summary;
+            s.stripText = QCoreApplication::translate("weir::TrayState",
+                                                      "Interception is OFF: connections go out directly");
         } else {
             const QString active = QCoreApplication::translate("weir::TrayState", "%n active connection(s)",
                                                                nullptr, int(status.activeConnections));
             s.icon = tproxy ? StateIcon::Tproxy : StateIcon::Redirect;
             s.summary = QCoreApplication::translate("weir::TrayState", "Interception on (%1)").arg(mode);
             s.statusText = QCoreApplication::translate("weir::TrayState", "%1 · %2").arg(s.summary, active);
+            s.stripText = QCoreApplication::translate("weir::TrayState",
+                                                      "Interception is ON (%1): connections go through Weir")
+                              .arg(mode);
             details << active;
         }
         addProblems(status, &s, &details);

@@ -9,7 +9,10 @@
 
 namespace weir {
 
-enum class StateIcon { Off, Redirect, Tproxy, Degraded, Unavailable };
+// Each differs in shape, not colour only: Off is a hollow ring (nothing flows), Redirect and Tproxy
+// a filled disc with water flowing over the weir (and the mode's letter), Degraded adds a "!" badge,
+// Unavailable a slash, NotAuthorized a padlock badge.
+enum class StateIcon { Off, Redirect, Tproxy, Degraded, Unavailable, NotAuthorized };
 
 struct TrayState {
     StateIcon icon = StateIcon::Unavailable;
@@ -22,6 +25,7 @@ struct TrayState {
     bool canToggle = false;     // the helper answers, so Enable/Disable can be asked for
     bool enabled = false;       // interception is on
     bool problem = false;       // statusText is an error the user should act on
+    QString stripText;          // the window's state strip: "Interception is on: …" / "… off: …"
     QString mode;               // "redirect" | "tproxy": the tray's mode switch shows it checked
     bool canChangeMode = false; // the helper answers, so a mode change can be asked for
 };
