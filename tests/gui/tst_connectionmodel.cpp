@@ -90,7 +90,7 @@ private Q_SLOTS:
         QCOMPARE(text(m, 0, ConnectionModel::SourceColumn), QStringLiteral("192.0.2.2:40001"));
         QCOMPARE(text(m, 0, ConnectionModel::DestinationColumn), QStringLiteral("203.0.113.2:443"));
         QCOMPARE(text(m, 0, ConnectionModel::SentColumn), QStringLiteral("100 bytes"));
-        QCOMPARE(text(m, 0, ConnectionModel::DurationColumn), QStringLiteral("0:05"));
+        QCOMPARE(text(m, 0, ConnectionModel::DurationColumn), QStringLiteral("0:00:05"));
         QVERIFY(!m.index(0, ConnectionModel::StateColumn).data(Qt::DecorationRole).value<QIcon>().isNull());
         QVERIFY(!m.index(0, 0).data(Qt::ForegroundRole).isValid()); // live rows are not greyed
         QCOMPARE(m.activeCount(), 3);
@@ -134,7 +134,7 @@ private Q_SLOTS:
         QCOMPARE(changed.at(0).at(1).value<QModelIndex>(), m.index(2, ConnectionModel::ColumnCount - 1));
         QCOMPARE(text(m, 2, ConnectionModel::StateColumn), QStringLiteral("Closed"));
         QCOMPARE(text(m, 2, ConnectionModel::CloseReasonColumn), QStringLiteral("peer closed"));
-        QCOMPARE(text(m, 2, ConnectionModel::DurationColumn), QStringLiteral("0:04"));
+        QCOMPARE(text(m, 2, ConnectionModel::DurationColumn), QStringLiteral("0:00:04"));
         QVERIFY(m.index(2, ConnectionModel::SourceColumn).data(Qt::ForegroundRole).isValid()); // greyed
         QCOMPARE(m.activeCount(), 3);
 
@@ -151,8 +151,8 @@ private Q_SLOTS:
         QCOMPARE(changed.size(), 1);
         QCOMPARE(changed.at(0).at(0).value<QModelIndex>(), m.index(0, ConnectionModel::DurationColumn));
         QCOMPARE(changed.at(0).at(1).value<QModelIndex>(), m.index(3, ConnectionModel::DurationColumn));
-        QCOMPARE(text(m, 0, ConnectionModel::DurationColumn), QStringLiteral("1:05"));
-        QCOMPARE(text(m, 2, ConnectionModel::DurationColumn), QStringLiteral("0:04")); // closed: fixed
+        QCOMPARE(text(m, 0, ConnectionModel::DurationColumn), QStringLiteral("0:01:05"));
+        QCOMPARE(text(m, 2, ConnectionModel::DurationColumn), QStringLiteral("0:00:04")); // closed: fixed
     }
 
     void vanishedRowsGoOthersKeepIdentity() {
@@ -249,8 +249,8 @@ private Q_SLOTS:
         QCOMPARE(weir::formatBytes(0), QStringLiteral("0 bytes"));
         QCOMPARE(weir::formatBytes(1023), QStringLiteral("1023 bytes"));
         QCOMPARE(weir::formatBytes(1258291), QStringLiteral("1.2 MiB"));
-        QCOMPARE(weir::formatDuration(-5), QStringLiteral("0:00"));
-        QCOMPARE(weir::formatDuration(61'000), QStringLiteral("1:01"));
+        QCOMPARE(weir::formatDuration(-5), QStringLiteral("0:00:00"));
+        QCOMPARE(weir::formatDuration(61'000), QStringLiteral("0:01:01"));
         QCOMPARE(weir::formatDuration(3'723'000), QStringLiteral("1:02:03"));
         QCOMPARE(weir::formatDuration(2 * 86'400'000LL + 3'723'000), QStringLiteral("2 d 01:02:03"));
     }

@@ -1,0 +1,131 @@
+#include "gui/connectionfiltermodel.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "gui/connectionmodel.h"
+
+namespace weir {
+
+ConnectionFilterModel::ConnectionFilterModel(QObject* parent)
+    : QSortFilterProxyModel(parent)
+    , columnFilters_(ConnectionModel::ColumnCount) {
+    setSortRole(ConnectionModel::SortRole);
+    setDynamicSortFilter(true);
+}
+
+void ConnectionFilterModel::setSourceModel(QAbstractItemModel* model) {
+    model_ = qobject_cast<ConnectionModel*>(model);
+    QSortFilterProxyModel::setSourceModel(model);
+}
+
+void ConnectionFilterModel::setQuickFilter(const QString& text) {
+    const QStringList words = text.simplified().split(QLatin1Char(' '), Qt::SkipEmptyParts);
+    quickFilter_ = text;
+    if (words == quickWords_)
+        return;
+    quickWords_ = words;
+    invalidateRowsFilter();
+}
+
+void ConnectionFilterModel::setColumnFilter(int column, const QString& text) {
+    if (column < 0 || column >= columnFilters_.size())
+        return;
+    const QString filter = text.trimmed();
+    if (filter == columnFilters_.at(column))
+        return;
+    columnFilters_[column] = filter;
+    hasColumnFilter_ = std::any_of(columnFilters_.cbegin(), columnFilters_.cend(),
+                                   [](const QString& f) { return !f.isEmpty(); });
+    invalidateRowsFilter();
+}
+
+QString ConnectionFilterModel::columnFilter(int column) const {
+    return columnFilters_.value(column);
+}
+
+void ConnectionFilterModel::clearColumnFilters() {
+    if (!hasColumnFilter_)
+        return;
+    columnFilters_.fill(QString());
+    hasColumnFilter_ = false;
+    invalidateRowsFilter();
+}
+
+bool ConnectionFilterModel::hasFilter() const {
+    return !quickWords_.isEmpty() || hasColumnFilter_;
+}
+
+void ConnectionFilterModel::setShowClosed(bool show) {
+    if (show == showClosed_)
+        return;
+    showClosed_ = show;
+    invalidateRowsFilter();
+}
+
+Qt::SortOrder ConnectionFilterModel::defaultSortOrder(int column) {
+    return ConnectionModel::isNumericColumn(column) ? Qt::DescendingOrder : Qt::AscendingOrder;
+}
+
+QList<quint64> ConnectionFilterModel::idsOfRows(const QList<int>& proxyRows) const {
+    QList<quint64> ids;
+    ids.reserve(proxyRows.size());
+    for (int row : proxyRows) {
+        const QModelIndex source = mapToSource(index(row, 0));
+        if (source.isValid() && model_)
+            ids.append(model_->connectionAt(source.row()).id);
+    }
+    return ids;
+}
+
+QList<quint64> ConnectionFilterModel::allIds() const {
+    QList<int> rows(rowCount());
+    std::iota(rows.begin(), rows.end(), 0);
+    return idsOfRows(rows);
+}
+
+bool ConnectionFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const {
+    if (!model_ || sourceParent.isValid())
+        return false;
+    if (!showClosed_ && ConnectionModel::isFinished(model_->connectionAt(sourceRow)))
+        return false;
+    return matchesQuickFilter(sourceRow) && matchesColumnFilters(sourceRow);
+}
+
+bool ConnectionFilterModel::matchesQuickFilter(int sourceRow) const {
+    if (quickWords_.isEmpty())
+        return true;
+    const ConnectionInfo& c = model_->connectionAt(sourceRow);
+    const auto found = [&c](const QString& word) {
+        return c.process.contains(word, Qt::CaseInsensitive) || c.host.contains(word, Qt::CaseInsensitive) ||
+               c.source.contains(word, Qt::CaseInsensitive) ||
+               c.destination.contains(word, Qt::CaseInsensitive);
+    };
+    return std::all_of(quickWords_.cbegin(), quickWords_.cend(), found);
+}
+
+bool ConnectionFilterModel::matchesColumnFilters(int sourceRow) const {
+    if (!hasColumnFilter_)
+        return true;
+    for (int column = 0; column < columnFilters_.size(); ++column) {
+        const QString& filter = columnFilters_.at(column);
+        if (filter.isEmpty())
+            continue;
+        const QString text = model_->index(sourceRow, column).data(Qt::DisplayRole).toString();
+        if (!text.contains(filter, Qt::CaseInsensitive))
+            return false;
+    }
+    return true;
+}
+
+bool ConnectionFilterModel::lessThan(const QModelIndex& left, const QModelIndex& right) const {
+    if (!model_)
+        return QSortFilterProxyModel::lessThan(left, right);
+    const int order = model_->compare(left.row(), right.row(), left.column());
+    if (order != 0)
+        return order < 0;
+    // Ties: by id, so equal rows keep one order whatever arrives.
+    return model_->connectionAt(left.row()).id < model_->connectionAt(right.row()).id;
+}
+
+} // namespace weir
