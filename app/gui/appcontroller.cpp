@@ -20,10 +20,12 @@ AppController::AppController(HelperClient* client, QObject* parent)
         connect(tray_, &TrayController::toggleWindowRequested, this, &AppController::toggleWindow);
         connect(tray_, &TrayController::showWindowRequested, this, &AppController::showWindow);
         connect(tray_, &TrayController::quitRequested, qApp, &QCoreApplication::quit, Qt::QueuedConnection);
+        connect(tray_, &TrayController::messageClicked, this, &AppController::showWindow);
     }
     connect(window_.get(), &ConnectionsWindow::enableRequested, this, &AppController::requestEnabled);
     connect(window_.get(), &ConnectionsWindow::settingsRequested, this, &AppController::showSettings);
     connect(window_.get(), &ConnectionsWindow::visibilityChanged, this, &AppController::updatePolling);
+    connect(window_.get(), &ConnectionsWindow::retryRequested, this, &AppController::retry);
     connect(client_, &HelperClient::enableFinished, this, &AppController::onEnableFinished);
     connect(client_, &HelperClient::settingsApplied, this,
             [this](bool ok, const QString& message) { onSettingsApplied(ok, message); });
@@ -60,6 +62,7 @@ void AppController::requestEnabled(bool enable) {
     if (busy_)
         return;
     setBusy(true);
+    failed_ = Request::None;
     window_->showError({});
     client_->setEnabled(enable);
 }
@@ -68,6 +71,8 @@ void AppController::requestMode(const QString& mode) {
     if (busy_)
         return;
     setBusy(true);
+    failed_ = Request::None;
+    failedMode_ = mode;
     modePending_ = true;
     window_->showError({});
     client_->setMode(mode);
@@ -80,10 +85,8 @@ void AppController::onSettingsApplied(bool ok, const QString& message) {
     setBusy(false);
     if (ok)
         return;
-    const QString title = tr("Could not switch the mode");
-    window_->showError(title + QStringLiteral(": ") + message);
-    if (tray_)
-        tray_->notify(title, message, true);
+    failed_ = Request::Mode;
+    report(tr("Could not switch the mode"), message, tr("Retry"), true);
 }
 
 void AppController::showSettings() {
@@ -98,23 +101,72 @@ void AppController::showSettings() {
     settings_->activateWindow();
 }
 
-void AppController::onEnableFinished(bool requested, bool ok, const QString& message) {
+void AppController::onEnableFinished(bool requested, bool ok, const QString& message, CallFailure failure) {
+    const bool hadConnections = client_->status().activeConnections > 0;
     setBusy(false);
-    if (ok)
+    if (ok) {
+        // Disable removes the rules, not the proxy's open connections: say so, or the table (where they
+        // stay until they end) looks as if interception were still on.
+        if (!requested && hadConnections)
+            report(tr("Interception is off"),
+                   tr("New connections go out directly. Connections that were already open keep going "
+                      "through Weir until they end; they stay in the table until then."),
+                   {}, false);
         return;
+    }
+    failed_ = requested ? Request::Enable : Request::Disable;
     const QString title =
         requested ? tr("Could not enable interception") : tr("Could not disable interception");
-    window_->showError(title + QStringLiteral(": ") + message);
-    if (tray_)
-        tray_->notify(title, message, true);
+    const QString action = failure == CallFailure::NotAuthorized       ? tr("Authenticate")
+                           : failure == CallFailure::HelperUnavailable ? tr("Check again")
+                                                                       : tr("Retry");
+    report(title, message, action, true);
+}
+
+bool AppController::windowShown() const {
+    return window_->isVisible() && !window_->isMinimized();
+}
+
+void AppController::report(const QString& title, const QString& message, const QString& actionText,
+                           bool warning) {
+    if (windowShown() || !tray_) {
+        const QString text = title + QStringLiteral(": ") + message;
+        if (warning)
+            window_->showError(text, actionText);
+        else
+            window_->showNotice(text);
+        return;
+    }
+    tray_->notify(title, message, warning);
+}
+
+void AppController::retry() {
+    const Request request = failed_;
+    failed_ = Request::None;
+    switch (request) {
+    case Request::Enable:
+    case Request::Disable:
+        requestEnabled(request == Request::Enable);
+        break;
+    case Request::Mode:
+        requestMode(failedMode_);
+        break;
+    case Request::None:
+        window_->showError({});
+        client_->refresh();
+        break;
+    }
 }
 
 void AppController::onAvailabilityChanged(HelperClient::Availability availability) {
-    // Tell the user when the helper goes away under a running session (crash, package removal);
-    // at start the window or tooltip says it.
+    // Tell the user when the helper goes away under a running session (crash, package removal); at
+    // start the window or tooltip says it. Its rules go with it, so traffic is no longer proxied.
     if (tray_ && lastAvailability_ == HelperClient::Availability::Available &&
-        availability == HelperClient::Availability::Unavailable && !window_->isVisible())
-        tray_->notify(tr("Weir helper stopped"), tr("The Weir helper is no longer available."), true);
+        availability == HelperClient::Availability::Unavailable && !windowShown())
+        tray_->notify(tr("Weir helper stopped"),
+                      tr("Interception is off: the helper removed its rules, so traffic now goes out "
+                         "directly, without the proxy. Start the helper again to resume."),
+                      true);
     lastAvailability_ = availability;
 }
 
@@ -126,7 +178,9 @@ void AppController::setBusy(bool busy) {
 }
 
 void AppController::updatePolling() {
-    if (window_->isVisible() && !window_->isMinimized())
+    const bool shown = windowShown();
+    client_->setSubscribed(shown);
+    if (shown)
         client_->setPollInterval(kWindowPollMs);
     else if (tray_)
         client_->setPollInterval(kTrayPollMs);

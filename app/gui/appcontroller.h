@@ -1,9 +1,14 @@
 // AppController: ties the tray, the Connections window, the Settings dialog and the HelperClient
 // together.
 //
-// Polling: every second while the window is visible; every 5 s while only the tray shows the state;
-// not at all when neither is shown. Without a system tray the window is the application: it is shown
-// at start and closing it quits. Interception is never switched on here unless the user asks.
+// The connection table: subscribed to the helper's feed while the window is visible (and not
+// minimized), not at all otherwise. Status: polled every 2 s while the window is visible (changes
+// also arrive as PropertiesChanged), every 5 s while only the tray shows it, not at all when neither
+// is shown.
+//
+// A failed request is reported once: in the window's banner (with Retry or Authenticate) when the
+// window is visible, else as one tray balloon. Without a system tray the window is the application: it is
+// shown at start and closing it quits. Interception is never switched on here unless the user asks.
 #pragma once
 
 #include <QObject>
@@ -21,7 +26,7 @@ class TrayController;
 class AppController : public QObject {
     Q_OBJECT
 public:
-    static constexpr int kWindowPollMs = 1000;
+    static constexpr int kWindowPollMs = 2000;
     static constexpr int kTrayPollMs = 5000;
 
     explicit AppController(HelperClient* client, QObject* parent = nullptr);
@@ -43,7 +48,11 @@ public Q_SLOTS:
 
 private:
     void updatePolling();
-    void onEnableFinished(bool requested, bool ok, const QString& message);
+    void onEnableFinished(bool requested, bool ok, const QString& message, CallFailure failure);
+    // Says it in the window when the window is visible, else in one balloon.
+    void report(const QString& title, const QString& message, const QString& actionText, bool warning);
+    void retry();
+    bool windowShown() const;
     void onSettingsApplied(bool ok, const QString& message);
     void onAvailabilityChanged(HelperClient::Availability availability);
     void setBusy(bool busy);
@@ -55,6 +64,10 @@ private:
     HelperClient::Availability lastAvailability_ = HelperClient::Availability::Unknown;
     bool busy_ = false;
     bool modePending_ = false; // the tray's setMode is waiting; its settingsApplied is ours
+    // The last request that failed, for the banner's Retry / Authenticate.
+    enum class Request { None, Enable, Disable, Mode };
+    Request failed_ = Request::None;
+    QString failedMode_;
 };
 
 } // namespace weir

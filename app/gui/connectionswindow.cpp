@@ -1,18 +1,10 @@
 #include "gui/connectionswindow.h"
 
 #include <QAction>
-#include <QApplication>
-#include <QClipboard>
 #include <QDateTime>
-#include <QFrame>
-#include <QHBoxLayout>
 #include <QHeaderView>
-#include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
-#include <QMenu>
-#include <QSettings>
-#include <QSortFilterProxyModel>
 #include <QStatusBar>
 #include <QStyle>
 #include <QTableView>
@@ -20,15 +12,19 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 
+#include "gui/connectionfiltermodel.h"
 #include "gui/connectionmodel.h"
+#include "gui/emptystate.h"
+#include "gui/format.h"
 #include "gui/icons.h"
-#include "gui/palette.h"
+#include "gui/problembanner.h"
+#include "gui/statestrip.h"
+#include "gui/trafficgraph.h"
+#include "interface/busnames.h"
 
 namespace weir {
 
 namespace {
-const QString kGeometryKey = QStringLiteral("ConnectionsWindow/geometry");
-const QString kHeaderKey = QStringLiteral("ConnectionsWindow/header");
 constexpr int kClockIntervalMs = 1000;
 constexpr int kFilterDelayMs = 150; // typing in the filter must not re-filter thousands of rows per key
 } // namespace
@@ -37,48 +33,95 @@ ConnectionsWindow::ConnectionsWindow(HelperClient* client, QWidget* parent)
     : QMainWindow(parent)
     , client_(client)
     , model_(new ConnectionModel(this))
-    , proxy_(new QSortFilterProxyModel(this)) {
+    , filter_(new ConnectionFilterModel(this)) {
     setObjectName(QStringLiteral("ConnectionsWindow"));
+    // Exactly this: main() sets no application display name, which Qt would append ("… — Weir").
     setWindowTitle(tr("Weir — Connections"));
     setWindowIcon(applicationIcon());
+    filter_->setSourceModel(model_);
 
-    proxy_->setSourceModel(model_);
-    proxy_->setSortRole(ConnectionModel::SortRole);
-    proxy_->setFilterKeyColumn(-1);
-    proxy_->setFilterCaseSensitivity(Qt::CaseInsensitive);
-    proxy_->setDynamicSortFilter(true);
+    buildToolBar();
+    strip_ = new StateStrip;
+    banner_ = new ProblemBanner;
+    connect(banner_, &ProblemBanner::actionTriggered, this, &ConnectionsWindow::retryRequested);
+    connect(banner_, &ProblemBanner::dismissed, this, [this] { error_.clear(); });
+    buildTable();
 
-    // Tool bar: the switch and the filter.
+    auto* central = new QWidget;
+    auto* layout = new QVBoxLayout(central);
+    layout->setContentsMargins(6, 6, 6, 0);
+    layout->setSpacing(6);
+    layout->addWidget(strip_);
+    layout->addWidget(banner_);
+    layout->addWidget(view_, 1);
+    setCentralWidget(central);
+    buildStatusBar();
+    connectClient();
+
+    restoreSettings();
+    updateState();
+}
+
+ConnectionsWindow::~ConnectionsWindow() {
+    if (isVisible())
+        saveSettings();
+}
+
+void ConnectionsWindow::buildToolBar() {
     auto* toolBar = addToolBar(tr("Main"));
     toolBar->setObjectName(QStringLiteral("MainToolBar"));
     toolBar->setMovable(false);
     toolBar->setFloatable(false);
     toolBar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     toolBar->toggleViewAction()->setVisible(false);
-    toggleAction_ = toolBar->addAction(tr("Enable interception"));
+    const auto named = [](QAction* a, const char* name) {
+        a->setObjectName(QLatin1String(name));
+        return a;
+    };
+    toggleAction_ = named(toolBar->addAction(tr("Enable interception")), "toggleAction");
     connect(toggleAction_, &QAction::triggered, this, [this] { Q_EMIT enableRequested(!state_.enabled); });
-    QAction* settingsAction = toolBar->addAction(tr("Settings…"));
-    settingsAction->setObjectName(QStringLiteral("settingsAction"));
+    pauseAction_ = named(toolBar->addAction(tr("Pause")), "pauseAction");
+    pauseAction_->setCheckable(true);
+    pauseAction_->setIcon(style()->standardIcon(QStyle::SP_MediaPause));
+    pauseAction_->setToolTip(tr("Freeze the table to read it; the connections themselves go on"));
+    connect(pauseAction_, &QAction::toggled, this, &ConnectionsWindow::setPaused);
+    showClosedAction_ = named(toolBar->addAction(tr("Show ended")), "showClosedAction");
+    showClosedAction_->setCheckable(true);
+    showClosedAction_->setChecked(true);
+    showClosedAction_->setToolTip(tr("Show connections that have ended (the helper keeps the latest ones)"));
+    connect(showClosedAction_, &QAction::toggled, filter_, &ConnectionFilterModel::setShowClosed);
+
+    QAction* settingsAction = named(toolBar->addAction(tr("Settings…")), "settingsAction");
     settingsAction->setShortcut(QKeySequence::Preferences);
     settingsAction->setToolTip(tr("Mode, scope, what to intercept and exclusions"));
     connect(settingsAction, &QAction::triggered, this, &ConnectionsWindow::settingsRequested);
+
     auto* spacer = new QWidget(toolBar);
     spacer->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
     toolBar->addWidget(spacer);
+    columnFilterButton_ = new QToolButton(toolBar);
+    columnFilterButton_->setObjectName(QStringLiteral("columnFilterButton"));
+    columnFilterButton_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    columnFilterButton_->setIcon(style()->standardIcon(QStyle::SP_DialogResetButton));
+    connect(columnFilterButton_, &QToolButton::clicked, this, [this] {
+        filter_->clearColumnFilters();
+        updateColumnFilterButton();
+    });
+    toolBar->addWidget(columnFilterButton_);
     filterEdit_ = new QLineEdit(toolBar);
-    filterEdit_->setPlaceholderText(tr("Filter (any column)…"));
+    filterEdit_->setObjectName(QStringLiteral("quickFilter"));
+    filterEdit_->setPlaceholderText(tr("Filter: program, host, address, port…"));
     filterEdit_->setClearButtonEnabled(true);
-    filterEdit_->setMinimumWidth(fontMetrics().averageCharWidth() * 32);
-    filterEdit_->setToolTip(tr("Show only connections whose text contains this (Ctrl+F)"));
+    filterEdit_->setMinimumWidth(fontMetrics().averageCharWidth() * 26);
+    filterEdit_->setToolTip(tr("Show only connections whose program, host, address or port contains "
+                               "every word typed here (Ctrl+F). Right-click a column title to filter "
+                               "that column."));
     toolBar->addWidget(filterEdit_);
 
     filterDelay_.setSingleShot(true);
     filterDelay_.setInterval(kFilterDelayMs);
     connect(filterEdit_, &QLineEdit::textChanged, &filterDelay_, qOverload<>(&QTimer::start));
-    connect(&filterDelay_, &QTimer::timeout, this, [this] {
-        proxy_->setFilterFixedString(filterEdit_->text().trimmed());
-        updateCount();
-    });
+    connect(&filterDelay_, &QTimer::timeout, this, [this] { filter_->setQuickFilter(filterEdit_->text()); });
 
     auto* findAction = new QAction(this);
     findAction->setShortcut(QKeySequence::Find);
@@ -92,37 +135,17 @@ ConnectionsWindow::ConnectionsWindow(HelperClient* client, QWidget* parent)
     clearFilter->setShortcutContext(Qt::WidgetShortcut);
     connect(clearFilter, &QAction::triggered, filterEdit_, &QLineEdit::clear);
     filterEdit_->addAction(clearFilter);
-    auto* closeAction = new QAction(this);
-    closeAction->setShortcut(QKeySequence::Close);
-    connect(closeAction, &QAction::triggered, this, &QWidget::close);
-    addAction(closeAction);
+    auto* closeWindow = new QAction(this);
+    closeWindow->setShortcut(QKeySequence::Close);
+    connect(closeWindow, &QAction::triggered, this, &QWidget::close);
+    addAction(closeWindow);
+}
 
-    // Problem banner above the table: helper missing or refusing, or a failed Enable/Disable.
-    banner_ = new QFrame;
-    banner_->setObjectName(QStringLiteral("problemBanner"));
-    banner_->setStyleSheet(palette::bannerStyleSheet(banner_->objectName()));
-    auto* bannerIcon = new QLabel(banner_);
-    const int iconSize = style()->pixelMetric(QStyle::PM_SmallIconSize) * 2;
-    bannerIcon->setPixmap(trayIcon(StateIcon::Unavailable).pixmap(iconSize, iconSize));
-    bannerText_ = new QLabel(banner_);
-    bannerText_->setWordWrap(true);
-    bannerText_->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    bannerClose_ = new QToolButton(banner_);
-    bannerClose_->setAutoRaise(true);
-    bannerClose_->setIcon(style()->standardIcon(QStyle::SP_TitleBarCloseButton));
-    bannerClose_->setToolTip(tr("Dismiss"));
-    connect(bannerClose_, &QToolButton::clicked, this, [this] { showError({}); });
-    auto* bannerLayout = new QHBoxLayout(banner_);
-    bannerLayout->setContentsMargins(8, 6, 6, 6);
-    bannerLayout->addWidget(bannerIcon, 0, Qt::AlignTop);
-    bannerLayout->addWidget(bannerText_, 1);
-    bannerLayout->addWidget(bannerClose_, 0, Qt::AlignTop);
-
-    // The table.
+void ConnectionsWindow::buildTable() {
     view_ = new QTableView;
-    view_->setModel(proxy_);
+    view_->setObjectName(QStringLiteral("connectionsView"));
+    view_->setModel(filter_);
     view_->setSortingEnabled(true);
-    view_->sortByColumn(ConnectionModel::StartedColumn, Qt::DescendingOrder);
     view_->setAlternatingRowColors(true);
     view_->setSelectionBehavior(QAbstractItemView::SelectRows);
     view_->setSelectionMode(QAbstractItemView::ExtendedSelection);
@@ -139,106 +162,131 @@ ConnectionsWindow::ConnectionsWindow(HelperClient* client, QWidget* parent)
     header->setSectionsMovable(true);
     header->setHighlightSections(false);
     header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    const auto width = [this](const QString& sample) { return fontMetrics().horizontalAdvance(sample) + 24; };
-    const int iconWidth = style()->pixelMetric(QStyle::PM_SmallIconSize) + 6;
-    header->resizeSection(ConnectionModel::StateColumn,
-                          width(ConnectionModel::stateText(QStringLiteral("established"))) + iconWidth);
-    header->resizeSection(ConnectionModel::ProtocolColumn, width(QStringLiteral("Protocol")));
-    header->resizeSection(ConnectionModel::ModeColumn, width(QStringLiteral("REDIRECT")));
-    header->resizeSection(ConnectionModel::SourceColumn, width(QStringLiteral("192.168.100.100:65535")));
-    header->resizeSection(ConnectionModel::DestinationColumn, width(QStringLiteral("192.168.100.100:65535")));
-    header->resizeSection(ConnectionModel::SentColumn, width(QStringLiteral("999.9 MiB")));
-    header->resizeSection(ConnectionModel::ReceivedColumn, width(QStringLiteral("999.9 MiB")));
-    header->resizeSection(ConnectionModel::StartedColumn, width(QStringLiteral("00:00:00")));
-    header->resizeSection(ConnectionModel::DurationColumn, width(QStringLiteral("00:00:00")));
-
-    // Right-click on the header: show or hide columns.
     header->setContextMenuPolicy(Qt::CustomContextMenu);
-    connect(header, &QWidget::customContextMenuRequested, this, [this, header](const QPoint& pos) {
-        QMenu menu;
-        for (int c = 0; c < model_->columnCount(); ++c) {
-            QAction* a = menu.addAction(model_->headerData(c, Qt::Horizontal).toString());
-            a->setCheckable(true);
-            a->setChecked(!header->isSectionHidden(c));
-            connect(a, &QAction::toggled, header, [header, c](bool on) { header->setSectionHidden(c, !on); });
-        }
-        menu.exec(header->mapToGlobal(pos));
-    });
+    connect(header, &QWidget::customContextMenuRequested, this, &ConnectionsWindow::showHeaderMenu);
+    connect(header, &QHeaderView::sortIndicatorChanged, this, &ConnectionsWindow::onSortIndicatorChanged);
 
-    // Copy: the selected rows as tab-separated raw values, the way a spreadsheet pastes them.
+    // Row actions, in the context menu and as shortcuts.
     auto* copyAction = new QAction(tr("Copy"), view_);
+    copyAction->setObjectName(QStringLiteral("copyAction"));
     copyAction->setShortcut(QKeySequence::Copy);
     copyAction->setShortcutContext(Qt::WidgetShortcut);
-    connect(copyAction, &QAction::triggered, this, [this] {
-        QStringList lines;
-        const QModelIndexList rows = view_->selectionModel()->selectedRows();
-        for (const QModelIndex& row : rows) {
-            QStringList cells;
-            for (int c = 0; c < proxy_->columnCount(); ++c)
-                cells << proxy_->index(row.row(), c).data(ConnectionModel::RawValueRole).toString();
-            lines << cells.join(QLatin1Char('\t'));
-        }
-        if (!lines.isEmpty())
-            QApplication::clipboard()->setText(lines.join(QLatin1Char('\n')) + QLatin1Char('\n'));
+    connect(copyAction, &QAction::triggered, this, &ConnectionsWindow::copySelection);
+    closeSelectedAction_ = new QAction(tr("Close selected connections…"), view_);
+    closeSelectedAction_->setObjectName(QStringLiteral("closeSelectedAction"));
+    closeSelectedAction_->setShortcut(QKeySequence::Delete);
+    closeSelectedAction_->setShortcutContext(Qt::WidgetShortcut);
+    connect(closeSelectedAction_, &QAction::triggered, this, [this] { closeRows(selectedRows(), false); });
+    closeFilteredAction_ = new QAction(tr("Close all shown connections…"), view_);
+    closeFilteredAction_->setObjectName(QStringLiteral("closeFilteredAction"));
+    connect(closeFilteredAction_, &QAction::triggered, this, [this] {
+        QList<int> rows;
+        for (int r = 0; r < filter_->rowCount(); ++r)
+            rows << r;
+        closeRows(rows, true);
     });
-    view_->addAction(copyAction);
+    auto* exportAction = new QAction(tr("Export shown connections…"), view_);
+    exportAction->setObjectName(QStringLiteral("exportAction"));
+    exportAction->setShortcut(QKeySequence::Save);
+    connect(exportAction, &QAction::triggered, this, &ConnectionsWindow::exportView);
+    clearHistoryAction_ = new QAction(tr("Forget ended connections"), view_);
+    clearHistoryAction_->setObjectName(QStringLiteral("clearHistoryAction"));
+    connect(clearHistoryAction_, &QAction::triggered, client_, &HelperClient::clearHistory);
+    auto* separator = new QAction(view_);
+    separator->setSeparator(true);
+    view_->addActions({copyAction, exportAction, separator, closeSelectedAction_, closeFilteredAction_,
+                       clearHistoryAction_});
     view_->setContextMenuPolicy(Qt::ActionsContextMenu);
+    addAction(exportAction); // Ctrl+S from anywhere in the window
 
     // Says why the table is empty, so an empty table never looks like a broken one.
-    emptyLabel_ = new QLabel(view_->viewport());
-    emptyLabel_->setAlignment(Qt::AlignCenter);
-    emptyLabel_->setWordWrap(true);
-    emptyLabel_->setEnabled(false); // drawn in the palette's disabled (grey) text colour
-    emptyLabel_->setAttribute(Qt::WA_TransparentForMouseEvents);
+    empty_ = new EmptyStateView(view_->viewport());
     auto* emptyLayout = new QVBoxLayout(view_->viewport());
-    emptyLayout->addWidget(emptyLabel_);
+    emptyLayout->addWidget(empty_);
+    connect(empty_, &EmptyStateView::actionTriggered, this,
+            [this](EmptyReason reason) { onEmptyAction(int(reason)); });
+}
 
-    auto* central = new QWidget;
-    auto* layout = new QVBoxLayout(central);
-    layout->setContentsMargins(6, 6, 6, 0);
-    layout->setSpacing(6);
-    layout->addWidget(banner_);
-    layout->addWidget(view_, 1);
-    setCentralWidget(central);
-
+void ConnectionsWindow::buildStatusBar() {
     statusLabel_ = new QLabel;
     statusLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    statusLabel_->setMinimumWidth(0);
+    statusLabel_->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    graph_ = new TrafficGraph;
+    totalsLabel_ = new QLabel;
+    totalsLabel_->setObjectName(QStringLiteral("totalsLabel"));
     countLabel_ = new QLabel;
+    countLabel_->setObjectName(QStringLiteral("countLabel"));
     statusBar()->addWidget(statusLabel_, 1);
+    statusBar()->addPermanentWidget(graph_);
+    statusBar()->addPermanentWidget(totalsLabel_);
     statusBar()->addPermanentWidget(countLabel_);
 
-    connect(proxy_, &QAbstractItemModel::rowsInserted, this, &ConnectionsWindow::updateCount);
-    connect(proxy_, &QAbstractItemModel::rowsRemoved, this, &ConnectionsWindow::updateCount);
-    connect(proxy_, &QAbstractItemModel::modelReset, this, &ConnectionsWindow::updateCount);
-    connect(proxy_, &QAbstractItemModel::layoutChanged, this, &ConnectionsWindow::updateCount);
-
+    // The count follows the source model as well as the filter: closed rows leaving the model change
+    // "x of y" even when no shown row changes.
+    countDelay_.setSingleShot(true);
+    countDelay_.setInterval(0);
+    connect(&countDelay_, &QTimer::timeout, this, &ConnectionsWindow::updateCount);
+    for (QAbstractItemModel* m :
+         {static_cast<QAbstractItemModel*>(model_), static_cast<QAbstractItemModel*>(filter_)}) {
+        connect(m, &QAbstractItemModel::rowsInserted, this, &ConnectionsWindow::scheduleCount);
+        connect(m, &QAbstractItemModel::rowsRemoved, this, &ConnectionsWindow::scheduleCount);
+        connect(m, &QAbstractItemModel::modelReset, this, &ConnectionsWindow::scheduleCount);
+        connect(m, &QAbstractItemModel::layoutChanged, this, &ConnectionsWindow::scheduleCount);
+    }
     clock_.setInterval(kClockIntervalMs);
-    connect(&clock_, &QTimer::timeout, this,
-            [this] { model_->setCurrentTime(QDateTime::currentMSecsSinceEpoch()); });
+    connect(&clock_, &QTimer::timeout, this, &ConnectionsWindow::tick);
+}
 
+void ConnectionsWindow::connectClient() {
     connect(client_, &HelperClient::availabilityChanged, this, [this](HelperClient::Availability a) {
-        if (a != HelperClient::Availability::Available)
+        if (a != HelperClient::Availability::Available) {
             model_->clear(); // rows from a helper that is gone would look live
+            graph_->clear();
+        } else if (isVisible()) {
+            client_->fetchPermissions();
+        }
         updateState();
     });
     connect(client_, &HelperClient::statusChanged, this, &ConnectionsWindow::updateState);
-    connect(client_, &HelperClient::connectionsReceived, this, &ConnectionsWindow::onConnections);
-
-    restoreSettings();
-    updateState();
-}
-
-ConnectionsWindow::~ConnectionsWindow() {
-    if (isVisible())
-        saveSettings();
+    connect(client_, &HelperClient::connectionsReset, this, [this](const ConnectionInfoList& rows) {
+        model_->setCurrentTime(QDateTime::currentMSecsSinceEpoch());
+        model_->applySnapshot(rows);
+    });
+    connect(client_, &HelperClient::connectionsChanged, this, [this](const ConnectionsDelta& delta) {
+        if (!paused_)
+            model_->applyDelta(delta);
+    });
+    connect(client_, &HelperClient::permissionsReceived, this, &ConnectionsWindow::updatePermissions);
+    connect(client_, &HelperClient::connectionsClosed, this,
+            [this](bool ok, const QList<quint64>&, const QString& message) {
+                if (!ok)
+                    showError(tr("Could not close the connections: %1").arg(message));
+            });
+    connect(client_, &HelperClient::historyCleared, this, [this](bool ok, const QString& message) {
+        if (!ok)
+            showError(tr("Could not forget the ended connections: %1").arg(message));
+    });
 }
 
 QString ConnectionsWindow::problemText() const {
-    return banner_->isHidden() ? QString() : bannerText_->text();
+    return banner_->text();
 }
 
 QString ConnectionsWindow::statusText() const {
     return statusLabel_->text();
+}
+
+QString ConnectionsWindow::countText() const {
+    return countLabel_->text();
+}
+
+QString ConnectionsWindow::stripText() const {
+    return strip_->text();
+}
+
+QAction* ConnectionsWindow::action(const QString& objectName) const {
+    return findChild<QAction*>(objectName);
 }
 
 void ConnectionsWindow::setBusy(bool busy) {
@@ -246,15 +294,36 @@ void ConnectionsWindow::setBusy(bool busy) {
     updateState();
 }
 
-void ConnectionsWindow::showError(const QString& message) {
+void ConnectionsWindow::showError(const QString& message, const QString& actionText) {
     error_ = message;
-    updateBanner();
+    if (message.isEmpty())
+        updateState();
+    else
+        banner_->setMessage(message, ProblemBanner::Kind::Error, actionText);
+}
+
+void ConnectionsWindow::showNotice(const QString& message) {
+    error_.clear();
+    banner_->setMessage(message, ProblemBanner::Kind::Notice);
+}
+
+void ConnectionsWindow::setPaused(bool paused) {
+    if (paused == paused_)
+        return;
+    paused_ = paused;
+    pauseAction_->setChecked(paused);
+    pauseAction_->setText(paused ? tr("Resume") : tr("Pause"));
+    pauseAction_->setIcon(style()->standardIcon(paused ? QStyle::SP_MediaPlay : QStyle::SP_MediaPause));
+    if (!paused)
+        client_->refetchConnections(); // what happened meanwhile, in one go
+    updateState();
 }
 
 void ConnectionsWindow::showEvent(QShowEvent* event) {
     QMainWindow::showEvent(event);
     model_->setCurrentTime(QDateTime::currentMSecsSinceEpoch());
     clock_.start();
+    client_->fetchPermissions();
     Q_EMIT visibilityChanged(true);
 }
 
@@ -267,73 +336,108 @@ void ConnectionsWindow::hideEvent(QHideEvent* event) {
 
 void ConnectionsWindow::updateState() {
     state_ = trayStateFor(client_->availability(), client_->status(), client_->lastError());
-
+    strip_->setState(state_);
     toggleAction_->setText(state_.toggleText);
     toggleAction_->setIcon(trayIcon(state_.enabled ? StateIcon::Off : StateIcon::Redirect));
     toggleAction_->setEnabled(state_.canToggle && !busy_);
-    toggleAction_->setToolTip(busy_ ? tr("Waiting for the helper…") : state_.toggleText);
+    updatePermissions(permissions_);
 
     // The status bar keeps to one line; the banner carries the full sentence when something is wrong.
-    statusLabel_->setText(state_.problem ? state_.summary : state_.statusText);
-    statusLabel_->setStyleSheet(state_.problem ? palette::errorLabelStyleSheet(true) : QString());
+    QString status = state_.problem ? state_.summary : state_.statusText;
+    if (paused_)
+        status = tr("Paused: the table is not updated. %1").arg(status);
+    statusLabel_->setText(status);
     statusLabel_->setToolTip(client_->lastError());
-    updateBanner();
-    updateCount();
+    if (error_.isEmpty()) {
+        const bool helperProblem = client_->availability() != HelperClient::Availability::Available;
+        if (state_.problem)
+            banner_->setMessage(state_.statusText, ProblemBanner::Kind::Error, {}, !helperProblem);
+        else if (banner_->kind() == ProblemBanner::Kind::Error)
+            banner_->setMessage({});
+    }
+    scheduleCount();
 }
 
-void ConnectionsWindow::updateBanner() {
-    QString text = error_;
-    if (state_.problem) {
-        text = state_.statusText;
-        const QString detail = client_->lastError();
-        if (client_->availability() == HelperClient::Availability::Unavailable && !detail.isEmpty())
-            text += QStringLiteral("\n") + tr("Details: %1").arg(detail);
-        if (!error_.isEmpty())
-            text += QStringLiteral("\n") + error_;
+void ConnectionsWindow::updatePermissions(const QMap<QString, QString>& permissions) {
+    permissions_ = permissions;
+    const QString control = permissions.value(bus::controlAction);
+    const bool allowed = state_.canToggle && !busy_;
+    for (QAction* a : {toggleAction_, closeSelectedAction_, closeFilteredAction_, clearHistoryAction_}) {
+        const QString text = a == toggleAction_ ? state_.toggleText : a->text();
+        if (control == bus::permissionNo) {
+            a->setEnabled(false);
+            a->setToolTip(tr("%1: your account is not allowed to do this. Ask an administrator.").arg(text));
+        } else {
+            a->setEnabled(a == toggleAction_ ? allowed : state_.canToggle);
+            a->setToolTip(control == bus::permissionAuth
+                              ? tr("%1 (asks for your password)").arg(text)
+                              : (busy_ && a == toggleAction_ ? tr("Waiting for the helper…") : text));
+        }
+        if (a != toggleAction_)
+            a->setIcon(control == bus::permissionAuth ? padlockIcon() : QIcon());
     }
-    bannerText_->setText(text);
-    bannerClose_->setVisible(!error_.isEmpty() && !state_.problem);
-    banner_->setVisible(!text.isEmpty());
+    if (control == bus::permissionAuth)
+        toggleAction_->setIcon(padlockIcon());
+}
+
+void ConnectionsWindow::scheduleCount() {
+    countDelay_.start();
 }
 
 void ConnectionsWindow::updateCount() {
     const int total = model_->rowCount();
-    const int shown = proxy_->rowCount();
+    const int shown = filter_->rowCount();
     countLabel_->setText(shown == total ? tr("%n connection(s)", nullptr, total)
                                         : tr("%1 of %n connection(s) shown", nullptr, total).arg(shown));
-
-    QString empty;
-    if (shown == 0) {
-        if (total > 0)
-            empty = tr("No connection matches the filter.");
-        else if (state_.canToggle && !state_.enabled)
-            empty = tr("Interception is off. Connections appear here once it is on.");
-        else if (state_.enabled)
-            empty = tr("No connections yet.");
-    }
-    emptyLabel_->setText(empty);
-    emptyLabel_->setVisible(!empty.isEmpty());
+    EmptyInputs in;
+    in.availability = client_->availability();
+    in.enabled = client_->status().enabled;
+    in.totalRows = total;
+    in.shownRows = shown;
+    in.filtered = filter_->hasFilter();
+    empty_->setState(emptyStateFor(in));
 }
 
-void ConnectionsWindow::onConnections(const ConnectionInfoList& connections) {
-    // A hidden window drops updates; AppController refreshes at once when it is shown again.
-    if (!isVisible())
-        return;
-    model_->applySnapshot(connections);
+void ConnectionsWindow::tick() {
     model_->setCurrentTime(QDateTime::currentMSecsSinceEpoch());
+    quint64 up = 0, down = 0, sent = 0, received = 0;
+    for (int row = 0; row < model_->rowCount(); ++row) {
+        const ConnectionInfo& c = model_->connectionAt(row);
+        up += c.rateSent;
+        down += c.rateReceived;
+        sent += c.bytesSent;
+        received += c.bytesReceived;
+    }
+    if (!paused_)
+        graph_->addSample(up, down);
+    const auto rate = [](quint64 v) { return v ? formatRate(v) : tr("0 B/s"); };
+    totalsLabel_->setText(tr("↑ %1  ↓ %2").arg(rate(up), rate(down)));
+    totalsLabel_->setToolTip(
+        tr("Now: ↑ %1/s ↓ %2/s. In the list: %3 sent, %4 received.")
+            .arg(formatBytes(up), formatBytes(down), formatBytes(sent), formatBytes(received)));
 }
 
-void ConnectionsWindow::saveSettings() const {
-    QSettings settings;
-    settings.setValue(kGeometryKey, saveGeometry());
-    settings.setValue(kHeaderKey, view_->horizontalHeader()->saveState());
-}
-
-void ConnectionsWindow::restoreSettings() {
-    QSettings settings;
-    if (!restoreGeometry(settings.value(kGeometryKey).toByteArray()))
-        resize(fontMetrics().averageCharWidth() * 185, fontMetrics().height() * 36);
-    view_->horizontalHeader()->restoreState(settings.value(kHeaderKey).toByteArray());
+void ConnectionsWindow::onEmptyAction(int reason) {
+    switch (EmptyReason(reason)) {
+    case EmptyReason::InterceptionOff:
+        Q_EMIT enableRequested(true);
+        break;
+    case EmptyReason::HelperMissing:
+    case EmptyReason::NotAuthorized:
+        client_->refresh();
+        break;
+    case EmptyReason::NothingMatches:
+        filterEdit_->clear();
+        filter_->setQuickFilter({});
+        filter_->clearColumnFilters();
+        updateColumnFilterButton();
+        break;
+    case EmptyReason::OnlyClosedHidden:
+        showClosedAction_->setChecked(true);
+        break;
+    default:
+        break;
+    }
 }
 
 } // namespace weir

@@ -105,9 +105,7 @@ QIcon trayIcon(StateIcon icon) {
     auto it = cache.find(int(icon));
     if (it != cache.end())
         return *it;
-    const QIcon result = svgIconsSupported()
-                             ? QIcon(iconPathFor(icon))
-                             : paintedIcon(icon);
+    const QIcon result = svgIconsSupported() ? QIcon(iconPathFor(icon)) : paintedIcon(icon);
     return *cache.insert(int(icon), result);
 }
 
@@ -115,6 +113,31 @@ QIcon applicationIcon() {
     const QIcon embedded = svgIconsSupported() ? QIcon(QStringLiteral(":/icons/io.github.weir.Weir.svg"))
                                                : paintedIcon(StateIcon::Tproxy);
     return QIcon::fromTheme(QStringLiteral("io.github.weir.Weir"), embedded);
+}
+
+QIcon padlockIcon() {
+    static const QIcon painted = [] {
+        QIcon icon;
+        for (int size : {16, 22, 32}) {
+            QPixmap pm(size, size);
+            pm.fill(Qt::transparent);
+            QPainter p(&pm);
+            p.setRenderHint(QPainter::Antialiasing);
+            const double s = size;
+            p.setPen(QPen(QColor(0x5b, 0x4a, 0x00), s / 9.0));
+            p.setBrush(Qt::NoBrush);
+            p.drawArc(QRectF(s * 0.28, s * 0.08, s * 0.44, s * 0.6), 0, 180 * 16);
+            p.drawLine(QPointF(s * 0.28, s * 0.38), QPointF(s * 0.28, s * 0.48));
+            p.drawLine(QPointF(s * 0.72, s * 0.38), QPointF(s * 0.72, s * 0.48));
+            p.setPen(Qt::NoPen);
+            p.setBrush(QColor(0xf0, 0xc4, 0x19));
+            p.drawRoundedRect(QRectF(s * 0.15, s * 0.45, s * 0.7, s * 0.5), s / 10.0, s / 10.0);
+            p.end();
+            icon.addPixmap(pm);
+        }
+        return icon;
+    }();
+    return QIcon::fromTheme(QStringLiteral("object-locked"), painted);
 }
 
 } // namespace weir

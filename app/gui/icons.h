@@ -12,5 +12,7 @@ namespace weir {
 QIcon trayIcon(StateIcon icon);
 QIcon applicationIcon(); // the theme's io.github.weir.Weir first, then the embedded one
 bool svgIconsSupported();
+// A padlock for actions that ask for a password (the theme's object-locked, or a painted one).
+QIcon padlockIcon();
 
 } // namespace weir

