@@ -127,8 +127,18 @@ private Q_SLOTS:
         QCOMPARE(weir::classify(QDBusError(QDBusMessage::createError(
                      weir::bus::errorInvalidSettings, QStringLiteral("no Polkit authentication agent")))),
                  CallFailure::Failed);
-        QVERIFY(weir::describe(QDBusError(QDBusError::AccessDenied, QStringLiteral("polkit says no")))
-                    .contains(QStringLiteral("polkit says no")));
+        // The user's sentence leaves the helper's technical text (Polkit action ids, Qt's ".service
+        // files") to technicalDetail().
+        const QDBusError denied(QDBusError::AccessDenied,
+                                QStringLiteral("not authorized by Polkit for io.github.weir.control"));
+        QVERIFY(!weir::describe(denied).contains(QStringLiteral("io.github.weir")));
+        QVERIFY(weir::describe(denied).startsWith(QStringLiteral("Not authorized")));
+        QVERIFY(weir::technicalDetail(denied).contains(QStringLiteral("io.github.weir.control")));
+        const QDBusError missing(
+            QDBusError::ServiceUnknown,
+            QStringLiteral("The name io.github.weir.Helper1 was not provided by any .service files"));
+        QVERIFY(!weir::describe(missing).contains(QStringLiteral(".service")));
+        QVERIFY(weir::describe(missing).contains(QStringLiteral("systemctl start weir-helper")));
     }
 };
 
