@@ -79,7 +79,8 @@ TrayState trayStateFor(HelperClient::Availability availability, const HelperStat
             "weir::TrayState",
             "Weir’s helper is not running or not installed, so nothing is intercepted. Start it with "
             "“sudo systemctl start weir-helper”, or install the weir package if it is missing.");
-        s.stripText = QCoreApplication::translate("weir::TrayState", "Helper not running: nothing is intercepted");
+        s.stripText =
+            QCoreApplication::translate("weir::TrayState", "Helper not running: nothing is intercepted");
         s.problem = true;
         break;
     case A::NotAuthorized:
@@ -91,7 +92,8 @@ TrayState trayStateFor(HelperClient::Availability availability, const HelperStat
                                  "Your account is not allowed to use Weir’s helper. Ask an administrator "
                                  "to allow it, or sign in to a desktop session at this computer.")
                            : clientError;
-        s.stripText = QCoreApplication::translate("weir::TrayState", "Not allowed: Weir cannot show or change anything");
+        s.stripText = QCoreApplication::translate("weir::TrayState",
+                                                  "Not allowed: Weir cannot show or change anything");
         s.problem = true;
         break;
     case A::Available: {

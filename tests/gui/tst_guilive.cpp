@@ -1,7 +1,8 @@
 // The GUI against a real weir-helper (started by tests/integration/gui_live.sh in a network
 // namespace on a private system bus with polkitd): the window follows the helper's state, turning
-// interception on from the GUI works, and a real curl shows up in the table, kept live without
-// resetting the model.
+// interception on from the GUI works, and a real curl shows up in the table, kept live by the
+// helper's ConnectionsChanged deltas without resetting the model; a slow download closed through the
+// client (what "Close selected connections" calls) ends with a reset and says "closed by user".
 #include <QProcess>
 #include <QSignalSpy>
 #include "gui/connectionfiltermodel.h"
@@ -53,6 +54,11 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(client.status().enabled, 5000);
         QTRY_VERIFY2_WITH_TIMEOUT(window.statusText().contains(QStringLiteral("REDIRECT")),
                                   qPrintable(window.statusText()), 5000);
+        QVERIFY2(window.stripText().contains(QStringLiteral("ON")), qPrintable(window.stripText()));
+        QCOMPARE(window.windowTitle(), QStringLiteral("Weir — Connections"));
+        // The table comes from the feed, not from polling.
+        QVERIFY(client.isSubscribed());
+        QTRY_VERIFY_WITH_TIMEOUT(client.sequence().isLive(), 5000);
 
         QProcess curl;
         curl.start(QStringLiteral("ip"),
@@ -73,6 +79,41 @@ private Q_SLOTS:
         QTest::qWait(2500);
         QVERIFY(index.isValid());
         QCOMPARE(index.data().toString(), destination);
+        QCOMPARE(resets.count(), 0);
+
+        QVERIFY2(client.sequence().lastSeq() > 0, "no ConnectionsChanged applied");
+        QCOMPARE(window.countText().isEmpty(), false);
+
+        // A slow download, closed by the user: reset, and the row says why.
+        QProcess slow;
+        slow.start(QStringLiteral("ip"),
+                   {QStringLiteral("netns"), QStringLiteral("exec"), netns, QStringLiteral("curl"),
+                    QStringLiteral("-sS"), QStringLiteral("--limit-rate"), QStringLiteral("1k"),
+                    QStringLiteral("-o"), QStringLiteral("/dev/null"), url});
+        quint64 slowId = 0;
+        (void)QTest::qWaitFor(
+            [&] {
+                for (int r = 0; r < window.model()->rowCount(); ++r) {
+                    const ConnectionInfo& c = window.model()->connectionAt(r);
+                    if (c.destination == destination && !ConnectionModel::isFinished(c)) {
+                        slowId = c.id;
+                        return true;
+                    }
+                }
+                return false;
+            },
+            10000);
+        QVERIFY2(slowId != 0, "the slow download never showed as open");
+        QSignalSpy closed(&client, &HelperClient::connectionsClosed);
+        client.closeConnections({slowId});
+        QTRY_COMPARE_WITH_TIMEOUT(closed.count(), 1, 10000);
+        QVERIFY2(closed.first().at(0).toBool(), qPrintable(closed.first().at(2).toString()));
+        QCOMPARE(closed.first().at(1).value<QList<quint64>>(), QList<quint64>{slowId});
+        QTRY_COMPARE_WITH_TIMEOUT(window.model()->connectionAt(window.model()->rowOf(slowId)).closeReason,
+                                  QStringLiteral("closed by user"), 5000);
+        // curl still drains what its socket had buffered before the reset (1 KiB/s): not waited for.
+        slow.kill();
+        slow.waitForFinished(5000);
         QCOMPARE(resets.count(), 0);
 
         const QString shot = qEnvironmentVariable("WEIR_TEST_SCREENSHOT");
