@@ -138,6 +138,9 @@ void AppController::report(const QString& title, const QString& message, const Q
         return;
     }
     tray_->notify(title, message, warning);
+    // One balloon, no buttons: clicking it opens the window, where the same words wait with the button.
+    if (warning)
+        window_->showError(title + QStringLiteral(": ") + message, actionText);
 }
 
 void AppController::retry() {

@@ -7,7 +7,8 @@
 // is shown.
 //
 // A failed request is reported once: in the window's banner (with Retry or Authenticate) when the
-// window is visible, else as one tray balloon. Without a system tray the window is the application: it is
+// window is visible, else as one tray balloon (the window keeps the words, with the button, for when
+// the balloon is clicked). Without a system tray the window is the application: it is
 // shown at start and closing it quits. Interception is never switched on here unless the user asks.
 #pragma once
 

@@ -107,7 +107,7 @@ void ConnectionsWindow::buildToolBar() {
         filter_->clearColumnFilters();
         updateColumnFilterButton();
     });
-    toolBar->addWidget(columnFilterButton_);
+    columnFilterAction_ = toolBar->addWidget(columnFilterButton_);
     filterEdit_ = new QLineEdit(toolBar);
     filterEdit_->setObjectName(QStringLiteral("quickFilter"));
     filterEdit_->setPlaceholderText(tr("Filter: program, host, address, port…"));

@@ -114,6 +114,7 @@ private:
     QAction* clearHistoryAction_ = nullptr;
     QLineEdit* filterEdit_ = nullptr;
     QToolButton* columnFilterButton_ = nullptr;
+    QAction* columnFilterAction_ = nullptr; // the button's place in the tool bar (shows or hides it)
     QLabel* statusLabel_ = nullptr;
     QLabel* totalsLabel_ = nullptr;
     QLabel* countLabel_ = nullptr;

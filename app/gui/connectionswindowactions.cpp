@@ -157,7 +157,7 @@ void ConnectionsWindow::showHeaderMenu(const QPoint& pos) {
         filter_->clearColumnFilters();
         updateColumnFilterButton();
     });
-    clear->setEnabled(columnFilterButton_->isVisible());
+    clear->setEnabled(columnFilterAction_->isVisible());
     menu.addSection(tr("Columns"));
     for (int c = 0; c < model_->columnCount(); ++c) {
         QAction* a = menu.addAction(model_->headerData(c, Qt::Horizontal).toString());
@@ -192,7 +192,7 @@ void ConnectionsWindow::updateColumnFilterButton() {
     columnFilterButton_->setText(tr("%n column filter(s)", nullptr, int(active.size())));
     columnFilterButton_->setToolTip(active.join(QLatin1Char('\n')) + QLatin1Char('\n') +
                                     tr("Click to remove the column filters"));
-    columnFilterButton_->setVisible(!active.isEmpty());
+    columnFilterAction_->setVisible(!active.isEmpty());
     scheduleCount();
 }
 

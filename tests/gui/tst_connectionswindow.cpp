@@ -218,6 +218,16 @@ private Q_SLOTS:
         QTRY_COMPARE(window.proxyModel()->rowCount(), 3);
         QCOMPARE(edit->text(), QString());
         QCOMPARE(resets.size(), 0); // never a reset
+
+        // For a look at it: WEIR_TEST_SCREENSHOT_DIR=dir writes the window at 760 px wide.
+        const QString shots = qEnvironmentVariable("WEIR_TEST_SCREENSHOT_DIR");
+        if (!shots.isEmpty()) {
+            window.resize(760, 420);
+            window.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&window));
+            QVERIFY(window.grab().save(shots + QStringLiteral("/connections-760.png")));
+            window.hide();
+        }
     }
 
     void emptyStates_data() {
@@ -351,6 +361,12 @@ private Q_SLOTS:
         QVERIFY(!window.action(QStringLiteral("showClosedAction"))->isChecked());
         auto* filters = window.findChild<QToolButton*>(QStringLiteral("columnFilterButton"));
         QVERIFY2(filters->text().startsWith(QStringLiteral("1 column filter")), qPrintable(filters->text()));
+        window.show();
+        QTRY_VERIFY(filters->isVisible());
+        filters->click(); // removes them, and the button goes
+        QCOMPARE(window.proxyModel()->columnFilter(ConnectionModel::UpstreamColumn), QString());
+        QTRY_VERIFY(!filters->isVisible());
+        window.hide();
     }
 
     // Padlocks from GetPermissions: "auth" asks for a password, "no" is disabled with the reason.
