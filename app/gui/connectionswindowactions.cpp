@@ -21,6 +21,7 @@
 #include "gui/connectionfiltermodel.h"
 #include "gui/connectionmodel.h"
 #include "gui/connectionswindow.h"
+#include "gui/format.h"
 #include "gui/problembanner.h"
 
 namespace weir {
@@ -51,8 +52,10 @@ QString widthSample(int column) {
     case ConnectionModel::InterfaceColumn:
         return QStringLiteral("enp0s31f6");
     case ConnectionModel::SentColumn:
-    case ConnectionModel::ReceivedColumn:
-        return QStringLiteral("999.9 MiB");
+    case ConnectionModel::ReceivedColumn: { // "1,023 bytes" is wider than "999.9 MiB" in most locales
+        const QString small = formatBytes(1023), large = formatBytes(quint64(999.9 * 1024 * 1024));
+        return small.size() > large.size() ? small : large;
+    }
     case ConnectionModel::SendRateColumn:
     case ConnectionModel::ReceiveRateColumn:
         return QStringLiteral("999.9 KiB/s");
