@@ -2,6 +2,7 @@
 
 #include <QDBusConnectionInterface>
 #include <QDBusMessage>
+#include <QDBusServiceWatcher>
 #include <QHash>
 
 #include <memory>
@@ -30,41 +31,25 @@ const QHash<QString, QString>& methodActions() {
         {QStringLiteral("PreviewRules"), bus::monitorAction},
         {QStringLiteral("SetSettings"), bus::controlAction},
         {QStringLiteral("GetPermissions"), bus::noAction},
+        {QStringLiteral("Subscribe"), bus::monitorAction},
+        {QStringLiteral("Unsubscribe"), bus::noAction}, // only removes the caller
+        {QStringLiteral("GetConnections"), bus::monitorAction},
+        {QStringLiteral("CloseConnections"), bus::controlAction},
+        {QStringLiteral("ClearHistory"), bus::controlAction},
     };
     return table;
 }
 
-QString modeName(core::InterceptMode mode) {
-    return QString::fromLatin1(core::toString(mode));
-}
-
-ConnectionInfo toInfo(const core::ConnectionRecord& r) {
-    ConnectionInfo c;
-    c.id = r.id;
-    c.protocol = QString::fromLatin1(core::toString(r.protocol));
-    c.mode = modeName(r.mode);
-    c.source = QString::fromStdString(r.source.toString());
-    c.destination = QString::fromStdString(r.destination.toString());
-    c.bytesSent = r.bytesSent;
-    c.bytesReceived = r.bytesReceived;
-    c.state = QString::fromLatin1(core::toString(r.state));
-    c.startedMs = r.startedMs;
-    c.closedMs = r.closedMs;
-    c.closeReason = QString::fromStdString(r.closeReason);
-    c.via = QString::fromStdString(r.via);
-    c.host = QString::fromStdString(r.host);
-    if (r.process) {
-        c.pid = r.process->pid;
-        c.process = QString::fromStdString(r.process->name);
-        c.exe = QString::fromStdString(r.process->exe);
-        c.uid = r.process->uid;
-        c.user = QString::fromStdString(r.process->user);
-    }
-    return c;
-}
-
 // Health is checked this often while enabled (drift: another tool flushed a table).
 constexpr int kHealthIntervalMs = 2000;
+// Subscribers get what changed at most this often.
+constexpr int kFeedIntervalMs = 500;
+// CloseConnections takes at most this many ids in one call.
+constexpr qsizetype kMaxCloseIds = 100'000;
+
+QString invalidArgs() {
+    return QStringLiteral("org.freedesktop.DBus.Error.InvalidArgs");
+}
 
 } // namespace
 
@@ -76,11 +61,18 @@ HelperService::HelperService(Engine* engine, SettingsStore* store, const QDBusCo
     , bus_(bus)
     , authorizer_(new PolkitAuthorizer(bus, this))
     , settings_(engine, store)
-    , announced_(current()) {
+    , announced_(current())
+    , subscriberWatcher_(new QDBusServiceWatcher(this)) {
     registerBusTypes();
     new Helper1Adaptor(this);
     healthTimer_.setInterval(kHealthIntervalMs);
     connect(&healthTimer_, &QTimer::timeout, this, &HelperService::checkHealth);
+    feedTimer_.setInterval(kFeedIntervalMs);
+    connect(&feedTimer_, &QTimer::timeout, this, &HelperService::publishConnections);
+    subscriberWatcher_->setConnection(bus_);
+    subscriberWatcher_->setWatchMode(QDBusServiceWatcher::WatchForUnregistration);
+    connect(subscriberWatcher_, &QDBusServiceWatcher::serviceUnregistered, this,
+            [this](const QString& name) { removeSubscriber(name, "left the bus"); });
 }
 
 HelperService::~HelperService() = default;
@@ -348,16 +340,138 @@ QVariantMap HelperService::statusMap() const {
     const auto counts = engine_->connectionCounts();
     s.totalConnections = static_cast<decltype(s.totalConnections)>(counts.total);
     s.activeConnections = static_cast<decltype(s.activeConnections)>(counts.open);
-    return s.toVariantMap();
+    QVariantMap map = s.toVariantMap();
+    map.insert(QStringLiteral("subscribers"), static_cast<uint>(subscribers_.size()));
+    return map;
 }
 
-QList<QVariantMap> HelperService::connectionMaps() const {
+QList<QVariantMap> HelperService::connectionMaps() {
+    // Rates from the feed's samples (this call is one more); durations as of now.
+    const ConnectionInfoList rows = feed_.rows(engine_->connections());
     QList<QVariantMap> list;
-    const auto records = engine_->connections();
-    list.reserve(static_cast<qsizetype>(records.size()));
-    for (const auto& r : records)
-        list.append(toInfo(r).toVariantMap());
+    list.reserve(rows.size());
+    for (const ConnectionInfo& c : rows)
+        list.append(c.toVariantMap());
     return list;
+}
+
+void HelperService::Subscribe() {
+    dispatch([this](const QDBusMessage& call) {
+        addSubscriber(call.service());
+        reply(call, std::nullopt);
+    });
+}
+
+void HelperService::Unsubscribe() {
+    dispatch([this](const QDBusMessage& call) {
+        removeSubscriber(call.service(), "unsubscribed");
+        reply(call, std::nullopt);
+    });
+}
+
+qulonglong HelperService::GetConnections(QList<QVariantMap>&) {
+    dispatch([this](const QDBusMessage& call) {
+        // Whatever changed since the last signal goes out first, so the answer is the table at seq.
+        publishConnections();
+        QList<QVariantMap> rows;
+        const ConnectionInfoList table = feed_.table();
+        rows.reserve(table.size());
+        for (const ConnectionInfo& c : table)
+            rows.append(c.toVariantMap());
+        bus_.send(call.createReply(
+            QVariantList{QVariant::fromValue<qulonglong>(feed_.seq()), QVariant::fromValue(rows)}));
+        if (subscribers_.isEmpty())
+            feed_.forgetTable(); // nobody follows it: no need to keep it
+    });
+    return 0;
+}
+
+QList<qulonglong> HelperService::CloseConnections(const QList<qulonglong>& ids) {
+    dispatch([this, ids](const QDBusMessage& call) {
+        if (ids.isEmpty()) {
+            reply(call, CallError{invalidArgs(), QStringLiteral("CloseConnections: no connection id given")});
+            return;
+        }
+        if (ids.size() > kMaxCloseIds) {
+            reply(call, CallError{invalidArgs(), QStringLiteral("CloseConnections: %1 ids given, at most %2 "
+                                                                "are taken in one call")
+                                                     .arg(ids.size())
+                                                     .arg(kMaxCloseIds)});
+            return;
+        }
+        const std::vector<std::uint64_t> closed =
+            engine_->closeConnections(std::vector<std::uint64_t>(ids.cbegin(), ids.cend()));
+        reply(call, std::nullopt, QVariant::fromValue(QList<qulonglong>(closed.cbegin(), closed.cend())));
+    });
+    return {};
+}
+
+void HelperService::ClearHistory() {
+    dispatch([this](const QDBusMessage& call) {
+        engine_->clearHistory();
+        reply(call, std::nullopt);
+        if (!subscribers_.isEmpty())
+            publishConnections(); // the removed rows go out now, not at the next tick
+    });
+}
+
+void HelperService::addSubscriber(const QString& uniqueName) {
+    if (subscribers_.contains(uniqueName))
+        return;
+    // The first subscriber: take the table as it is now without a signal (nobody to send it to),
+    // so the subscriber's GetConnections and the signals after it carry only what changes.
+    if (subscribers_.isEmpty())
+        feed_.publish(engine_->connections());
+    subscriberWatcher_->addWatchedService(uniqueName);
+    // It may have left while Polkit was asked, before the watch was in place.
+    if (!bus_.interface()->isServiceRegistered(uniqueName).value()) {
+        subscriberWatcher_->removeWatchedService(uniqueName);
+        if (subscribers_.isEmpty())
+            feed_.forgetTable();
+        return;
+    }
+    subscribers_.insert(uniqueName);
+    qInfo("weir-helper: %s subscribed to the connections (%lld subscriber(s))", qPrintable(uniqueName),
+          static_cast<long long>(subscribers_.size()));
+    if (!feedTimer_.isActive())
+        feedTimer_.start();
+}
+
+void HelperService::removeSubscriber(const QString& uniqueName, const char* why) {
+    if (!subscribers_.remove(uniqueName))
+        return;
+    subscriberWatcher_->removeWatchedService(uniqueName);
+    qInfo("weir-helper: subscriber %s %s (%lld left)", qPrintable(uniqueName), why,
+          static_cast<long long>(subscribers_.size()));
+    if (subscribers_.isEmpty()) {
+        feedTimer_.stop();
+        feed_.forgetTable();
+    }
+}
+
+void HelperService::publishConnections() {
+    if (const auto delta = feed_.publish(engine_->connections()))
+        sendConnectionsChanged(*delta);
+}
+
+// One targeted signal per subscriber: the bus delivers it to that connection only, and no match
+// rule of anyone else (an eavesdropper without the monitor right included) can catch it.
+void HelperService::sendConnectionsChanged(const ConnectionsDelta& delta) {
+    if (subscribers_.isEmpty())
+        return;
+    QList<QVariantMap> added;
+    added.reserve(delta.added.size());
+    for (const ConnectionInfo& c : delta.added)
+        added.append(c.toVariantMap());
+    const QVariantList args{QVariant::fromValue<qulonglong>(delta.seq), QVariant::fromValue(added),
+                            QVariant::fromValue(delta.updated),
+                            QVariant::fromValue(QList<qulonglong>(delta.removed.cbegin(), delta.removed.cend()))};
+    for (const QString& name : std::as_const(subscribers_)) {
+        QDBusMessage signal = QDBusMessage::createTargetedSignal(name, bus::objectPath, bus::interfaceName,
+                                                                 QStringLiteral("ConnectionsChanged"));
+        signal.setArguments(args);
+        bus_.send(signal);
+    }
 }
 
 } // namespace weir::service

@@ -3,6 +3,10 @@
 // authorizes asynchronously with a delayed reply, and only then validates the arguments and acts.
 // The public properties (Enabled, Mode, Health, HealthReason) are announced with one
 // PropertiesChanged whenever any of them differs from what was last announced.
+// The live connection feed: subscribers (unique bus names that passed the monitor check) get the
+// ConnectionFeed's deltas as targeted ConnectionsChanged signals every 500 ms; the timer runs only
+// while someone is subscribed, and a subscriber that leaves the bus is dropped. This class declares
+// no Qt signal of that name on purpose: the adaptor would relay it as a broadcast.
 // Single-threaded (the Qt main thread): actions run one at a time, each against the state of the
 // moment it runs, not of the moment it was called.
 #pragma once
@@ -10,13 +14,17 @@
 #include <QDBusConnection>
 #include <QDBusContext>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 #include <QVariantMap>
 
 #include <functional>
 
 #include "interface/connectioninfo.h"
+#include "service/connectionfeed.h"
 #include "service/settingsapi.h"
+
+class QDBusServiceWatcher;
 
 namespace weir::service {
 
@@ -56,6 +64,11 @@ public Q_SLOTS: // D-Bus methods; replies are delayed until Polkit answers.
     void SetSettings(const QVariantMap& changes);
     QString PreviewRules(const QVariantMap& changes);
     QMap<QString, QString> GetPermissions();
+    void Subscribe();
+    void Unsubscribe();
+    qulonglong GetConnections(QList<QVariantMap>& rows);
+    QList<qulonglong> CloseConnections(const QList<qulonglong>& ids);
+    void ClearHistory();
 
 private:
     using Action = std::function<void(const QDBusMessage& call)>;
@@ -67,7 +80,12 @@ private:
     void announceChanges();
     QStringList warnings() const;
     QVariantMap statusMap() const;
-    QList<QVariantMap> connectionMaps() const;
+    QList<QVariantMap> connectionMaps();
+    void addSubscriber(const QString& uniqueName);
+    void removeSubscriber(const QString& uniqueName, const char* why);
+    // Sends what changed since the last ConnectionsChanged to every subscriber (nothing when nothing did).
+    void publishConnections();
+    void sendConnectionsChanged(const ConnectionsDelta& delta);
 
     // What the last PropertiesChanged said (or the start state).
     struct Announced {
@@ -87,6 +105,10 @@ private:
     QTimer healthTimer_;
     Announced announced_;
     QString lastError_;
+    ConnectionFeed feed_;
+    QSet<QString> subscribers_; // unique bus names
+    QDBusServiceWatcher* subscriberWatcher_;
+    QTimer feedTimer_;
 };
 
 } // namespace weir::service
