@@ -30,7 +30,8 @@ ConnectionFeed::Clocks ConnectionFeed::systemClocks() {
             [] { return QDateTime::currentMSecsSinceEpoch(); }};
 }
 
-ConnectionFeed::ConnectionFeed(Clocks clocks) : clocks_(std::move(clocks)) {}
+ConnectionFeed::ConnectionFeed(Clocks clocks)
+    : clocks_(std::move(clocks)) {}
 
 ConnectionInfo ConnectionFeed::toInfo(const core::ConnectionRecord& r) {
     ConnectionInfo c;
@@ -62,7 +63,8 @@ bool ConnectionFeed::isOpen(const core::ConnectionRecord& r) {
     return r.state != core::ConnectionState::Closed && r.state != core::ConnectionState::Failed;
 }
 
-std::vector<ConnectionFeed::Rates> ConnectionFeed::sample(const std::vector<core::ConnectionRecord>& records) {
+std::vector<ConnectionFeed::Rates>
+ConnectionFeed::sample(const std::vector<core::ConnectionRecord>& records) {
     const qint64 now = clocks_.steadyMs();
     const qint64 wall = clocks_.wallMs();
     ++round_;
@@ -121,7 +123,8 @@ std::optional<ConnectionsDelta> ConnectionFeed::publish(const std::vector<core::
         if (!isOpen(r))
             row.durationMs = nonNegative(row.closedMs - row.startedMs);
         else // open: what it was added with, so it is no change (clients count on themselves)
-            row.durationMs = it != published_.end() ? it->second.row.durationMs : nonNegative(wall - row.startedMs);
+            row.durationMs =
+                it != published_.end() ? it->second.row.durationMs : nonNegative(wall - row.startedMs);
         if (it == published_.end()) {
             delta.added.append(row);
             published_.emplace(row.id, Published{std::move(row), publishRound_});

@@ -463,9 +463,10 @@ void HelperService::sendConnectionsChanged(const ConnectionsDelta& delta) {
     added.reserve(delta.added.size());
     for (const ConnectionInfo& c : delta.added)
         added.append(c.toVariantMap());
-    const QVariantList args{QVariant::fromValue<qulonglong>(delta.seq), QVariant::fromValue(added),
-                            QVariant::fromValue(delta.updated),
-                            QVariant::fromValue(QList<qulonglong>(delta.removed.cbegin(), delta.removed.cend()))};
+    const QVariantList args{
+        QVariant::fromValue<qulonglong>(delta.seq), QVariant::fromValue(added),
+        QVariant::fromValue(delta.updated),
+        QVariant::fromValue(QList<qulonglong>(delta.removed.cbegin(), delta.removed.cend()))};
     for (const QString& name : std::as_const(subscribers_)) {
         QDBusMessage signal = QDBusMessage::createTargetedSignal(name, bus::objectPath, bus::interfaceName,
                                                                  QStringLiteral("ConnectionsChanged"));
