@@ -9,6 +9,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSet>
 #include <QSocketNotifier>
 #include <QTimer>
 
@@ -200,6 +201,7 @@ private:
 
 bool parseIds(const QStringList& args, QList<qulonglong>* out, QString* error) {
     QList<qulonglong> ids;
+    QSet<qulonglong> seen;
     for (const QString& arg : args) {
         bool ok = false;
         const qulonglong id = arg.toULongLong(&ok, 10);
@@ -209,8 +211,10 @@ bool parseIds(const QStringList& args, QList<qulonglong>* out, QString* error) {
                          .arg(arg);
             return false;
         }
-        if (!ids.contains(id))
+        if (!seen.contains(id)) {
+            seen.insert(id);
             ids.append(id);
+        }
     }
     if (ids.isEmpty()) {
         *error = QCoreApplication::translate("weirctl", "close needs at least one connection id");

@@ -5,6 +5,17 @@
 
 namespace weir::ctl {
 
+namespace {
+
+// From the bus a container arrives as a QDBusArgument, built locally as the type itself.
+template <typename T> bool carries(const QVariant& v, const char* signature) {
+    if (v.metaType() == QMetaType::fromType<QDBusArgument>())
+        return v.value<QDBusArgument>().currentSignature() == QLatin1String(signature);
+    return v.metaType() == QMetaType::fromType<T>();
+}
+
+} // namespace
+
 void LiveTable::reset(quint64 seq, const ConnectionInfoList& rows) {
     rows_.clear();
     for (const ConnectionInfo& c : rows)
@@ -44,7 +55,9 @@ ConnectionInfoList LiveTable::rows() const {
 
 bool deltaFromSignal(const QDBusMessage& signal, ConnectionsDelta* out) {
     const QVariantList args = signal.arguments();
-    if (signal.signature() != QLatin1String("taa{sv}aa{sv}at") || args.size() != 4)
+    if (args.size() != 4 || args.at(0).metaType() != QMetaType::fromType<qulonglong>() ||
+        !carries<QList<QVariantMap>>(args.at(1), "aa{sv}") ||
+        !carries<QList<QVariantMap>>(args.at(2), "aa{sv}") || !carries<QList<qulonglong>>(args.at(3), "at"))
         return false;
     ConnectionsDelta d;
     d.seq = args.at(0).toULongLong();
