@@ -210,6 +210,11 @@ live_id() {
 }
 wait_for 10 live_id >/dev/null 2>&1 || fail "the download never showed as established"
 ID=$(live_id)
+# The terminal view, on a pseudo-terminal for 4 s, then Ctrl-C (SIGINT).
+script -qfec "setpriv --reuid=$SUB --regid=$SUB --init-groups -- timeout --preserve-status -s INT 4 \
+    $WEIRCTL connections --watch; echo watch-rc=\$?" "$D/tty.out" </dev/null >/dev/null 2>&1 &
+TTY_PID=$!
+weir_it_track $TTY_PID
 ctl_as "$DENY" close "$ID"
 [ "$CTL_RC" = 4 ] || fail "the denied user's close exited $CTL_RC, expected 4: $(cat "$D/ctl.err")"
 err=$(as_user "$DENY" dbus-send --system --print-reply --dest=io.github.weir.Helper1 /io/github/weir/Helper1 \
@@ -239,6 +244,12 @@ watch_rc=$?
 set -e
 [ "$watch_rc" = 0 ] || fail "weirctl --watch exited $watch_rc on Ctrl-C: $(cat "$D/watch.err")"
 pass "weirctl connections --watch --json ($SUB): $(wc -l <"$D/watch.out") tables, showed the close, Ctrl-C exits 0"
+wait "$TTY_PID" || true
+redraws=$(grep -o $'\e\\[H\e\\[2J' "$D/tty.out" | wc -l)
+[ "$redraws" -ge 3 ] || fail "weirctl --watch on a terminal redrew $redraws times in 4 s: $(cat -v "$D/tty.out" | tail -5)"
+grep -q "closed by user" "$D/tty.out" || fail "the terminal view did not show the close: $(cat -v "$D/tty.out" | tail -5)"
+grep -q "watch-rc=0" "$D/tty.out" || fail "weirctl --watch on a terminal did not exit 0 on Ctrl-C: $(tail -3 "$D/tty.out")"
+pass "weirctl connections --watch on a terminal: $redraws redraws in place (ESC[H ESC[2J), showed the close, Ctrl-C exits 0"
 wait_for 5 test "$(subscribers)" = 0 || fail "weirctl --watch is still subscribed after it ended"
 
 "$WEIRCTL" close "$ID" >/dev/null 2>"$D/ctl.err" && fail "closing a closed connection succeeded"
