@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Screenshots of the GUI with real parts: weir-helper in a network namespace on a private system bus
-# with a real polkitd, interception on, real curl traffic through it (finished downloads and one slow
-# download still running), and the tray application (shotdriver.cpp: what app/weir/main.cpp builds)
+# with a real polkitd, interception on, real curl traffic through it (finished downloads and two slow
+# downloads still running), and the tray application (shotdriver.cpp: what app/weir/main.cpp builds)
 # on a virtual X server (Xvfb) with trayer as the tray host. For English and Simplified Chinese it
 # writes OUT_DIR/<language>/{tray-menu,connections,settings}.png and checks that every picture has
 # content (many distinct colours, not one flat area), that the window shows rows of the intercepted
@@ -24,6 +24,7 @@ for tool in Xvfb:xvfb trayer:trayer xdotool:xdotool identify:imagemagick; do
         skip "${tool%%:*} is missing: install ${tool#*:} (scripts/install-deps.sh does)"
 done
 
+# shellcheck source=../integration/lib.sh
 source "$(dirname "$0")/../integration/lib.sh" "$1" "$2" "$3"
 
 # The X server and the tray host go first (after the helper and the namespaces, cleaned up by lib.sh).
@@ -54,7 +55,8 @@ start_x() {
         sleep 0.1
     done
     [ -s "$display_file" ] || fail "Xvfb did not start"
-    export DISPLAY=:$(<"$display_file")
+    DISPLAY=:$(<"$display_file")
+    export DISPLAY
     # trayer: an XEmbed system tray (freedesktop System Tray protocol) in a panel at the top right.
     trayer --edge top --align right --widthtype request --height 32 --transparent false --tint 0xd8d8d8 \
         --SetDockType true --SetPartialStrut false >"$WEIR_IT_DIR/trayer.log" 2>&1 &
@@ -83,13 +85,16 @@ colours() {
 
 weir_it_make_netns
 weir_it_start_server
-head -c 100000000 /dev/zero >"$WEIR_IT_DIR/www/slow.bin"
+truncate -s 100M "$WEIR_IT_DIR/www/slow.bin" # sparse: nothing is written
 weir_it_start_bus
 weir_it_start_helper
 "$WEIRCTL" enable >/dev/null || fail "weirctl enable failed"
-# One download stays open for the whole test: a live row with a rate.
-ip netns exec "$NS_CLIENT" curl -sS -o /dev/null --limit-rate 100k "http://$SERVER_IP:8080/slow.bin" &
-weir_it_track $!
+# Two downloads stay open for the whole test: live rows with a rate, shown even if the window hides
+# closed connections.
+for i in 1 2; do
+    ip netns exec "$NS_CLIENT" curl -sS -o /dev/null --limit-rate 100k "http://$SERVER_IP:8080/slow.bin?$i" &
+    weir_it_track $!
+done
 start_x
 pass "Xvfb on $DISPLAY with trayer as the tray host"
 
@@ -107,7 +112,7 @@ for lang in "${LANGUAGES[@]}"; do
     curl_traffic
     out=$OUT_DIR/$lang
     log=$WEIR_IT_DIR/driver-$lang.log
-    # The live row plus the three finished ones: at least two of them in view.
+    # The two live rows and the three finished ones: at least two of them in view.
     if ! LANG=$lang.UTF-8 LANGUAGE=$lang LC_ALL=$lang.UTF-8 WEIR_SHOTS_DIR=$out WEIR_SHOTS_HOST=$SERVER_IP \
         WEIR_SHOTS_MIN_ROWS=2 timeout 60 "$DRIVER" >"$log" 2>&1; then
         cat "$log" >&2

@@ -4,6 +4,8 @@
 // pixels, tray-menu.png (the icon's context menu after a right click), connections.png (the window a
 // left click opens, once it shows rows of the real intercepted connections) and settings.png (the
 // dialog the tray menu's Settings entry opens) into WEIR_SHOTS_DIR, and prints what it saw:
+//   tray-available: true    QSystemTrayIcon::isSystemTrayAvailable() under the tray host
+//   tray-icon: WxH+X+Y      where the host put the icon; menu-geometry: the same for its menu
 //   shot: <path>            one line per PNG written
 //   title-connections: <t>  the windows' titles and the tray menu's entries, for the language check
 //   title-settings: <t>
