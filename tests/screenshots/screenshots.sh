@@ -6,11 +6,14 @@
 # writes OUT_DIR/<language>/{tray-menu,connections,settings}.png and checks that every picture has
 # content (many distinct colours, not one flat area), that the window shows rows of the intercepted
 # connections, and that the Chinese catalogue is loaded (titles and menu differ from the English ones).
-# Usage (as root): screenshots.sh SRC_DIR HELPER WEIRCTL SHOTDRIVER OUT_DIR
+# Before that, the real `weir` program is started once per language: its icon must land in trayer
+# (the panel grows) and its Connections window must carry the language's title.
+# Usage (as root): screenshots.sh SRC_DIR HELPER WEIRCTL SHOTDRIVER WEIR OUT_DIR
 # Exit 77 (ctest: skipped) when not root or when Xvfb, trayer, xdotool or ImageMagick is missing.
 set -euo pipefail
 DRIVER=$4
-OUT_DIR=$5
+WEIR=$5
+OUT_DIR=$6
 LANGUAGES=(en zh_CN)
 MIN_COLOURS=64 # a blank or flat picture has a handful; a drawn window has hundreds
 
@@ -78,6 +81,39 @@ curl_traffic() {
     done
 }
 
+# tray_width: the width of trayer's panel, which grows by one icon per embedded icon.
+tray_width() {
+    xdotool search --class trayer getwindowgeometry %@ 2>/dev/null |
+        sed -n 's/^ *Geometry: \([0-9]*\)x.*/\1/p' | sort -n | tail -n 1
+}
+
+# real_weir LANGUAGE: runs the real weir program with --show-connections, waits for its icon in the
+# tray (trayer's panel grows) and its window, and sets WEIR_TITLE to the window's title as the X server
+# has it.
+real_weir() {
+    local lang=$1 empty embedded=false pid w name
+    empty=$(tray_width)
+    LANG=$lang.UTF-8 LANGUAGE=$lang LC_ALL=$lang.UTF-8 "$WEIR" --show-connections --quit-after 20000 \
+        >"$WEIR_IT_DIR/weir-$lang.log" 2>&1 &
+    pid=$!
+    weir_it_track $pid
+    WEIR_TITLE=
+    for _ in $(seq 100); do
+        for w in $(xdotool search --onlyvisible --classname weir 2>/dev/null); do
+            name=$(xdotool getwindowname "$w" 2>/dev/null) || continue
+            [[ $name == Weir*—* ]] && WEIR_TITLE=$name
+        done
+        [[ $(tray_width) -gt $empty ]] && embedded=true
+        [[ -n $WEIR_TITLE && $embedded == true ]] && break
+        sleep 0.1
+    done
+    kill "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true
+    $embedded || fail "$lang: weir's tray icon did not appear in trayer (panel $(tray_width) px wide)"
+    [[ -n $WEIR_TITLE ]] || fail "$lang: weir --show-connections showed no window: $(cat "$WEIR_IT_DIR/weir-$lang.log")"
+    pass "$lang: weir put its icon in trayer and shows '$WEIR_TITLE'"
+}
+
 # colours PNG: how many distinct colours the picture has.
 colours() {
     identify -format '%k' "$1"
@@ -108,6 +144,11 @@ chmod 700 "$XDG_RUNTIME_DIR"
 
 for lang in "${LANGUAGES[@]}"; do rm -rf "${OUT_DIR:?}/$lang"; done
 declare -A TITLE MENU
+declare -A WEIR_TITLES
+for lang in "${LANGUAGES[@]}"; do
+    real_weir "$lang"
+    WEIR_TITLES[$lang]=$WEIR_TITLE
+done
 for lang in "${LANGUAGES[@]}"; do
     curl_traffic
     out=$OUT_DIR/$lang
@@ -136,8 +177,10 @@ done
 
 # English: the window's own title (the issue fixes a doubled " — Weir" suffix; either is accepted).
 [[ ${TITLE[en]} == "Weir — Connections"* ]] || fail "en: the window's title is '${TITLE[en]}'"
+[[ ${WEIR_TITLES[en]} == "Weir — Connections"* ]] || fail "en: weir's window is titled '${WEIR_TITLES[en]}'"
 # Chinese: the catalogue loads. Only that it differs is checked; the translation is completed elsewhere.
 [[ ${TITLE[zh_CN]} != "${TITLE[en]}" ]] || fail "zh_CN: the window's title is the English one: '${TITLE[zh_CN]}'"
 [[ ${MENU[zh_CN]} != "${MENU[en]}" ]] || fail "zh_CN: the tray menu is the English one: '${MENU[zh_CN]}'"
+[[ ${WEIR_TITLES[zh_CN]} != "${WEIR_TITLES[en]}" ]] || fail "zh_CN: weir's window has the English title"
 pass "zh_CN: translated (window '${TITLE[zh_CN]}', menu '${MENU[zh_CN]}')"
 echo "screenshots: all checks passed; PNGs in $OUT_DIR"
