@@ -9,7 +9,8 @@
 # Before that, the real `weir` program is started once per language: its icon must land in trayer
 # (the panel grows) and its Connections window must carry the language's title.
 # Usage (as root): screenshots.sh SRC_DIR HELPER WEIRCTL SHOTDRIVER WEIR OUT_DIR
-# Exit 77 (ctest: skipped) when not root or when Xvfb, trayer, xdotool or ImageMagick is missing.
+# Exit 77 (ctest: skipped) when not root or when Xvfb, trayer, xdotool, ImageMagick or a Chinese font
+# is missing.
 set -euo pipefail
 DRIVER=$4
 WEIR=$5
@@ -22,10 +23,14 @@ skip() {
     exit 77
 }
 [ "$(id -u)" = 0 ] || skip "needs root (network namespaces, polkitd): run ctest as root"
-for tool in Xvfb:xvfb trayer:trayer xdotool:xdotool identify:imagemagick; do
+for tool in Xvfb:xvfb trayer:trayer xdotool:xdotool identify:imagemagick fc-list:fontconfig; do
     command -v "${tool%%:*}" >/dev/null ||
         skip "${tool%%:*} is missing: install ${tool#*:} (scripts/install-deps.sh does)"
 done
+
+# Without a font with Chinese glyphs the Chinese pictures would show empty boxes.
+[ -n "$(fc-list :lang=zh-cn family 2>/dev/null)" ] ||
+    skip "no font with Chinese glyphs: install fonts-wqy-microhei (scripts/install-deps.sh does)"
 
 # shellcheck source=../integration/lib.sh
 source "$(dirname "$0")/../integration/lib.sh" "$1" "$2" "$3"
