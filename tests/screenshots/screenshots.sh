@@ -48,7 +48,7 @@ shots_cleanup() {
             [ -s "$WEIR_IT_DIR/$log.log" ] && { echo "--- $log log ---" >&2; cat "$WEIR_IT_DIR/$log.log" >&2; }
         done
     fi
-    (exit $rc)
+    (exit $rc) # weir_it_cleanup takes the exit status from $?
     weir_it_cleanup
 }
 trap shots_cleanup EXIT
@@ -112,7 +112,7 @@ real_weir() {
         [[ -n $WEIR_TITLE && $embedded == true ]] && break
         sleep 0.1
     done
-    kill "$pid" 2>/dev/null
+    kill "$pid" 2>/dev/null || true # gone already if it quit on its own
     wait "$pid" 2>/dev/null || true
     $embedded || fail "$lang: weir's tray icon did not appear in trayer (panel $(tray_width) px wide)"
     [[ -n $WEIR_TITLE ]] || fail "$lang: weir --show-connections showed no window: $(cat "$WEIR_IT_DIR/weir-$lang.log")"
