@@ -18,6 +18,8 @@ packages=(
     dbus polkitd pkexec iptables iproute2 util-linux procps
     # tests and demos: traffic, screenshots on a virtual X server with a tray host
     curl python3 xvfb xauth imagemagick trayer xdotool fonts-dejavu-core
+    # CJK glyphs for the Chinese screenshots (a small Simplified Chinese font; fc-list to find it)
+    fonts-wqy-microhei fontconfig
     # packaging checks: xmllint, desktop-file-validate, appstreamcli, systemd-analyze verify
     libxml2-utils desktop-file-utils appstream systemd
     # nft, to test the helper's warning about nftables chains beside its iptables rules
