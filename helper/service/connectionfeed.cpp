@@ -59,6 +59,11 @@ ConnectionInfo ConnectionFeed::toInfo(const core::ConnectionRecord& r) {
     return c;
 }
 
+bool ConnectionFeed::unchangedClosed(const core::ConnectionRecord& r, const Published& published) {
+    return published.closed && !isOpen(r) && r.process.get() == published.process &&
+           r.interface == published.interface;
+}
+
 bool ConnectionFeed::isOpen(const core::ConnectionRecord& r) {
     return r.state != core::ConnectionState::Closed && r.state != core::ConnectionState::Failed;
 }
@@ -116,10 +121,14 @@ std::optional<ConnectionsDelta> ConnectionFeed::publish(const std::vector<core::
     ConnectionsDelta delta;
     for (std::size_t i = 0; i < records.size(); ++i) {
         const core::ConnectionRecord& r = records[i];
+        auto it = published_.find(r.id);
+        if (it != published_.end() && unchangedClosed(r, it->second)) {
+            it->second.round = publishRound_;
+            continue;
+        }
         ConnectionInfo row = toInfo(r);
         row.rateSent = rates[i].sent;
         row.rateReceived = rates[i].received;
-        auto it = published_.find(row.id);
         if (!isOpen(r))
             row.durationMs = nonNegative(row.closedMs - row.startedMs);
         else // open: what it was added with, so it is no change (clients count on themselves)
@@ -127,14 +136,20 @@ std::optional<ConnectionsDelta> ConnectionFeed::publish(const std::vector<core::
                 it != published_.end() ? it->second.row.durationMs : nonNegative(wall - row.startedMs);
         if (it == published_.end()) {
             delta.added.append(row);
-            published_.emplace(row.id, Published{std::move(row), publishRound_});
-            continue;
+            Published entry;
+            entry.row = std::move(row);
+            entry.round = publishRound_;
+            it = published_.emplace(entry.row.id, std::move(entry)).first;
+        } else {
+            it->second.round = publishRound_;
+            if (!(row == it->second.row)) {
+                delta.updated.append(row.changedSince(it->second.row));
+                it->second.row = std::move(row);
+            }
         }
-        it->second.round = publishRound_;
-        if (row == it->second.row)
-            continue;
-        delta.updated.append(row.changedSince(it->second.row));
-        it->second.row = std::move(row);
+        it->second.closed = !isOpen(r);
+        it->second.process = r.process.get();
+        it->second.interface = it->second.closed ? r.interface : std::string();
     }
     for (auto it = published_.begin(); it != published_.end();) {
         if (it->second.round == publishRound_) {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
@@ -73,7 +74,15 @@ private:
     struct Published {
         ConnectionInfo row;
         quint64 round = 0; // the last publish() that saw it
+        // For a row published closed: what of its record may still change (the program may be
+        // found after the end, the interface is looked up per snapshot). When neither did, the row
+        // is not made again: most of a long history is closed rows.
+        bool closed = false;
+        const core::ProcessOwner* process = nullptr;
+        std::string interface;
     };
+    // The record is closed and was published closed with the same program and interface.
+    static bool unchangedClosed(const core::ConnectionRecord& record, const Published& published);
 
     Clocks clocks_;
     quint64 seq_ = 0;

@@ -199,6 +199,33 @@ private Q_SLOTS:
         QCOMPARE(feed.rows({a}).first().rateSent, 0u);
     }
 
+    // Closed rows are skipped while nothing of theirs can change, but a program found after the
+    // end, or a new interface, still goes out.
+    void closedRowsChangeOnlyByProgramOrInterface() {
+        FakeTime t;
+        ConnectionFeed feed(clocksOf(&t));
+        ConnectionRecord a = record(8, t.wall - 100);
+        close(&a, t.wall, "eof");
+        QVERIFY(feed.publish({a}));
+        t.advance(500);
+        QVERIFY(!feed.publish({a}));
+        auto owner = std::make_shared<weir::core::ProcessOwner>();
+        owner->pid = 4242;
+        owner->name = "curl";
+        owner->exe = "/usr/bin/curl";
+        a.process = owner;
+        auto d = feed.publish({a});
+        QVERIFY(d);
+        QCOMPARE(keysOf(d->updated.first()), (QStringList{QStringLiteral("exe"), QStringLiteral("id"),
+                                                          QStringLiteral("pid"), QStringLiteral("process")}));
+        QVERIFY(!feed.publish({a}));
+        a.interface = "lan0";
+        d = feed.publish({a});
+        QVERIFY(d);
+        QCOMPARE(d->updated.first().value(QStringLiteral("interface")).toString(), QStringLiteral("lan0"));
+        QCOMPARE(feed.table().first().process, QStringLiteral("curl"));
+    }
+
     // rows() (ListConnections) measures but publishes nothing.
     void rowsDoNotPublish() {
         FakeTime t;
