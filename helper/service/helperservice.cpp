@@ -2,7 +2,6 @@
 
 #include <QDBusConnectionInterface>
 #include <QDBusMessage>
-#include <QDBusServiceWatcher>
 #include <QHash>
 
 #include <memory>
@@ -11,6 +10,7 @@
 #include "interface/busnames.h"
 #include "interface/helperstatus.h"
 #include "service/engine.h"
+#include "service/feedsubscribers.h"
 #include "service/nftprobe.h"
 #include "service/polkitauthorizer.h"
 #include "service/settingsstore.h"
@@ -42,8 +42,6 @@ const QHash<QString, QString>& methodActions() {
 
 // Health is checked this often while enabled (drift: another tool flushed a table).
 constexpr int kHealthIntervalMs = 2000;
-// Subscribers get what changed at most this often.
-constexpr int kFeedIntervalMs = 500;
 // CloseConnections takes at most this many ids in one call.
 constexpr qsizetype kMaxCloseIds = 100'000;
 
@@ -62,17 +60,12 @@ HelperService::HelperService(Engine* engine, SettingsStore* store, const QDBusCo
     , authorizer_(new PolkitAuthorizer(bus, this))
     , settings_(engine, store)
     , announced_(current())
-    , subscriberWatcher_(new QDBusServiceWatcher(this)) {
+    , subscribers_(new FeedSubscribers(
+          bus, [engine] { return engine->connections(); }, this)) {
     registerBusTypes();
     new Helper1Adaptor(this);
     healthTimer_.setInterval(kHealthIntervalMs);
     connect(&healthTimer_, &QTimer::timeout, this, &HelperService::checkHealth);
-    feedTimer_.setInterval(kFeedIntervalMs);
-    connect(&feedTimer_, &QTimer::timeout, this, &HelperService::publishConnections);
-    subscriberWatcher_->setConnection(bus_);
-    subscriberWatcher_->setWatchMode(QDBusServiceWatcher::WatchForUnregistration);
-    connect(subscriberWatcher_, &QDBusServiceWatcher::serviceUnregistered, this,
-            [this](const QString& name) { removeSubscriber(name, "left the bus"); });
 }
 
 HelperService::~HelperService() = default;
@@ -341,13 +334,13 @@ QVariantMap HelperService::statusMap() const {
     s.totalConnections = static_cast<decltype(s.totalConnections)>(counts.total);
     s.activeConnections = static_cast<decltype(s.activeConnections)>(counts.open);
     QVariantMap map = s.toVariantMap();
-    map.insert(QStringLiteral("subscribers"), static_cast<uint>(subscribers_.size()));
+    map.insert(QStringLiteral("subscribers"), static_cast<uint>(subscribers_->count()));
     return map;
 }
 
 QList<QVariantMap> HelperService::connectionMaps() {
     // Rates from the feed's samples (this call is one more); durations as of now.
-    const ConnectionInfoList rows = feed_.rows(engine_->connections());
+    const ConnectionInfoList rows = subscribers_->rows();
     QList<QVariantMap> list;
     list.reserve(rows.size());
     for (const ConnectionInfo& c : rows)
@@ -357,14 +350,14 @@ QList<QVariantMap> HelperService::connectionMaps() {
 
 void HelperService::Subscribe() {
     dispatch([this](const QDBusMessage& call) {
-        addSubscriber(call.service());
+        subscribers_->subscribe(call.service());
         reply(call, std::nullopt);
     });
 }
 
 void HelperService::Unsubscribe() {
     dispatch([this](const QDBusMessage& call) {
-        removeSubscriber(call.service(), "unsubscribed");
+        subscribers_->unsubscribe(call.service());
         reply(call, std::nullopt);
     });
 }
@@ -372,16 +365,14 @@ void HelperService::Unsubscribe() {
 qulonglong HelperService::GetConnections(QList<QVariantMap>&) {
     dispatch([this](const QDBusMessage& call) {
         // Whatever changed since the last signal goes out first, so the answer is the table at seq.
-        publishConnections();
+        ConnectionInfoList table;
+        const quint64 seq = subscribers_->snapshot(&table);
         QList<QVariantMap> rows;
-        const ConnectionInfoList table = feed_.table();
         rows.reserve(table.size());
         for (const ConnectionInfo& c : table)
             rows.append(c.toVariantMap());
-        bus_.send(call.createReply(
-            QVariantList{QVariant::fromValue<qulonglong>(feed_.seq()), QVariant::fromValue(rows)}));
-        if (subscribers_.isEmpty())
-            feed_.forgetTable(); // nobody follows it: no need to keep it
+        bus_.send(
+            call.createReply(QVariantList{QVariant::fromValue<qulonglong>(seq), QVariant::fromValue(rows)}));
     });
     return 0;
 }
@@ -410,69 +401,8 @@ void HelperService::ClearHistory() {
     dispatch([this](const QDBusMessage& call) {
         engine_->clearHistory();
         reply(call, std::nullopt);
-        if (!subscribers_.isEmpty())
-            publishConnections(); // the removed rows go out now, not at the next tick
+        subscribers_->publish(); // the removed rows go out now, not at the next tick
     });
-}
-
-void HelperService::addSubscriber(const QString& uniqueName) {
-    if (subscribers_.contains(uniqueName))
-        return;
-    // The first subscriber: take the table as it is now without a signal (nobody to send it to),
-    // so the subscriber's GetConnections and the signals after it carry only what changes.
-    if (subscribers_.isEmpty())
-        feed_.publish(engine_->connections());
-    subscriberWatcher_->addWatchedService(uniqueName);
-    // It may have left while Polkit was asked, before the watch was in place.
-    if (!bus_.interface()->isServiceRegistered(uniqueName).value()) {
-        subscriberWatcher_->removeWatchedService(uniqueName);
-        if (subscribers_.isEmpty())
-            feed_.forgetTable();
-        return;
-    }
-    subscribers_.insert(uniqueName);
-    qInfo("weir-helper: %s subscribed to the connections (%lld subscriber(s))", qPrintable(uniqueName),
-          static_cast<long long>(subscribers_.size()));
-    if (!feedTimer_.isActive())
-        feedTimer_.start();
-}
-
-void HelperService::removeSubscriber(const QString& uniqueName, const char* why) {
-    if (!subscribers_.remove(uniqueName))
-        return;
-    subscriberWatcher_->removeWatchedService(uniqueName);
-    qInfo("weir-helper: subscriber %s %s (%lld left)", qPrintable(uniqueName), why,
-          static_cast<long long>(subscribers_.size()));
-    if (subscribers_.isEmpty()) {
-        feedTimer_.stop();
-        feed_.forgetTable();
-    }
-}
-
-void HelperService::publishConnections() {
-    if (const auto delta = feed_.publish(engine_->connections()))
-        sendConnectionsChanged(*delta);
-}
-
-// One targeted signal per subscriber: the bus delivers it to that connection only, and no match
-// rule of anyone else (an eavesdropper without the monitor right included) can catch it.
-void HelperService::sendConnectionsChanged(const ConnectionsDelta& delta) {
-    if (subscribers_.isEmpty())
-        return;
-    QList<QVariantMap> added;
-    added.reserve(delta.added.size());
-    for (const ConnectionInfo& c : delta.added)
-        added.append(c.toVariantMap());
-    const QVariantList args{
-        QVariant::fromValue<qulonglong>(delta.seq), QVariant::fromValue(added),
-        QVariant::fromValue(delta.updated),
-        QVariant::fromValue(QList<qulonglong>(delta.removed.cbegin(), delta.removed.cend()))};
-    for (const QString& name : std::as_const(subscribers_)) {
-        QDBusMessage signal = QDBusMessage::createTargetedSignal(name, bus::objectPath, bus::interfaceName,
-                                                                 QStringLiteral("ConnectionsChanged"));
-        signal.setArguments(args);
-        bus_.send(signal);
-    }
 }
 
 } // namespace weir::service

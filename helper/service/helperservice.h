@@ -3,10 +3,9 @@
 // authorizes asynchronously with a delayed reply, and only then validates the arguments and acts.
 // The public properties (Enabled, Mode, Health, HealthReason) are announced with one
 // PropertiesChanged whenever any of them differs from what was last announced.
-// The live connection feed: subscribers (unique bus names that passed the monitor check) get the
-// ConnectionFeed's deltas as targeted ConnectionsChanged signals every 500 ms; the timer runs only
-// while someone is subscribed, and a subscriber that leaves the bus is dropped. This class declares
-// no Qt signal of that name on purpose: the adaptor would relay it as a broadcast.
+// The live connection feed (Subscribe, GetConnections, the targeted ConnectionsChanged) is
+// FeedSubscribers'. This class declares no Qt signal of that name on purpose: the adaptor would
+// relay it as a broadcast.
 // Single-threaded (the Qt main thread): actions run one at a time, each against the state of the
 // moment it runs, not of the moment it was called.
 #pragma once
@@ -14,21 +13,18 @@
 #include <QDBusConnection>
 #include <QDBusContext>
 #include <QObject>
-#include <QSet>
 #include <QTimer>
 #include <QVariantMap>
 
 #include <functional>
 
 #include "interface/connectioninfo.h"
-#include "service/connectionfeed.h"
 #include "service/settingsapi.h"
-
-class QDBusServiceWatcher;
 
 namespace weir::service {
 
 class Engine;
+class FeedSubscribers;
 enum class AuthResult;
 class PolkitAuthorizer;
 class SettingsStore;
@@ -81,11 +77,6 @@ private:
     QStringList warnings() const;
     QVariantMap statusMap() const;
     QList<QVariantMap> connectionMaps();
-    void addSubscriber(const QString& uniqueName);
-    void removeSubscriber(const QString& uniqueName, const char* why);
-    // Sends what changed since the last ConnectionsChanged to every subscriber (nothing when nothing did).
-    void publishConnections();
-    void sendConnectionsChanged(const ConnectionsDelta& delta);
 
     // What the last PropertiesChanged said (or the start state).
     struct Announced {
@@ -105,10 +96,7 @@ private:
     QTimer healthTimer_;
     Announced announced_;
     QString lastError_;
-    ConnectionFeed feed_;
-    QSet<QString> subscribers_; // unique bus names
-    QDBusServiceWatcher* subscriberWatcher_;
-    QTimer feedTimer_;
+    FeedSubscribers* subscribers_;
 };
 
 } // namespace weir::service
