@@ -197,6 +197,15 @@ wait_for 5 test "$(subscribers)" = 0 || fail "the killed subscriber is still cou
 grep -q "subscriber $SUB_NAME left the bus" "$D/helper.log" || fail "the helper did not log the departure: $(cat "$D/helper.log")"
 pass "killed subscriber dropped: subscribers 0, log: $(grep "subscriber $SUB_NAME" "$D/helper.log")"
 
+# The denied user cannot read the table the other way either; Unsubscribe needs no right and is
+# idempotent (this caller never subscribed).
+err=$(as_user "$DENY" dbus-send --system --print-reply --dest=io.github.weir.Helper1 /io/github/weir/Helper1 \
+    io.github.weir.Helper1.GetConnections 2>&1 || true)
+echo "$err" | grep -q "org.freedesktop.DBus.Error.AccessDenied" || fail "the denied GetConnections: $err"
+as_user "$DENY" dbus-send --system --print-reply --dest=io.github.weir.Helper1 /io/github/weir/Helper1 \
+    io.github.weir.Helper1.Unsubscribe >/dev/null || fail "Unsubscribe without a subscription failed"
+pass "denied user: GetConnections refused; Unsubscribe without a subscription: ok"
+
 # CloseConnections on a live download (8 MiB at 200 KiB/s: would take 40 s).
 ip netns exec "$NS_CLIENT" curl -sS --noproxy '*' --max-time 60 -o /dev/null \
     "$PACED/?bytes=8388608&rate=204800" 2>"$D/curl.err" &

@@ -3,7 +3,7 @@
 
 feed_client.py [--subscribe] [--get]
   Listens for io.github.weir.Helper1.ConnectionsChanged from the helper (a match rule, so a broadcast
-  would reach it too), optionally calls Subscribe (and then GetConnections), and prints one JSON
+  would reach it too), optionally calls Subscribe (twice) and then GetConnections, and prints one JSON
   object per line until SIGTERM/SIGINT:
     {"event": "ready", "name": UNIQUE_NAME}
     {"event": "error", "call": METHOD, "name": D-Bus error name}
@@ -47,7 +47,8 @@ def main():
 
     bus.signal_subscribe(NAME, NAME, "ConnectionsChanged", PATH, None, Gio.DBusSignalFlags.NONE, on_changed)
     say(event="ready", name=bus.get_unique_name())
-    if args.subscribe and call(bus, "Subscribe") is not None and args.get:
+    # Twice: Subscribe is idempotent, the helper must count this client once.
+    if args.subscribe and call(bus, "Subscribe") is not None and call(bus, "Subscribe") is not None and args.get:
         reply = call(bus, "GetConnections")
         if reply is not None:
             seq, rows = reply.unpack()
