@@ -53,6 +53,7 @@ ConnectionInfo toInfo(const core::ConnectionRecord& r) {
     c.closeReason = QString::fromStdString(r.closeReason);
     c.via = QString::fromStdString(r.via);
     c.host = QString::fromStdString(r.host);
+    c.interfaceName = QString::fromStdString(r.interface);
     if (r.process) {
         c.pid = r.process->pid;
         c.process = QString::fromStdString(r.process->name);
