@@ -39,7 +39,7 @@
     </message>
     <message>
         <source>One per core</source>
-        <translation>Einer pro CPU-Kern</translation>
+        <translation>Einer je Kern</translation>
     </message>
     <message>
         <source> s</source>
