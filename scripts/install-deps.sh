@@ -20,6 +20,8 @@ packages=(
     curl python3 xvfb xauth imagemagick trayer xdotool fonts-dejavu-core
     # CJK glyphs for the Chinese screenshots (a small Simplified Chinese font; fc-list to find it)
     fonts-wqy-microhei fontconfig
+    # Qt's own strings (standard buttons, --help) in German and Chinese: tests/i18n checks they load
+    qt6-translations-l10n
     # packaging checks: xmllint, desktop-file-validate, appstreamcli, systemd-analyze verify
     libxml2-utils desktop-file-utils appstream systemd
     # nft, to test the helper's warning about nftables chains beside its iptables rules
