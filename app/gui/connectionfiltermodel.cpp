@@ -25,6 +25,9 @@ void ConnectionFilterModel::setQuickFilter(const QString& text) {
     if (words == quickWords_)
         return;
     quickWords_ = words;
+    quickMatchers_.clear();
+    for (const QString& word : words)
+        quickMatchers_.append(QStringMatcher(word, Qt::CaseInsensitive));
     invalidateRowsFilter();
 }
 

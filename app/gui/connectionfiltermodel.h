@@ -11,6 +11,7 @@
 #pragma once
 
 #include <QSortFilterProxyModel>
+#include <QStringMatcher>
 #include <QStringList>
 #include <QVector>
 
@@ -56,7 +57,8 @@ private:
 
     ConnectionModel* model_ = nullptr;
     QString quickFilter_;
-    QStringList quickWords_; // the quick filter split on spaces; matched case-insensitively
+    QStringList quickWords_;              // the quick filter split on spaces
+    QList<QStringMatcher> quickMatchers_; // one per word, case-insensitive, built once
     QVector<QString> columnFilters_;
     bool hasColumnFilter_ = false;
     bool showClosed_ = true;

@@ -19,6 +19,8 @@ constexpr quint32 bit(int column) {
 }
 constexpr quint32 kAllColumns = (quint32(1) << ConnectionModel::ColumnCount) - 1;
 static_assert(ConnectionModel::ColumnCount <= 32, "one bit per column");
+// More separate runs of changed rows than this go out as one dataChanged (see applyChanges).
+constexpr qsizetype kMaxChangeSignals = 8;
 
 // The columns whose display, tooltip or sort key a change between a and b touches. A state change
 // touches the whole row: the state decides the row's colour.
@@ -95,7 +97,9 @@ int compareText(const QString& a, const QString& b) {
 
 ConnectionModel::ConnectionModel(QObject* parent)
     : QAbstractTableModel(parent)
-    , now_(QDateTime::currentMSecsSinceEpoch()) {}
+    , now_(QDateTime::currentMSecsSinceEpoch()) {
+    updateToday();
+}
 
 ConnectionModel::Row ConnectionModel::makeRow(ConnectionInfo c) {
     Row row;
@@ -110,6 +114,8 @@ void ConnectionModel::refreshKeys(Row* row, const ConnectionInfo& before) {
         row->sourceKey = addressSortKey(row->info.source);
     if (row->info.destination != before.destination)
         row->destinationKey = addressSortKey(row->info.destination);
+    if (row->info.startedMs != before.startedMs)
+        row->startedText.clear();
 }
 
 void ConnectionModel::applySnapshot(const ConnectionInfoList& connections) {
@@ -197,18 +203,25 @@ void ConnectionModel::applyChanges(QVector<Change> changes) {
         const ConnectionInfo before = std::exchange(row.info, std::move(ch.value));
         refreshKeys(&row, before);
     };
-    if (changes.size() > rows_.size() / 2) {
-        // Most rows changed: one signal for the whole table is cheaper for the views than many.
+    std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.row < b.row; });
+    // Runs of adjacent changed rows; each could go out as one rectangle.
+    qsizetype runs = 1;
+    for (qsizetype i = 1; i < changes.size(); ++i)
+        runs += changes.at(i).row != changes.at(i - 1).row + 1;
+    if (runs > kMaxChangeSignals) {
+        // Scattered rows (a feed's usual batch): one rectangle from the first to the last changed
+        // row. A sorting proxy handles each signal that touches its sort column by moving the rows
+        // and announcing a new layout; once per batch costs one sort, once per row costs a pass
+        // over the whole table per row.
         quint32 all = 0;
         for (Change& ch : changes) {
             all |= ch.columns;
             store(ch);
         }
-        Q_EMIT dataChanged(index(0, firstColumn(all)), index(int(rows_.size()) - 1, lastColumn(all)));
+        Q_EMIT dataChanged(index(changes.first().row, firstColumn(all)),
+                           index(changes.last().row, lastColumn(all)));
         return;
     }
-    std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.row < b.row; });
-    // Adjacent changed rows go out as one rectangle.
     qsizetype i = 0;
     while (i < changes.size()) {
         const int first = changes.at(i).row;
@@ -243,7 +256,8 @@ void ConnectionModel::appendRows(ConnectionInfoList added) {
         return;
     const int first = int(rows_.size());
     beginInsertRows({}, first, first + int(unique.size()) - 1);
-    rows_.reserve(first + unique.size());
+    // No reserve(): an exact one would copy the whole table on every batch instead of growing it
+    // geometrically.
     for (ConnectionInfo& c : unique) {
         rowById_.insert(c.id, int(rows_.size()));
         rows_.append(makeRow(std::move(c)));
@@ -303,8 +317,21 @@ void ConnectionModel::setCurrentTime(qint64 msSinceEpoch) {
     if (msSinceEpoch == now_)
         return;
     now_ = msSinceEpoch;
+    int first = DurationColumn;
+    if (now_ < todayStartMs_ || now_ >= todayEndMs_) { // a new day: yesterday's times get their date
+        updateToday();
+        for (const Row& row : std::as_const(rows_))
+            row.startedText.clear();
+        first = StartedColumn;
+    }
     if (!rows_.isEmpty())
-        Q_EMIT dataChanged(index(0, DurationColumn), index(int(rows_.size()) - 1, DurationColumn));
+        Q_EMIT dataChanged(index(0, first), index(int(rows_.size()) - 1, DurationColumn));
+}
+
+void ConnectionModel::updateToday() {
+    const QDate today = QDateTime::fromMSecsSinceEpoch(now_).date();
+    todayStartMs_ = today.startOfDay().toMSecsSinceEpoch();
+    todayEndMs_ = today.addDays(1).startOfDay().toMSecsSinceEpoch();
 }
 
 int ConnectionModel::activeCount() const {

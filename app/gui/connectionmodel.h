@@ -105,10 +105,14 @@ private:
         // Address sort keys, computed when the address changes rather than per comparison.
         QByteArray sourceKey;
         QByteArray destinationKey;
+        // Started as shown, made on first paint: formatting a local time costs a time zone lookup.
+        mutable QString startedText;
     };
     static Row makeRow(ConnectionInfo c);
     static void refreshKeys(Row* row, const ConnectionInfo& before);
 
+    const QString& startedText(const Row& row) const;
+    void updateToday();
     QVariant displayData(const ConnectionInfo& c, int column) const;
     QVariant rawData(const ConnectionInfo& c, int column) const;
     QVariant sortData(const Row& r, int column) const;
@@ -127,6 +131,9 @@ private:
     QVector<Row> rows_;
     QHash<quint64, int> rowById_;
     qint64 now_ = 0;
+    // Today in local time, [start, end) in ms: Started shows only the time of day for these.
+    qint64 todayStartMs_ = 0;
+    qint64 todayEndMs_ = 0;
 };
 
 } // namespace weir
