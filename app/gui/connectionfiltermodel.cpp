@@ -15,8 +15,11 @@ ConnectionFilterModel::ConnectionFilterModel(QObject* parent)
 }
 
 void ConnectionFilterModel::setSourceModel(QAbstractItemModel* model) {
+    if (model_)
+        model_->setSortColumnHint(-1);
     model_ = qobject_cast<ConnectionModel*>(model);
     QSortFilterProxyModel::setSourceModel(model);
+    updateSortHint();
 }
 
 void ConnectionFilterModel::setQuickFilter(const QString& text) {
@@ -29,6 +32,7 @@ void ConnectionFilterModel::setQuickFilter(const QString& text) {
     for (const QString& word : words)
         quickMatchers_.append(QStringMatcher(word, Qt::CaseInsensitive));
     invalidateRowsFilter();
+    updateSortHint();
 }
 
 void ConnectionFilterModel::setColumnFilter(int column, const QString& text) {
@@ -41,6 +45,7 @@ void ConnectionFilterModel::setColumnFilter(int column, const QString& text) {
     hasColumnFilter_ = std::any_of(columnFilters_.cbegin(), columnFilters_.cend(),
                                    [](const QString& f) { return !f.isEmpty(); });
     invalidateRowsFilter();
+    updateSortHint();
 }
 
 QString ConnectionFilterModel::columnFilter(int column) const {
@@ -53,6 +58,7 @@ void ConnectionFilterModel::clearColumnFilters() {
     columnFilters_.fill(QString());
     hasColumnFilter_ = false;
     invalidateRowsFilter();
+    updateSortHint();
 }
 
 bool ConnectionFilterModel::hasFilter() const {
@@ -64,6 +70,20 @@ void ConnectionFilterModel::setShowClosed(bool show) {
         return;
     showClosed_ = show;
     invalidateRowsFilter();
+}
+
+void ConnectionFilterModel::sort(int column, Qt::SortOrder order) {
+    QSortFilterProxyModel::sort(column, order);
+    updateSortHint();
+}
+
+// One dataChanged for a batch makes this proxy test its filter on every row in the range and
+// re-sort all it shows; a signal per row makes it re-sort once per shown row that changed. The first
+// is cheaper when all rows are shown, the second when a filter keeps only some (the filter test
+// itself is the larger cost then).
+void ConnectionFilterModel::updateSortHint() {
+    if (model_)
+        model_->setSortColumnHint(hasFilter() ? -1 : sortColumn());
 }
 
 Qt::SortOrder ConnectionFilterModel::defaultSortOrder(int column) {

@@ -39,6 +39,8 @@ public:
     void setShowClosed(bool show);
     bool showClosed() const { return showClosed_; }
 
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+
     // The order a first click on a column's header should sort in: numbers and times descending
     // (the biggest, fastest, newest first), texts ascending.
     static Qt::SortOrder defaultSortOrder(int column);
@@ -54,6 +56,7 @@ protected:
 private:
     bool matchesQuickFilter(int sourceRow) const;
     bool matchesColumnFilters(int sourceRow) const;
+    void updateSortHint();
 
     ConnectionModel* model_ = nullptr;
     QString quickFilter_;

@@ -19,7 +19,7 @@ constexpr quint32 bit(int column) {
 }
 constexpr quint32 kAllColumns = (quint32(1) << ConnectionModel::ColumnCount) - 1;
 static_assert(ConnectionModel::ColumnCount <= 32, "one bit per column");
-// More separate runs of changed rows than this go out as one dataChanged (see applyChanges).
+// More changed rows than this in the hinted sort column go out as one dataChanged (applyChanges).
 constexpr qsizetype kMaxChangeSignals = 8;
 
 // The columns whose display, tooltip or sort key a change between a and b touches. A state change
@@ -190,53 +190,68 @@ void ConnectionModel::applyDelta(const ConnectionsDelta& delta) {
     appendRows(std::move(added));
 }
 
-// A row's data changes together with its signal: QSortFilterProxyModel re-sorts a changed row by
-// comparing it with its neighbours, which must not hold changes it has not been told about yet.
 void ConnectionModel::applyChanges(QVector<Change> changes) {
     for (Change& ch : changes)
         ch.columns = changedColumns(rows_.at(ch.row).info, ch.value);
     changes.removeIf([](const Change& ch) { return ch.columns == 0; });
     if (changes.isEmpty())
         return;
-    const auto store = [this](Change& ch) {
-        Row& row = rows_[ch.row];
-        const ConnectionInfo before = std::exchange(row.info, std::move(ch.value));
-        refreshKeys(&row, before);
-    };
     std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.row < b.row; });
-    // Runs of adjacent changed rows; each could go out as one rectangle.
-    qsizetype runs = 1;
-    for (qsizetype i = 1; i < changes.size(); ++i)
-        runs += changes.at(i).row != changes.at(i - 1).row + 1;
-    if (runs > kMaxChangeSignals) {
-        // Scattered rows (a feed's usual batch): one rectangle from the first to the last changed
-        // row. A sorting proxy handles each signal that touches its sort column by moving the rows
-        // and announcing a new layout; once per batch costs one sort, once per row costs a pass
-        // over the whole table per row.
-        quint32 all = 0;
-        for (Change& ch : changes) {
-            all |= ch.columns;
-            store(ch);
+    // A sorting proxy handles each signal that touches its sort column by moving the rows and
+    // announcing a new layout: a pass over all its rows per signal. Many such rows (a feed's usual
+    // batch when the view sorts on bytes or rates) therefore go out as one rectangle from the first
+    // to the last of them: one re-sort per batch. The other rows keep a signal per run of adjacent
+    // rows, which costs a proxy next to nothing.
+    QVector<Change> sortKeyChanges;
+    if (sortColumnHint_ >= 0) {
+        const quint32 key = bit(sortColumnHint_);
+        const auto touchesKey = [key](const Change& ch) { return (ch.columns & key) != 0; };
+        if (std::count_if(changes.cbegin(), changes.cend(), touchesKey) > kMaxChangeSignals) {
+            std::copy_if(changes.cbegin(), changes.cend(), std::back_inserter(sortKeyChanges), touchesKey);
+            changes.removeIf(touchesKey);
         }
-        Q_EMIT dataChanged(index(changes.first().row, firstColumn(all)),
-                           index(changes.last().row, lastColumn(all)));
-        return;
     }
+    emitRuns(changes);
+    if (!sortKeyChanges.isEmpty()) {
+        quint32 all = 0;
+        for (Change& ch : sortKeyChanges) {
+            all |= ch.columns;
+            storeChange(ch);
+        }
+        Q_EMIT dataChanged(index(sortKeyChanges.first().row, firstColumn(all)),
+                           index(sortKeyChanges.last().row, lastColumn(all)));
+    }
+}
+
+// A row's data changes together with its signal: QSortFilterProxyModel re-sorts a changed row by
+// comparing it with its neighbours, which must not hold changes it has not been told about yet.
+void ConnectionModel::storeChange(Change& change) {
+    Row& row = rows_[change.row];
+    const ConnectionInfo before = std::exchange(row.info, std::move(change.value));
+    refreshKeys(&row, before);
+}
+
+// changes: sorted by row. Adjacent changed rows go out as one rectangle.
+void ConnectionModel::emitRuns(QVector<Change>& changes) {
     qsizetype i = 0;
     while (i < changes.size()) {
         const int first = changes.at(i).row;
         quint32 columns = changes.at(i).columns;
-        store(changes[i]);
+        storeChange(changes[i]);
         int last = first;
         while (i + 1 < changes.size() && changes.at(i + 1).row == last + 1) {
             ++i;
             last = changes.at(i).row;
             columns |= changes.at(i).columns;
-            store(changes[i]);
+            storeChange(changes[i]);
         }
         ++i;
         Q_EMIT dataChanged(index(first, firstColumn(columns)), index(last, lastColumn(columns)));
     }
+}
+
+void ConnectionModel::setSortColumnHint(int column) {
+    sortColumnHint_ = column >= 0 && column < ColumnCount ? column : -1;
 }
 
 void ConnectionModel::appendRows(ConnectionInfoList added) {

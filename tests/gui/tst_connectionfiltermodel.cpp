@@ -147,8 +147,9 @@ private Q_SLOTS:
         // watch the deltas, where the signals are few; sort and filter changes (a signal per range of
         // rows that comes or goes) happen between two testers, the second of which checks the result.
         std::optional<QAbstractItemModelTester> modelTester, proxyTester;
-        const auto attach = [&] {
-            modelTester.emplace(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
+        const auto attach = [&](bool watchModel) {
+            if (watchModel)
+                modelTester.emplace(&m, QAbstractItemModelTester::FailureReportingMode::Fatal);
             proxyTester.emplace(&proxy, QAbstractItemModelTester::FailureReportingMode::Fatal);
         };
         QSignalSpy reset(&m, &QAbstractItemModel::modelReset);
@@ -184,13 +185,17 @@ private Q_SLOTS:
             proxy.setShowClosed(step.showClosed);
             filters = {step.quick.split(QLatin1Char(' '), Qt::SkipEmptyParts), step.column, step.columnText,
                        step.showClosed};
-            attach();
+            // Unfiltered, the model announces a batch in one signal (see setSortColumnHint); filtered,
+            // in a signal per row, each of which its tester would answer with a walk of 10,000 rows:
+            // there the proxy's tester watches alone, and the batches are smaller.
+            const bool filtered = proxy.hasFilter() || !step.showClosed;
+            attach(!filtered);
             verifyProxy(m, proxy, filters);
 
             // Two batches where the filters leave fewer rows for the proxy's tester to walk.
             for (int batch = 0; batch < (proxy.rowCount() == m.rowCount() ? 1 : 2); ++batch) {
                 ConnectionsDelta delta;
-                for (int i = 0; i < 400; ++i) { // partial updates
+                for (int i = 0; i < (filtered ? 100 : 400); ++i) { // partial updates
                     auto it = feed.begin();
                     std::advance(it, rng.bounded(int(feed.size())));
                     ConnectionInfo& c = it->second;

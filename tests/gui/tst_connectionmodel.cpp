@@ -276,7 +276,8 @@ private Q_SLOTS:
                  QStringLiteral("reset by destination"));
         QCOMPARE(text(m, 3, ConnectionModel::DurationColumn), QStringLiteral("0:00:03"));
 
-        // Scattered rows: one signal for the batch, not one per row.
+        // Scattered rows: a signal per run of rows, or one for the batch when they change the column
+        // a proxy sorts on.
         ConnectionInfoList many;
         for (quint64 id = 100; id < 200; ++id)
             many.append(conn(id));
@@ -286,6 +287,18 @@ private Q_SLOTS:
         for (quint64 id = 100; id < 200; id += 3)
             delta.updated.append({{QStringLiteral("id"), QVariant::fromValue(id)},
                                   {QStringLiteral("bytes_sent"), QVariant::fromValue<quint64>(id)}});
+        m.applyDelta(delta);
+        QCOMPARE(changed.size(), 34);
+        m.setSortColumnHint(ConnectionModel::ReceivedColumn); // not touched: still a signal per run
+        for (QVariantMap& u : delta.updated)
+            u[QStringLiteral("bytes_sent")] = u.value(QStringLiteral("bytes_sent")).toULongLong() + 1;
+        changed.clear();
+        m.applyDelta(delta);
+        QCOMPARE(changed.size(), 34);
+        m.setSortColumnHint(ConnectionModel::SentColumn);
+        for (QVariantMap& u : delta.updated)
+            u[QStringLiteral("bytes_sent")] = u.value(QStringLiteral("id")).toULongLong();
+        changed.clear();
         m.applyDelta(delta);
         QCOMPARE(changed.size(), 1);
         QCOMPARE(changed.at(0).at(0).value<QModelIndex>(),
