@@ -228,12 +228,19 @@ void runScenario(const Options& options, const Scenario& scenario, int intervalM
     const int updates = options.rate * intervalMs / 1000;
     const int churn = std::max(1, options.churn * intervalMs / 1000);
     Stats modelMs, events, paint, total, cpu, modelCpu, paintCpu, clock;
+    // Signals per batch: the model's dataChanged and the proxy's re-sorts (layoutChanged).
+    qint64 dataChangedCount = 0, layoutCount = 0, batchDataChanged = 0, batchLayouts = 0;
+    QObject::connect(&model, &QAbstractItemModel::dataChanged, [&] { ++dataChangedCount; });
+    QObject::connect(&proxy, &QAbstractItemModel::layoutChanged, [&] { ++layoutCount; });
     for (int b = 0; b < batches; ++b) {
         now += intervalMs;
         const ConnectionsDelta delta = feed.next(updates, churn, now);
         // The view paints once, in the forced repaint, not also when the events are processed.
         view.viewport()->setUpdatesEnabled(false);
+        const qint64 dataChangedBefore = dataChangedCount, layoutsBefore = layoutCount;
         const Timing m = timed([&] { model.applyDelta(delta); });
+        batchDataChanged += dataChangedCount - dataChangedBefore;
+        batchLayouts += layoutCount - layoutsBefore;
         const Timing e = timed([] { QCoreApplication::processEvents(); });
         view.viewport()->setUpdatesEnabled(true);
         const Timing p = timed([&] { view.viewport()->repaint(); });
@@ -252,15 +259,20 @@ void runScenario(const Options& options, const Scenario& scenario, int intervalM
                                }).wall);
         }
     }
-    out << QStringLiteral("| %1 | %2 ms: %3 updates, +%4/−%4 rows | %5 | %6 | %7 | %8 | **%9** | %10 | %11 | "
-                          "%12 | %13 | %14 |\n")
+    const QString signalsText = QStringLiteral("; %1 dataChanged, %2 re-sorts")
+                                    .arg(double(batchDataChanged) / std::max(1, batches), 0, 'f', 1)
+                                    .arg(double(batchLayouts) / std::max(1, batches), 0, 'f', 1);
+    out << QStringLiteral(
+               "| %1 | %2 ms: %3 updates, +%4/−%4 rows%15 | %5 | %6 | %7 | %8 | **%9** | %10 | %11 | "
+               "%12 | %13 | %14 |\n")
                .arg(QString::fromUtf8(scenario.name))
                .arg(intervalMs)
                .arg(updates)
                .arg(churn)
                .arg(proxy.rowCount())
                .arg(modelMs.summary(), events.summary(), paint.summary(), total.summary(), cpu.summary(),
-                    modelCpu.summary(), paintCpu.summary(), clock.summary(), idle.summary());
+                    modelCpu.summary(), paintCpu.summary(), clock.summary(), idle.summary())
+               .arg(signalsText);
     out.flush();
 }
 
