@@ -326,6 +326,24 @@ private Q_SLOTS:
         QCOMPARE(shown(), QList<quint64>({3}));
         proxy.setQuickFilter(QStringLiteral("curl firefox"));
         QCOMPARE(shown(), QList<quint64>());
+        // The answers are remembered per connection, and forgotten when what they matched changes.
+        proxy.setQuickFilter(QStringLiteral("curl"));
+        QCOMPARE(shown(), QList<quint64>({2}));
+        ConnectionsDelta delta;
+        delta.updated = {{{QStringLiteral("id"), QVariant::fromValue<quint64>(3)},
+                          {QStringLiteral("process"), QStringLiteral("curl")}},
+                         {{QStringLiteral("id"), QVariant::fromValue<quint64>(2)},
+                          {QStringLiteral("process"), QStringLiteral("wget")}}};
+        m.applyDelta(delta);
+        QCOMPARE(shown(), QList<quint64>({3}));
+        m.setCurrentTime(kNow + 5000); // every row's Duration: re-tested, same answers
+        QCOMPARE(shown(), QList<quint64>({3}));
+        delta.updated = {
+            {{QStringLiteral("id"), QVariant::fromValue<quint64>(3)}, {QStringLiteral("process"), QString()}},
+            {{QStringLiteral("id"), QVariant::fromValue<quint64>(2)},
+             {QStringLiteral("process"), QStringLiteral("curl")}}};
+        m.applyDelta(delta);
+        QCOMPARE(shown(), QList<quint64>({2}));
         QVERIFY(proxy.hasFilter());
         proxy.setQuickFilter(QString());
         QCOMPARE(shown(), QList<quint64>({1, 2, 3}));
