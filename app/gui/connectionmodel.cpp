@@ -1,76 +1,62 @@
+// ConnectionModel's rows: the feed (snapshots, deltas), change detection and sort keys. What the
+// rows look like (texts, icons, tooltips) is in connectionmodeldata.cpp.
 #include "gui/connectionmodel.h"
 
-#include <QColor>
 #include <QDateTime>
-#include <QGuiApplication>
 #include <QHostAddress>
-#include <QIcon>
-#include <QLocale>
-#include <QPainter>
-#include <QPalette>
-#include <QPixmap>
 #include <QSet>
 #include <QtEndian>
 
 #include <algorithm>
-
-#include "gui/format.h"
+#include <bit>
 
 namespace weir {
 
 namespace {
 
-// The columns a change of one field touches. A state change touches the whole row: the state
-// decides the row's colour.
-struct ColumnSpan {
-    int first = ConnectionModel::ColumnCount;
-    int last = -1;
-    void add(int column) {
-        first = std::min(first, column);
-        last = std::max(last, column);
-    }
-    bool isEmpty() const { return last < 0; }
-};
+constexpr quint32 bit(int column) {
+    return quint32(1) << column;
+}
+constexpr quint32 kAllColumns = (quint32(1) << ConnectionModel::ColumnCount) - 1;
+static_assert(ConnectionModel::ColumnCount <= 32, "one bit per column");
+// More changed rows than this in the hinted sort column go out as one dataChanged (applyChanges).
+constexpr qsizetype kMaxChangeSignals = 8;
 
-ColumnSpan changedColumns(const ConnectionInfo& a, const ConnectionInfo& b) {
+// The columns whose display, tooltip or sort key a change between a and b touches. A state change
+// touches the whole row: the state decides the row's colour.
+quint32 changedColumns(const ConnectionInfo& a, const ConnectionInfo& b) {
     using M = ConnectionModel;
-    ColumnSpan span;
-    if (a.state != b.state) {
-        span.add(0);
-        span.add(M::ColumnCount - 1);
-        return span;
-    }
-    if (a.protocol != b.protocol)
-        span.add(M::ProtocolColumn);
-    if (a.mode != b.mode)
-        span.add(M::ModeColumn);
-    if (a.source != b.source)
-        span.add(M::SourceColumn);
-    if (a.destination != b.destination)
-        span.add(M::DestinationColumn);
-    if (a.bytesSent != b.bytesSent)
-        span.add(M::SentColumn);
-    if (a.bytesReceived != b.bytesReceived)
-        span.add(M::ReceivedColumn);
-    if (a.startedMs != b.startedMs) {
-        span.add(M::StartedColumn);
-        span.add(M::DurationColumn);
-    }
-    if (a.closedMs != b.closedMs)
-        span.add(M::DurationColumn);
-    if (a.closeReason != b.closeReason) {
-        span.add(M::StateColumn); // the state's tooltip carries the reason
-        span.add(M::CloseReasonColumn);
-    }
-    return span;
+    if (a.state != b.state)
+        return kAllColumns;
+    quint32 m = 0;
+    const auto mark = [&m](bool changed, quint32 columns) {
+        if (changed)
+            m |= columns;
+    };
+    mark(a.process != b.process || a.pid != b.pid || a.exe != b.exe, bit(M::ProcessColumn));
+    mark(a.user != b.user || a.uid != b.uid, bit(M::UserColumn) | bit(M::ProcessColumn)); // tooltip
+    mark(a.source != b.source, bit(M::SourceColumn));
+    mark(a.destination != b.destination, bit(M::DestinationColumn));
+    mark(a.host != b.host, bit(M::HostColumn));
+    mark(a.via != b.via, bit(M::UpstreamColumn));
+    mark(a.interfaceName != b.interfaceName, bit(M::InterfaceColumn));
+    mark(a.bytesSent != b.bytesSent, bit(M::SentColumn));
+    mark(a.bytesReceived != b.bytesReceived, bit(M::ReceivedColumn));
+    mark(a.rateSent != b.rateSent, bit(M::SendRateColumn));
+    mark(a.rateReceived != b.rateReceived, bit(M::ReceiveRateColumn));
+    mark(a.startedMs != b.startedMs, bit(M::StartedColumn) | bit(M::DurationColumn));
+    mark(a.closedMs != b.closedMs || a.durationMs != b.durationMs, bit(M::DurationColumn));
+    mark(a.closeReason != b.closeReason, bit(M::CloseReasonColumn) | bit(M::StateColumn)); // tooltip
+    mark(a.protocol != b.protocol, bit(M::ProtocolColumn));
+    mark(a.mode != b.mode, bit(M::ModeColumn));
+    return m;
 }
 
-int stateRank(const QString& state) {
-    static const QStringList order = {QStringLiteral("connecting"), QStringLiteral("established"),
-                                      QStringLiteral("closing"), QStringLiteral("closed"),
-                                      QStringLiteral("failed")};
-    const int i = order.indexOf(state);
-    return i < 0 ? int(order.size()) : i;
+int firstColumn(quint32 mask) {
+    return std::countr_zero(mask);
+}
+int lastColumn(quint32 mask) {
+    return 31 - std::countl_zero(mask);
 }
 
 // "ip:port" or "[ip]:port" as 16 address bytes (IPv4 mapped into IPv6) plus the port, big endian,
@@ -78,7 +64,7 @@ int stateRank(const QString& state) {
 QByteArray addressSortKey(const QString& endpoint) {
     const int colon = endpoint.lastIndexOf(QLatin1Char(':'));
     bool portOk = false;
-    const uint port = colon > 0 ? endpoint.mid(colon + 1).toUInt(&portOk) : 0;
+    const uint port = colon > 0 ? QStringView(endpoint).mid(colon + 1).toUInt(&portOk) : 0;
     QString host = colon > 0 ? endpoint.left(colon) : endpoint;
     if (host.startsWith(QLatin1Char('[')) && host.endsWith(QLatin1Char(']')))
         host = host.mid(1, host.size() - 2);
@@ -99,51 +85,38 @@ QByteArray addressSortKey(const QString& endpoint) {
     return key;
 }
 
-QColor stateColor(const QString& state) {
-    switch (stateRank(state)) {
-    case 0:
-        return QColor(0xd9, 0x96, 0x0f); // connecting: amber
-    case 1:
-        return QColor(0x2e, 0x9d, 0x4f); // established: green
-    case 2:
-        return QColor(0x8a, 0xa0, 0x5a); // closing: fading green
-    case 3:
-        return QColor(0x9a, 0xa0, 0xa8); // closed: grey
-    case 4:
-        return QColor(0xd3, 0x2f, 0x2f); // failed: red
-    default:
-        return QColor(0x9a, 0xa0, 0xa8);
-    }
+template <typename T> int threeWay(const T& a, const T& b) {
+    return a < b ? -1 : (b < a ? 1 : 0);
 }
 
-// A small disc in the state's colour; icons are cached, one per colour.
-QIcon stateIcon(const QString& state) {
-    static QHash<QRgb, QIcon> cache;
-    const QColor color = stateColor(state);
-    auto it = cache.find(color.rgb());
-    if (it != cache.end())
-        return *it;
-    QIcon icon;
-    for (int size : {16, 32}) {
-        QPixmap pm(size, size);
-        pm.fill(Qt::transparent);
-        QPainter p(&pm);
-        p.setRenderHint(QPainter::Antialiasing);
-        p.setPen(QPen(color.darker(130), size / 16.0));
-        p.setBrush(color);
-        const qreal m = size * 0.22;
-        p.drawEllipse(QRectF(m, m, size - 2 * m, size - 2 * m));
-        p.end();
-        icon.addPixmap(pm);
-    }
-    return *cache.insert(color.rgb(), icon);
+int compareText(const QString& a, const QString& b) {
+    return QString::compare(a, b, Qt::CaseInsensitive);
 }
 
 } // namespace
 
 ConnectionModel::ConnectionModel(QObject* parent)
     : QAbstractTableModel(parent)
-    , now_(QDateTime::currentMSecsSinceEpoch()) {}
+    , now_(QDateTime::currentMSecsSinceEpoch()) {
+    updateToday();
+}
+
+ConnectionModel::Row ConnectionModel::makeRow(ConnectionInfo c) {
+    Row row;
+    row.sourceKey = addressSortKey(c.source);
+    row.destinationKey = addressSortKey(c.destination);
+    row.info = std::move(c);
+    return row;
+}
+
+void ConnectionModel::refreshKeys(Row* row, const ConnectionInfo& before) {
+    if (row->info.source != before.source)
+        row->sourceKey = addressSortKey(row->info.source);
+    if (row->info.destination != before.destination)
+        row->destinationKey = addressSortKey(row->info.destination);
+    if (row->info.startedMs != before.startedMs)
+        row->startedText.clear();
+}
 
 void ConnectionModel::applySnapshot(const ConnectionInfoList& connections) {
     QSet<quint64> present;
@@ -152,7 +125,7 @@ void ConnectionModel::applySnapshot(const ConnectionInfoList& connections) {
         present.insert(c.id);
     QList<int> vanished;
     for (int row = 0; row < rows_.size(); ++row) {
-        if (!present.contains(rows_.at(row).id))
+        if (!present.contains(rows_.at(row).info.id))
             vanished.append(row);
     }
     removeRowsSorted(std::move(vanished));
@@ -160,81 +133,151 @@ void ConnectionModel::applySnapshot(const ConnectionInfoList& connections) {
 }
 
 void ConnectionModel::upsert(const ConnectionInfoList& connections) {
-    struct Change {
-        int row;
-        ColumnSpan span;
-        const ConnectionInfo* value;
-    };
     QVector<Change> changes;
+    QHash<int, int> changeIndex; // a feed may repeat an id: the later entry wins
     ConnectionInfoList added;
-    QHash<quint64, int> addedIndex; // a feed may repeat an id: the later entry wins
-    QHash<int, int> changeIndex;
     for (const ConnectionInfo& c : connections) {
-        const int row = rowById_.value(c.id, -1);
-        if (row >= 0) {
-            if (auto it = changeIndex.constFind(row); it != changeIndex.constEnd())
-                changes[*it].value = &c;
-            else {
-                changeIndex.insert(row, int(changes.size()));
-                changes.append({row, {}, &c});
-            }
-        } else if (auto it = addedIndex.constFind(c.id); it != addedIndex.constEnd()) {
-            added[*it] = c;
-        } else {
-            addedIndex.insert(c.id, int(added.size()));
+        const int row = rowOf(c.id);
+        if (row < 0) {
             added.append(c);
-        }
-    }
-
-    for (Change& ch : changes)
-        ch.span = changedColumns(rows_.at(ch.row), *ch.value);
-    changes.removeIf([](const Change& ch) { return ch.span.isEmpty(); });
-
-    // A row's data changes together with its signal: QSortFilterProxyModel re-sorts a changed row by
-    // comparing it with its neighbours, which must not hold changes it has not been told about yet.
-    if (!changes.isEmpty()) {
-        if (changes.size() > rows_.size() / 2) {
-            // Many changed rows: one signal for the whole table is cheaper for the views than many.
-            ColumnSpan all;
-            for (const Change& ch : std::as_const(changes)) {
-                rows_[ch.row] = *ch.value;
-                all.add(ch.span.first);
-                all.add(ch.span.last);
-            }
-            Q_EMIT dataChanged(index(0, all.first), index(int(rows_.size()) - 1, all.last));
+        } else if (auto it = changeIndex.constFind(row); it != changeIndex.constEnd()) {
+            changes[*it].value = c;
         } else {
-            std::sort(changes.begin(), changes.end(),
-                      [](const Change& a, const Change& b) { return a.row < b.row; });
-            // Adjacent changed rows go out as one rectangle.
-            qsizetype i = 0;
-            while (i < changes.size()) {
-                const int first = changes.at(i).row;
-                ColumnSpan span = changes.at(i).span;
-                rows_[first] = *changes.at(i).value;
-                int last = first;
-                while (i + 1 < changes.size() && changes.at(i + 1).row == last + 1) {
-                    ++i;
-                    last = changes.at(i).row;
-                    rows_[last] = *changes.at(i).value;
-                    span.add(changes.at(i).span.first);
-                    span.add(changes.at(i).span.last);
-                }
-                ++i;
-                Q_EMIT dataChanged(index(first, span.first), index(last, span.last));
-            }
+            changeIndex.insert(row, int(changes.size()));
+            changes.append({row, 0, c});
         }
     }
+    applyChanges(std::move(changes));
+    appendRows(std::move(added));
+}
 
-    if (!added.isEmpty()) {
-        const int first = int(rows_.size());
-        beginInsertRows({}, first, first + int(added.size()) - 1);
-        rows_.reserve(first + added.size());
-        for (ConnectionInfo& c : added) {
-            rowById_.insert(c.id, int(rows_.size()));
-            rows_.append(std::move(c));
+void ConnectionModel::applyDelta(const ConnectionsDelta& delta) {
+    const QSet<quint64> removed(delta.removed.cbegin(), delta.removed.cend());
+    QVector<Change> changes;
+    changes.reserve(delta.updated.size());
+    QHash<int, int> changeIndex;
+    const auto pendingValue = [&](int row) -> ConnectionInfo& {
+        auto it = changeIndex.constFind(row);
+        if (it == changeIndex.constEnd()) {
+            it = changeIndex.insert(row, int(changes.size()));
+            changes.append({row, 0, rows_.at(row).info});
         }
-        endInsertRows();
+        return changes[*it].value;
+    };
+    static const QString idKey = QStringLiteral("id");
+    for (const QVariantMap& partial : delta.updated) {
+        const quint64 id = partial.value(idKey).toULongLong();
+        const int row = rowOf(id);
+        if (row < 0 || removed.contains(id))
+            continue;
+        ConnectionInfo& value = pendingValue(row);
+        if (!value.merge(partial))
+            qWarning("ConnectionModel: ignored an update of connection %llu with a value of the wrong type",
+                     id);
     }
+    ConnectionInfoList added;
+    for (const ConnectionInfo& c : delta.added) {
+        if (removed.contains(c.id))
+            continue; // opened and forgotten within one interval
+        const int row = rowOf(c.id);
+        if (row >= 0)
+            pendingValue(row) = c; // already known (a repeated add): the whole row is replaced
+        else
+            added.append(c);
+    }
+    applyChanges(std::move(changes));
+    remove(delta.removed);
+    appendRows(std::move(added));
+}
+
+void ConnectionModel::applyChanges(QVector<Change> changes) {
+    for (Change& ch : changes)
+        ch.columns = changedColumns(rows_.at(ch.row).info, ch.value);
+    changes.removeIf([](const Change& ch) { return ch.columns == 0; });
+    if (changes.isEmpty())
+        return;
+    std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.row < b.row; });
+    // A sorting proxy handles each signal that touches its sort column by moving the rows and
+    // announcing a new layout: a pass over all its rows per signal. Many such rows (a feed's usual
+    // batch when the view sorts on bytes or rates) therefore go out as one rectangle from the first
+    // to the last of them: one re-sort per batch. The other rows keep a signal per run of adjacent
+    // rows, which costs a proxy next to nothing.
+    QVector<Change> sortKeyChanges;
+    if (sortColumnHint_ >= 0) {
+        const quint32 key = bit(sortColumnHint_);
+        const auto touchesKey = [key](const Change& ch) { return (ch.columns & key) != 0; };
+        if (std::count_if(changes.cbegin(), changes.cend(), touchesKey) > kMaxChangeSignals) {
+            std::copy_if(changes.cbegin(), changes.cend(), std::back_inserter(sortKeyChanges), touchesKey);
+            changes.removeIf(touchesKey);
+        }
+    }
+    emitRuns(changes);
+    if (!sortKeyChanges.isEmpty()) {
+        quint32 all = 0;
+        for (Change& ch : sortKeyChanges) {
+            all |= ch.columns;
+            storeChange(ch);
+        }
+        Q_EMIT dataChanged(index(sortKeyChanges.first().row, firstColumn(all)),
+                           index(sortKeyChanges.last().row, lastColumn(all)));
+    }
+}
+
+// A row's data changes together with its signal: QSortFilterProxyModel re-sorts a changed row by
+// comparing it with its neighbours, which must not hold changes it has not been told about yet.
+void ConnectionModel::storeChange(Change& change) {
+    Row& row = rows_[change.row];
+    const ConnectionInfo before = std::exchange(row.info, std::move(change.value));
+    refreshKeys(&row, before);
+}
+
+// changes: sorted by row. Adjacent changed rows go out as one rectangle.
+void ConnectionModel::emitRuns(QVector<Change>& changes) {
+    qsizetype i = 0;
+    while (i < changes.size()) {
+        const int first = changes.at(i).row;
+        quint32 columns = changes.at(i).columns;
+        storeChange(changes[i]);
+        int last = first;
+        while (i + 1 < changes.size() && changes.at(i + 1).row == last + 1) {
+            ++i;
+            last = changes.at(i).row;
+            columns |= changes.at(i).columns;
+            storeChange(changes[i]);
+        }
+        ++i;
+        Q_EMIT dataChanged(index(first, firstColumn(columns)), index(last, lastColumn(columns)));
+    }
+}
+
+void ConnectionModel::setSortColumnHint(int column) {
+    sortColumnHint_ = column >= 0 && column < ColumnCount ? column : -1;
+}
+
+void ConnectionModel::appendRows(ConnectionInfoList added) {
+    // A feed may repeat a new id: the later entry wins.
+    QHash<quint64, qsizetype> seen;
+    ConnectionInfoList unique;
+    unique.reserve(added.size());
+    for (ConnectionInfo& c : added) {
+        if (auto it = seen.constFind(c.id); it != seen.constEnd()) {
+            unique[*it] = std::move(c);
+        } else {
+            seen.insert(c.id, unique.size());
+            unique.append(std::move(c));
+        }
+    }
+    if (unique.isEmpty())
+        return;
+    const int first = int(rows_.size());
+    beginInsertRows({}, first, first + int(unique.size()) - 1);
+    // No reserve(): an exact one would copy the whole table on every batch instead of growing it
+    // geometrically.
+    for (ConnectionInfo& c : unique) {
+        rowById_.insert(c.id, int(rows_.size()));
+        rows_.append(makeRow(std::move(c)));
+    }
+    endInsertRows();
 }
 
 void ConnectionModel::remove(const QList<quint64>& ids) {
@@ -273,7 +316,7 @@ void ConnectionModel::removeRowsSorted(QList<int> rows) {
         --i;
         beginRemoveRows({}, first, last);
         for (int row = first; row <= last; ++row)
-            rowById_.remove(rows_.at(row).id);
+            rowById_.remove(rows_.at(row).info.id);
         rows_.remove(first, last - first + 1);
         endRemoveRows();
     }
@@ -282,226 +325,103 @@ void ConnectionModel::removeRowsSorted(QList<int> rows) {
 
 void ConnectionModel::reindexFrom(int row) {
     for (int r = row; r < rows_.size(); ++r)
-        rowById_[rows_.at(r).id] = r;
+        rowById_[rows_.at(r).info.id] = r;
 }
 
 void ConnectionModel::setCurrentTime(qint64 msSinceEpoch) {
     if (msSinceEpoch == now_)
         return;
     now_ = msSinceEpoch;
+    int first = DurationColumn;
+    if (now_ < todayStartMs_ || now_ >= todayEndMs_) { // a new day: yesterday's times get their date
+        updateToday();
+        for (const Row& row : std::as_const(rows_))
+            row.startedText.clear();
+        first = StartedColumn;
+    }
     if (!rows_.isEmpty())
-        Q_EMIT dataChanged(index(0, DurationColumn), index(int(rows_.size()) - 1, DurationColumn));
+        Q_EMIT dataChanged(index(0, first), index(int(rows_.size()) - 1, DurationColumn));
+}
+
+void ConnectionModel::updateToday() {
+    const QDate today = QDateTime::fromMSecsSinceEpoch(now_).date();
+    todayStartMs_ = today.startOfDay().toMSecsSinceEpoch();
+    todayEndMs_ = today.addDays(1).startOfDay().toMSecsSinceEpoch();
 }
 
 int ConnectionModel::activeCount() const {
-    return int(
-        std::count_if(rows_.cbegin(), rows_.cend(), [](const ConnectionInfo& c) { return !isFinished(c); }));
+    return int(std::count_if(rows_.cbegin(), rows_.cend(), [](const Row& r) { return !isFinished(r.info); }));
 }
 
 bool ConnectionModel::isFinished(const ConnectionInfo& c) {
     return c.state == QLatin1String("closed") || c.state == QLatin1String("failed");
 }
 
-QString ConnectionModel::stateText(const QString& state) {
-    switch (stateRank(state)) {
-    case 0:
-        return tr("Connecting");
-    case 1:
-        return tr("Established");
-    case 2:
-        return tr("Closing");
-    case 3:
-        return tr("Closed");
-    case 4:
-        return tr("Failed");
-    default:
-        return state;
-    }
-}
-
-int ConnectionModel::rowCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : int(rows_.size());
-}
-
-int ConnectionModel::columnCount(const QModelIndex& parent) const {
-    return parent.isValid() ? 0 : ColumnCount;
-}
-
 qint64 ConnectionModel::durationMs(const ConnectionInfo& c) const {
+    if (isFinished(c) && c.durationMs > 0)
+        return c.durationMs; // the helper's own figure once it is final
     if (c.startedMs <= 0)
         return 0;
     const qint64 end = c.closedMs > 0 ? c.closedMs : now_;
     return std::max<qint64>(0, end - c.startedMs);
 }
 
-QVariant ConnectionModel::data(const QModelIndex& index, int role) const {
-    if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
-        return {};
-    const ConnectionInfo& c = rows_.at(index.row());
-    const int column = index.column();
-    switch (role) {
-    case Qt::DisplayRole:
-        return displayData(c, column);
-    case RawValueRole:
-        return rawData(c, column);
-    case SortRole:
-        return sortData(c, column);
-    case IdRole:
-        return QVariant::fromValue(c.id);
-    case Qt::DecorationRole:
-        if (column == StateColumn)
-            return stateIcon(c.state);
-        return {};
-    case Qt::ForegroundRole:
-        if (isFinished(c))
-            return QGuiApplication::palette().brush(QPalette::Disabled, QPalette::Text);
-        return {};
-    case Qt::TextAlignmentRole:
-        if (column == SentColumn || column == ReceivedColumn || column == DurationColumn)
-            return QVariant(Qt::AlignRight | Qt::AlignVCenter);
-        return {};
-    case Qt::ToolTipRole:
-        switch (column) {
-        case StateColumn:
-            return c.closeReason.isEmpty() ? stateText(c.state)
-                                           : tr("%1: %2").arg(stateText(c.state), c.closeReason);
-        case SentColumn:
-            return tr("%1 bytes").arg(QLocale().toString(c.bytesSent));
-        case ReceivedColumn:
-            return tr("%1 bytes").arg(QLocale().toString(c.bytesReceived));
-        case StartedColumn:
-            return c.startedMs > 0
-                       ? QLocale().toString(QDateTime::fromMSecsSinceEpoch(c.startedMs), QLocale::LongFormat)
-                       : QVariant();
-        default:
-            return displayData(c, column);
-        }
-    default:
-        return {};
-    }
-}
-
-QVariant ConnectionModel::displayData(const ConnectionInfo& c, int column) const {
+int ConnectionModel::compare(int rowA, int rowB, int column) const {
+    const Row& ra = rows_.at(rowA);
+    const Row& rb = rows_.at(rowB);
+    const ConnectionInfo& a = ra.info;
+    const ConnectionInfo& b = rb.info;
     switch (column) {
     case StateColumn:
-        return stateText(c.state);
-    case ProtocolColumn:
-        return c.protocol.toUpper();
-    case ModeColumn:
-        return c.mode.toUpper();
+        return threeWay(stateRank(a.state), stateRank(b.state));
+    case ProcessColumn:
+        return compareText(a.process, b.process);
+    case UserColumn:
+        return compareText(a.user, b.user);
     case SourceColumn:
-        return c.source;
+        return threeWay(ra.sourceKey, rb.sourceKey);
     case DestinationColumn:
-        return c.destination;
+        return threeWay(ra.destinationKey, rb.destinationKey);
+    case HostColumn:
+        return compareText(a.host, b.host);
+    case UpstreamColumn:
+        return compareText(a.via, b.via);
+    case InterfaceColumn:
+        return compareText(a.interfaceName, b.interfaceName);
     case SentColumn:
-        return formatBytes(c.bytesSent);
+        return threeWay(a.bytesSent, b.bytesSent);
     case ReceivedColumn:
-        return formatBytes(c.bytesReceived);
-    case StartedColumn: {
-        if (c.startedMs <= 0)
-            return QString();
-        const QDateTime started = QDateTime::fromMSecsSinceEpoch(c.startedMs);
-        const bool today = started.date() == QDateTime::fromMSecsSinceEpoch(now_).date();
-        return QLocale().toString(started,
-                                  today ? QStringLiteral("HH:mm:ss") : QStringLiteral("yyyy-MM-dd HH:mm:ss"));
-    }
-    case DurationColumn:
-        return c.startedMs > 0 ? formatDuration(durationMs(c)) : QString();
-    case CloseReasonColumn:
-        return c.closeReason;
-    default:
-        return {};
-    }
-}
-
-QVariant ConnectionModel::rawData(const ConnectionInfo& c, int column) const {
-    switch (column) {
-    case StateColumn:
-        return c.state;
-    case ProtocolColumn:
-        return c.protocol;
-    case ModeColumn:
-        return c.mode;
-    case SourceColumn:
-        return c.source;
-    case DestinationColumn:
-        return c.destination;
-    case SentColumn:
-        return QVariant::fromValue(c.bytesSent);
-    case ReceivedColumn:
-        return QVariant::fromValue(c.bytesReceived);
+        return threeWay(a.bytesReceived, b.bytesReceived);
+    case SendRateColumn:
+        return threeWay(a.rateSent, b.rateSent);
+    case ReceiveRateColumn:
+        return threeWay(a.rateReceived, b.rateReceived);
     case StartedColumn:
-        return QVariant::fromValue(c.startedMs);
+        return threeWay(a.startedMs, b.startedMs);
     case DurationColumn:
-        return QVariant::fromValue(durationMs(c));
+        return threeWay(durationMs(a), durationMs(b));
     case CloseReasonColumn:
-        return c.closeReason;
+        return compareText(a.closeReason, b.closeReason);
+    case ProtocolColumn:
+        return compareText(a.protocol, b.protocol);
+    case ModeColumn:
+        return compareText(a.mode, b.mode);
     default:
-        return {};
+        return 0;
     }
 }
 
-QVariant ConnectionModel::sortData(const ConnectionInfo& c, int column) const {
+QVariant ConnectionModel::sortData(const Row& r, int column) const {
     switch (column) {
     case StateColumn:
-        return stateRank(c.state);
+        return stateRank(r.info.state);
     case SourceColumn:
-        return addressSortKey(c.source);
+        return r.sourceKey;
     case DestinationColumn:
-        return addressSortKey(c.destination);
+        return r.destinationKey;
     default:
-        return rawData(c, column);
+        return rawData(r.info, column);
     }
-}
-
-QVariant ConnectionModel::headerData(int section, Qt::Orientation orientation, int role) const {
-    if (orientation != Qt::Horizontal || section < 0 || section >= ColumnCount)
-        return QAbstractTableModel::headerData(section, orientation, role);
-    if (role == Qt::DisplayRole) {
-        switch (section) {
-        case StateColumn:
-            return tr("State");
-        case ProtocolColumn:
-            return tr("Protocol");
-        case ModeColumn:
-            return tr("Mode");
-        case SourceColumn:
-            return tr("Source");
-        case DestinationColumn:
-            return tr("Destination");
-        case SentColumn:
-            return tr("Sent");
-        case ReceivedColumn:
-            return tr("Received");
-        case StartedColumn:
-            return tr("Started");
-        case DurationColumn:
-            return tr("Duration");
-        case CloseReasonColumn:
-            return tr("Close reason");
-        }
-    } else if (role == Qt::ToolTipRole) {
-        switch (section) {
-        case SourceColumn:
-            return tr("The program's end of the connection (address:port)");
-        case DestinationColumn:
-            return tr("Where the connection was going: the original destination recovered from the kernel");
-        case SentColumn:
-            return tr("Bytes sent from the source to the destination");
-        case ReceivedColumn:
-            return tr("Bytes received from the destination");
-        case StartedColumn:
-            return tr("When the connection was intercepted (local time)");
-        case ModeColumn:
-            return tr("How the connection was intercepted: REDIRECT (NAT) or TPROXY");
-        default:
-            break;
-        }
-    } else if (role == Qt::TextAlignmentRole) {
-        if (section == SentColumn || section == ReceivedColumn || section == DurationColumn)
-            return QVariant(Qt::AlignRight | Qt::AlignVCenter);
-    }
-    return {};
 }
 
 } // namespace weir

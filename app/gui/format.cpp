@@ -13,6 +13,12 @@ QString formatBytes(quint64 bytes) {
         QLocale::DataSizeIecFormat);
 }
 
+QString formatRate(quint64 bytesPerSecond) {
+    if (bytesPerSecond == 0)
+        return QString();
+    return QCoreApplication::translate("weir::format", "%1/s").arg(formatBytes(bytesPerSecond));
+}
+
 QString formatDuration(qint64 ms) {
     const qint64 total = qMax<qint64>(ms, 0) / 1000;
     const qint64 days = total / 86400;
@@ -24,9 +30,7 @@ QString formatDuration(qint64 ms) {
         return QCoreApplication::translate("weir::format", "%1 d %2:%3:%4")
             .arg(days)
             .arg(two(hours), two(minutes), two(seconds));
-    if (hours > 0)
-        return QStringLiteral("%1:%2:%3").arg(hours).arg(two(minutes), two(seconds));
-    return QStringLiteral("%1:%2").arg(minutes).arg(two(seconds));
+    return QStringLiteral("%1:%2:%3").arg(hours).arg(two(minutes), two(seconds));
 }
 
 } // namespace weir
