@@ -18,6 +18,10 @@ packages=(
     dbus polkitd pkexec iptables iproute2 util-linux procps
     # tests and demos: traffic, screenshots on a virtual X server with a tray host
     curl python3 xvfb xauth imagemagick trayer xdotool fonts-dejavu-core
+    # CJK glyphs for the Chinese screenshots (a small Simplified Chinese font; fc-list to find it)
+    fonts-wqy-microhei fontconfig
+    # Qt's own strings (standard buttons, --help) in German and Chinese: tests/i18n checks they load
+    qt6-translations-l10n
     # packaging checks: xmllint, desktop-file-validate, appstreamcli, systemd-analyze verify
     libxml2-utils desktop-file-utils appstream systemd
     # nft, to test the helper's warning about nftables chains beside its iptables rules
@@ -28,6 +32,8 @@ packages=(
     conntrack
     # the fuzzers: clang with libFuzzer and its ASan/UBSan runtimes (GCC's come with g++)
     clang libclang-rt-14-dev
+    # the live-feed test's D-Bus clients: a Python subscriber (Gio) and gdbus for raw calls
+    python3-gi gir1.2-glib-2.0 libglib2.0-bin
 )
 
 if [[ $(id -u) -ne 0 ]]; then

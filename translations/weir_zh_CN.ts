@@ -31,7 +31,7 @@
     <name>weir::AdvancedPage</name>
     <message>
         <source>Put the rules back when another tool removes them</source>
-        <translation>规则被其他工具删除时自动重新安装</translation>
+        <translation>规则被其他工具删除时自动恢复</translation>
     </message>
     <message>
         <source>Proxy port:</source>
@@ -43,7 +43,7 @@
     </message>
     <message>
         <source>Set on Weir&apos;s own connections so they are never intercepted again.</source>
-        <translation>打在 Weir 自己发出的连接上，避免它们被再次接管（防止回环）。</translation>
+        <translation>标记 Weir 自身发出的连接，避免它们再次被接管（防止回环）。</translation>
     </message>
     <message>
         <source>TPROXY firewall mark (hex):</source>
@@ -83,7 +83,7 @@
     </message>
     <message>
         <source>Never</source>
-        <translation>从不</translation>
+        <translation>永不</translation>
     </message>
     <message>
         <source>Connections at most:</source>
@@ -104,6 +104,14 @@
     <message>
         <source>Changing the threads, the limit or a timeout while interception is on restarts the proxy core, which closes the open connections.</source>
         <translation>接管开启时修改线程数、连接上限或超时会重启代理核心，已打开的连接将被关闭。</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>不保留</translation>
+    </message>
+    <message>
+        <source>Closed connections kept:</source>
+        <translation>保留的已关闭连接数：</translation>
     </message>
 </context>
 <context>
@@ -201,11 +209,11 @@
     </message>
     <message>
         <source>The program&apos;s end of the connection (address:port)</source>
-        <translation>连接中程序这一端（地址:端口）</translation>
+        <translation>发起连接的程序一端（地址:端口）</translation>
     </message>
     <message>
         <source>Where the connection was going: the original destination recovered from the kernel</source>
-        <translation>连接原本要去的地方：从内核取回的原始目标地址</translation>
+        <translation>连接原本的去向：从内核取回的原始目标地址</translation>
     </message>
     <message>
         <source>Bytes sent from the source to the destination</source>
@@ -347,7 +355,7 @@
     </message>
     <message>
         <source>Exclusions</source>
-        <translation>排除</translation>
+        <translation>排除项</translation>
     </message>
 </context>
 <context>
@@ -459,7 +467,7 @@
     </message>
     <message>
         <source>Both</source>
-        <translation>两者</translation>
+        <translation>本机和局域网</translation>
     </message>
     <message>
         <source>LAN</source>

@@ -15,8 +15,18 @@ ConnectionFilterModel::ConnectionFilterModel(QObject* parent)
 }
 
 void ConnectionFilterModel::setSourceModel(QAbstractItemModel* model) {
+    if (model_) {
+        model_->setSortColumnHint(-1);
+        disconnect(model_, nullptr, this, nullptr);
+    }
     model_ = qobject_cast<ConnectionModel*>(model);
+    quickMatches_.clear();
+    // Connected before the base class connects its own handler, so the cached answers of changed rows
+    // are gone before it re-tests them.
+    if (model_)
+        connect(model_, &QAbstractItemModel::dataChanged, this, &ConnectionFilterModel::forgetQuickMatches);
     QSortFilterProxyModel::setSourceModel(model);
+    updateSortHint();
 }
 
 void ConnectionFilterModel::setQuickFilter(const QString& text) {
@@ -25,7 +35,12 @@ void ConnectionFilterModel::setQuickFilter(const QString& text) {
     if (words == quickWords_)
         return;
     quickWords_ = words;
+    quickMatchers_.clear();
+    quickMatches_.clear();
+    for (const QString& word : words)
+        quickMatchers_.append(QStringMatcher(word, Qt::CaseInsensitive));
     invalidateRowsFilter();
+    updateSortHint();
 }
 
 void ConnectionFilterModel::setColumnFilter(int column, const QString& text) {
@@ -38,6 +53,7 @@ void ConnectionFilterModel::setColumnFilter(int column, const QString& text) {
     hasColumnFilter_ = std::any_of(columnFilters_.cbegin(), columnFilters_.cend(),
                                    [](const QString& f) { return !f.isEmpty(); });
     invalidateRowsFilter();
+    updateSortHint();
 }
 
 QString ConnectionFilterModel::columnFilter(int column) const {
@@ -50,6 +66,7 @@ void ConnectionFilterModel::clearColumnFilters() {
     columnFilters_.fill(QString());
     hasColumnFilter_ = false;
     invalidateRowsFilter();
+    updateSortHint();
 }
 
 bool ConnectionFilterModel::hasFilter() const {
@@ -61,6 +78,20 @@ void ConnectionFilterModel::setShowClosed(bool show) {
         return;
     showClosed_ = show;
     invalidateRowsFilter();
+}
+
+void ConnectionFilterModel::sort(int column, Qt::SortOrder order) {
+    QSortFilterProxyModel::sort(column, order);
+    updateSortHint();
+}
+
+// One dataChanged for a batch makes this proxy test its filter on every row in the range and
+// re-sort all it shows; a signal per row makes it re-sort once per shown row that changed. The first
+// is cheaper when all rows are shown, the second when a filter keeps only some (the filter test
+// itself is the larger cost then).
+void ConnectionFilterModel::updateSortHint() {
+    if (model_)
+        model_->setSortColumnHint(hasFilter() ? -1 : sortColumn());
 }
 
 Qt::SortOrder ConnectionFilterModel::defaultSortOrder(int column) {
@@ -92,16 +123,39 @@ bool ConnectionFilterModel::filterAcceptsRow(int sourceRow, const QModelIndex& s
     return matchesQuickFilter(sourceRow) && matchesColumnFilters(sourceRow);
 }
 
+void ConnectionFilterModel::forgetQuickMatches(const QModelIndex& topLeft, const QModelIndex& bottomRight) {
+    if (quickMatches_.isEmpty())
+        return;
+    static constexpr int kMatched[] = {ConnectionModel::ProcessColumn, ConnectionModel::SourceColumn,
+                                       ConnectionModel::DestinationColumn, ConnectionModel::HostColumn};
+    const bool touched = std::any_of(std::begin(kMatched), std::end(kMatched), [&](int column) {
+        return column >= topLeft.column() && column <= bottomRight.column();
+    });
+    if (!touched)
+        return;
+    if (bottomRight.row() - topLeft.row() > 1000) {
+        quickMatches_.clear();
+        return;
+    }
+    for (int row = topLeft.row(); row <= bottomRight.row(); ++row)
+        quickMatches_.remove(model_->connectionAt(row).id);
+}
+
 bool ConnectionFilterModel::matchesQuickFilter(int sourceRow) const {
-    if (quickWords_.isEmpty())
+    if (quickMatchers_.isEmpty())
         return true;
     const ConnectionInfo& c = model_->connectionAt(sourceRow);
-    const auto found = [&c](const QString& word) {
-        return c.process.contains(word, Qt::CaseInsensitive) || c.host.contains(word, Qt::CaseInsensitive) ||
-               c.source.contains(word, Qt::CaseInsensitive) ||
-               c.destination.contains(word, Qt::CaseInsensitive);
+    if (const auto it = quickMatches_.constFind(c.id); it != quickMatches_.cend())
+        return *it;
+    if (quickMatches_.size() > 2 * model_->rowCount() + 1024)
+        quickMatches_.clear(); // answers for connections long gone
+    const auto found = [&c](const QStringMatcher& word) {
+        return word.indexIn(c.process) >= 0 || word.indexIn(c.host) >= 0 || word.indexIn(c.source) >= 0 ||
+               word.indexIn(c.destination) >= 0;
     };
-    return std::all_of(quickWords_.cbegin(), quickWords_.cend(), found);
+    const bool matches = std::all_of(quickMatchers_.cbegin(), quickMatchers_.cend(), found);
+    quickMatches_.insert(c.id, matches);
+    return matches;
 }
 
 bool ConnectionFilterModel::matchesColumnFilters(int sourceRow) const {

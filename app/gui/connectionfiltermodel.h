@@ -10,7 +10,9 @@
 // is total: rows with equal values never swap places when an update arrives.
 #pragma once
 
+#include <QHash>
 #include <QSortFilterProxyModel>
+#include <QStringMatcher>
 #include <QStringList>
 #include <QVector>
 
@@ -38,6 +40,8 @@ public:
     void setShowClosed(bool show);
     bool showClosed() const { return showClosed_; }
 
+    void sort(int column, Qt::SortOrder order = Qt::AscendingOrder) override;
+
     // The order a first click on a column's header should sort in: numbers and times descending
     // (the biggest, fastest, newest first), texts ascending.
     static Qt::SortOrder defaultSortOrder(int column);
@@ -53,10 +57,17 @@ protected:
 private:
     bool matchesQuickFilter(int sourceRow) const;
     bool matchesColumnFilters(int sourceRow) const;
+    void updateSortHint();
+    void forgetQuickMatches(const QModelIndex& topLeft, const QModelIndex& bottomRight);
 
     ConnectionModel* model_ = nullptr;
     QString quickFilter_;
-    QStringList quickWords_; // the quick filter split on spaces; matched case-insensitively
+    QStringList quickWords_;              // the quick filter split on spaces
+    QList<QStringMatcher> quickMatchers_; // one per word, case-insensitive, built once
+    // The quick filter's answer per connection id: a change anywhere in a row (the clock's Duration
+    // column, every row once a second) makes the proxy re-test it, but the answer changes only with
+    // the process, the host or the addresses.
+    mutable QHash<quint64, bool> quickMatches_;
     QVector<QString> columnFilters_;
     bool hasColumnFilter_ = false;
     bool showClosed_ = true;

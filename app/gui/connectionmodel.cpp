@@ -19,6 +19,8 @@ constexpr quint32 bit(int column) {
 }
 constexpr quint32 kAllColumns = (quint32(1) << ConnectionModel::ColumnCount) - 1;
 static_assert(ConnectionModel::ColumnCount <= 32, "one bit per column");
+// More changed rows than this in the hinted sort column go out as one dataChanged (applyChanges).
+constexpr qsizetype kMaxChangeSignals = 8;
 
 // The columns whose display, tooltip or sort key a change between a and b touches. A state change
 // touches the whole row: the state decides the row's colour.
@@ -95,7 +97,9 @@ int compareText(const QString& a, const QString& b) {
 
 ConnectionModel::ConnectionModel(QObject* parent)
     : QAbstractTableModel(parent)
-    , now_(QDateTime::currentMSecsSinceEpoch()) {}
+    , now_(QDateTime::currentMSecsSinceEpoch()) {
+    updateToday();
+}
 
 ConnectionModel::Row ConnectionModel::makeRow(ConnectionInfo c) {
     Row row;
@@ -110,6 +114,8 @@ void ConnectionModel::refreshKeys(Row* row, const ConnectionInfo& before) {
         row->sourceKey = addressSortKey(row->info.source);
     if (row->info.destination != before.destination)
         row->destinationKey = addressSortKey(row->info.destination);
+    if (row->info.startedMs != before.startedMs)
+        row->startedText.clear();
 }
 
 void ConnectionModel::applySnapshot(const ConnectionInfoList& connections) {
@@ -184,46 +190,68 @@ void ConnectionModel::applyDelta(const ConnectionsDelta& delta) {
     appendRows(std::move(added));
 }
 
-// A row's data changes together with its signal: QSortFilterProxyModel re-sorts a changed row by
-// comparing it with its neighbours, which must not hold changes it has not been told about yet.
 void ConnectionModel::applyChanges(QVector<Change> changes) {
     for (Change& ch : changes)
         ch.columns = changedColumns(rows_.at(ch.row).info, ch.value);
     changes.removeIf([](const Change& ch) { return ch.columns == 0; });
     if (changes.isEmpty())
         return;
-    const auto store = [this](Change& ch) {
-        Row& row = rows_[ch.row];
-        const ConnectionInfo before = std::exchange(row.info, std::move(ch.value));
-        refreshKeys(&row, before);
-    };
-    if (changes.size() > rows_.size() / 2) {
-        // Most rows changed: one signal for the whole table is cheaper for the views than many.
-        quint32 all = 0;
-        for (Change& ch : changes) {
-            all |= ch.columns;
-            store(ch);
-        }
-        Q_EMIT dataChanged(index(0, firstColumn(all)), index(int(rows_.size()) - 1, lastColumn(all)));
-        return;
-    }
     std::sort(changes.begin(), changes.end(), [](const Change& a, const Change& b) { return a.row < b.row; });
-    // Adjacent changed rows go out as one rectangle.
+    // A sorting proxy handles each signal that touches its sort column by moving the rows and
+    // announcing a new layout: a pass over all its rows per signal. Many such rows (a feed's usual
+    // batch when the view sorts on bytes or rates) therefore go out as one rectangle from the first
+    // to the last of them: one re-sort per batch. The other rows keep a signal per run of adjacent
+    // rows, which costs a proxy next to nothing.
+    QVector<Change> sortKeyChanges;
+    if (sortColumnHint_ >= 0) {
+        const quint32 key = bit(sortColumnHint_);
+        const auto touchesKey = [key](const Change& ch) { return (ch.columns & key) != 0; };
+        if (std::count_if(changes.cbegin(), changes.cend(), touchesKey) > kMaxChangeSignals) {
+            std::copy_if(changes.cbegin(), changes.cend(), std::back_inserter(sortKeyChanges), touchesKey);
+            changes.removeIf(touchesKey);
+        }
+    }
+    emitRuns(changes);
+    if (!sortKeyChanges.isEmpty()) {
+        quint32 all = 0;
+        for (Change& ch : sortKeyChanges) {
+            all |= ch.columns;
+            storeChange(ch);
+        }
+        Q_EMIT dataChanged(index(sortKeyChanges.first().row, firstColumn(all)),
+                           index(sortKeyChanges.last().row, lastColumn(all)));
+    }
+}
+
+// A row's data changes together with its signal: QSortFilterProxyModel re-sorts a changed row by
+// comparing it with its neighbours, which must not hold changes it has not been told about yet.
+void ConnectionModel::storeChange(Change& change) {
+    Row& row = rows_[change.row];
+    const ConnectionInfo before = std::exchange(row.info, std::move(change.value));
+    refreshKeys(&row, before);
+}
+
+// changes: sorted by row. Adjacent changed rows go out as one rectangle.
+void ConnectionModel::emitRuns(QVector<Change>& changes) {
     qsizetype i = 0;
     while (i < changes.size()) {
         const int first = changes.at(i).row;
         quint32 columns = changes.at(i).columns;
-        store(changes[i]);
+        storeChange(changes[i]);
         int last = first;
         while (i + 1 < changes.size() && changes.at(i + 1).row == last + 1) {
             ++i;
             last = changes.at(i).row;
             columns |= changes.at(i).columns;
-            store(changes[i]);
+            storeChange(changes[i]);
         }
         ++i;
         Q_EMIT dataChanged(index(first, firstColumn(columns)), index(last, lastColumn(columns)));
     }
+}
+
+void ConnectionModel::setSortColumnHint(int column) {
+    sortColumnHint_ = column >= 0 && column < ColumnCount ? column : -1;
 }
 
 void ConnectionModel::appendRows(ConnectionInfoList added) {
@@ -243,7 +271,8 @@ void ConnectionModel::appendRows(ConnectionInfoList added) {
         return;
     const int first = int(rows_.size());
     beginInsertRows({}, first, first + int(unique.size()) - 1);
-    rows_.reserve(first + unique.size());
+    // No reserve(): an exact one would copy the whole table on every batch instead of growing it
+    // geometrically.
     for (ConnectionInfo& c : unique) {
         rowById_.insert(c.id, int(rows_.size()));
         rows_.append(makeRow(std::move(c)));
@@ -303,8 +332,21 @@ void ConnectionModel::setCurrentTime(qint64 msSinceEpoch) {
     if (msSinceEpoch == now_)
         return;
     now_ = msSinceEpoch;
+    int first = DurationColumn;
+    if (now_ < todayStartMs_ || now_ >= todayEndMs_) { // a new day: yesterday's times get their date
+        updateToday();
+        for (const Row& row : std::as_const(rows_))
+            row.startedText.clear();
+        first = StartedColumn;
+    }
     if (!rows_.isEmpty())
-        Q_EMIT dataChanged(index(0, DurationColumn), index(int(rows_.size()) - 1, DurationColumn));
+        Q_EMIT dataChanged(index(0, first), index(int(rows_.size()) - 1, DurationColumn));
+}
+
+void ConnectionModel::updateToday() {
+    const QDate today = QDateTime::fromMSecsSinceEpoch(now_).date();
+    todayStartMs_ = today.startOfDay().toMSecsSinceEpoch();
+    todayEndMs_ = today.addDays(1).startOfDay().toMSecsSinceEpoch();
 }
 
 int ConnectionModel::activeCount() const {

@@ -71,6 +71,11 @@ public:
     void setCurrentTime(qint64 msSinceEpoch);
     qint64 currentTime() const { return now_; }
 
+    // The column a sorting proxy above sorts on (-1: none, or one that keeps few rows): many changes
+    // in it are announced in one dataChanged, so the proxy re-sorts once per batch instead of once
+    // per row. ConnectionFilterModel sets it; with several proxies, the last one's hint holds.
+    void setSortColumnHint(int column);
+
     int rowOf(quint64 id) const { return rowById_.value(id, -1); }
     const ConnectionInfo& connectionAt(int row) const { return rows_.at(row).info; }
     int activeCount() const;
@@ -105,10 +110,14 @@ private:
         // Address sort keys, computed when the address changes rather than per comparison.
         QByteArray sourceKey;
         QByteArray destinationKey;
+        // Started as shown, made on first paint: formatting a local time costs a time zone lookup.
+        mutable QString startedText;
     };
     static Row makeRow(ConnectionInfo c);
     static void refreshKeys(Row* row, const ConnectionInfo& before);
 
+    const QString& startedText(const Row& row) const;
+    void updateToday();
     QVariant displayData(const ConnectionInfo& c, int column) const;
     QVariant rawData(const ConnectionInfo& c, int column) const;
     QVariant sortData(const Row& r, int column) const;
@@ -120,6 +129,8 @@ private:
         ConnectionInfo value;
     };
     void applyChanges(QVector<Change> changes);
+    void storeChange(Change& change);
+    void emitRuns(QVector<Change>& changes);
     void appendRows(ConnectionInfoList added);
     void removeRowsSorted(QList<int> rows);
     void reindexFrom(int row);
@@ -127,6 +138,10 @@ private:
     QVector<Row> rows_;
     QHash<quint64, int> rowById_;
     qint64 now_ = 0;
+    int sortColumnHint_ = -1;
+    // Today in local time, [start, end) in ms: Started shows only the time of day for these.
+    qint64 todayStartMs_ = 0;
+    qint64 todayEndMs_ = 0;
 };
 
 } // namespace weir

@@ -73,15 +73,6 @@ QIcon processIcon(const QString& name) {
     return *cache.insert(name, icon);
 }
 
-QString startedText(qint64 startedMs, qint64 now) {
-    if (startedMs <= 0)
-        return QString();
-    const QDateTime started = QDateTime::fromMSecsSinceEpoch(startedMs);
-    const bool today = started.date() == QDateTime::fromMSecsSinceEpoch(now).date();
-    return QLocale().toString(started,
-                              today ? QStringLiteral("HH:mm:ss") : QStringLiteral("yyyy-MM-dd HH:mm:ss"));
-}
-
 QString upstreamText(const QString& via) {
     if (via == QLatin1String("direct"))
         return ConnectionModel::tr("Direct");
@@ -211,6 +202,8 @@ QVariant ConnectionModel::data(const QModelIndex& index, int role) const {
     const int column = index.column();
     switch (role) {
     case Qt::DisplayRole:
+        if (column == StartedColumn)
+            return startedText(r);
         return displayData(c, column);
     case RawValueRole:
         return rawData(c, column);
@@ -242,6 +235,17 @@ QVariant ConnectionModel::data(const QModelIndex& index, int role) const {
     default:
         return {};
     }
+}
+
+const QString& ConnectionModel::startedText(const Row& row) const {
+    const qint64 started = row.info.startedMs;
+    if (row.startedText.isEmpty() && started > 0) {
+        const bool today = started >= todayStartMs_ && started < todayEndMs_;
+        row.startedText =
+            QLocale().toString(QDateTime::fromMSecsSinceEpoch(started),
+                               today ? QStringLiteral("HH:mm:ss") : QStringLiteral("yyyy-MM-dd HH:mm:ss"));
+    }
+    return row.startedText;
 }
 
 QVariant ConnectionModel::toolTipData(const ConnectionInfo& c, int column) const {
@@ -309,7 +313,7 @@ QVariant ConnectionModel::displayData(const ConnectionInfo& c, int column) const
     case ReceiveRateColumn:
         return formatRate(c.rateReceived);
     case StartedColumn:
-        return startedText(c.startedMs, now_);
+        return QString(); // data() answers from the row's cache (startedText)
     case DurationColumn:
         return c.startedMs > 0 ? formatDuration(durationMs(c)) : QString();
     case CloseReasonColumn:

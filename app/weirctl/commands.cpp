@@ -11,6 +11,7 @@
 #include "helper1proxy.h"
 #include "interface/busnames.h"
 #include "weirctl/configcommands.h"
+#include "weirctl/connectioncommands.h"
 
 namespace weir::ctl {
 
@@ -27,7 +28,12 @@ const char usageText[] =
     "                                 health and warnings\n"
     "  enable                         turn interception on (Polkit action io.github.weir.control)\n"
     "  disable                        turn interception off (Polkit action io.github.weir.control)\n"
-    "  connections [--json]           list intercepted connections, open and recently closed\n"
+    "  connections [--json] [--watch] list intercepted connections, open and recently closed; with\n"
+    "                                 --watch follow them live until Ctrl-C (redrawn in place on a\n"
+    "                                 terminal; otherwise the whole table, or one JSON array per line\n"
+    "                                 with --json, each time something changes)\n"
+    "  close ID...                    reset these connections (both sides); IDs from connections\n"
+    "                                 (Polkit action io.github.weir.control)\n"
     "  permissions [--json]           what you may do: per Polkit action yes, auth (after a password)\n"
     "                                 or no\n"
     "  config get [--json]            show every setting as KEY=VALUE\n"
@@ -41,8 +47,9 @@ const char usageText[] =
     "     weirctl config set upstream=socks5://user:pass@10.0.0.1:1080 (config get shows the\n"
     "     password as ********; setting that masked URL back keeps the stored password)\n"
     "\n"
-    "Exit status: 0 success, 1 the helper reported an error (e.g. invalid settings, one line per key),\n"
-    "2 usage error, 3 the helper is not available on the system bus, 4 not authorized.\n";
+    "Exit status: 0 success, 1 the helper reported an error (e.g. invalid settings, one line per key;\n"
+    "close: some connections were not open), 2 usage error, 3 the helper is not available on the\n"
+    "system bus, 4 not authorized.\n";
 
 QString column(const QString& text, int width) {
     return text.leftJustified(width, QLatin1Char(' '), false);
@@ -82,6 +89,9 @@ int failWith(const QDBusError& error, QTextStream& err) {
                "         or allow your user with a Polkit rule (see io.github.weir.rules.example in the "
                "docs)."
             << Qt::endl;
+    // Arguments the helper refused are a usage error, whatever its message says.
+    if (error.type() == QDBusError::InvalidArgs)
+        return Usage;
     switch (classify(error)) {
     case CallFailure::HelperUnavailable:
         return HelperUnavailable;
@@ -102,6 +112,10 @@ QString formatBytes(quint64 bytes) {
     }
     return unit == 0 ? QStringLiteral("%1 B").arg(bytes)
                      : QStringLiteral("%1 %2").arg(value, 0, 'f', 1).arg(QLatin1String(units[unit]));
+}
+
+QString formatRate(quint64 bytesPerSecond) {
+    return formatBytes(bytesPerSecond) + QStringLiteral("/s");
 }
 
 QString formatStatus(const HelperStatus& s) {
@@ -137,8 +151,10 @@ QString formatConnections(const ConnectionInfoList& connections, qint64 nowMs) {
       << column(QStringLiteral("PROGRAM"), 18) << column(QStringLiteral("SOURCE"), 24)
       << column(QStringLiteral("DESTINATION"), 24) << column(QStringLiteral("HOST"), 24)
       << column(QStringLiteral("SENT"), 11) << column(QStringLiteral("RECEIVED"), 11)
+      << column(QStringLiteral("SENT/S"), 13) << column(QStringLiteral("RECV/S"), 13)
       << column(QStringLiteral("AGE"), 8) << "REASON\n";
     for (const ConnectionInfo& c : connections) {
+        const bool open = c.state != QLatin1String("closed") && c.state != QLatin1String("failed");
         const qint64 end = c.closedMs > 0 ? c.closedMs : nowMs;
         const QString program =
             c.pid == 0 ? QStringLiteral("-") : QStringLiteral("%1/%2").arg(c.process).arg(c.pid);
@@ -146,6 +162,8 @@ QString formatConnections(const ConnectionInfoList& connections, qint64 nowMs) {
           << column(c.mode, 9) << column(program, 18) << column(c.source, 24) << column(c.destination, 24)
           << column(c.host.isEmpty() ? QStringLiteral("-") : c.host, 24)
           << column(formatBytes(c.bytesSent), 11) << column(formatBytes(c.bytesReceived), 11)
+          << column(open ? formatRate(c.rateSent) : QStringLiteral("-"), 13)
+          << column(open ? formatRate(c.rateReceived) : QStringLiteral("-"), 13)
           << column(formatAge(end - c.startedMs), 8) << c.closeReason << '\n';
     }
     if (connections.isEmpty())
@@ -174,18 +192,30 @@ int run(const QStringList& args, QDBusConnection bus, QTextStream& out, QTextStr
     if (command == QLatin1String("config"))
         return runConfig(options, bus, out, err);
     const bool json = options.contains(QStringLiteral("--json"));
+    const bool watch = options.contains(QStringLiteral("--watch"));
     const bool acceptsJson = command == QLatin1String("status") || command == QLatin1String("connections") ||
                              command == QLatin1String("permissions");
-    const bool known =
-        acceptsJson || command == QLatin1String("enable") || command == QLatin1String("disable");
+    const bool known = acceptsJson || command == QLatin1String("enable") ||
+                       command == QLatin1String("disable") || command == QLatin1String("close");
     if (!known) {
         err << "weirctl: unknown command '" << command << "'\n" << usageText;
         return Usage;
     }
-    for (const QString& o : options) {
-        if (!(acceptsJson && o == QLatin1String("--json"))) {
-            err << "weirctl: unexpected argument '" << o << "' for '" << command << "'\n" << usageText;
+    QList<qulonglong> ids;
+    if (command == QLatin1String("close")) {
+        QString error;
+        if (!parseIds(options, &ids, &error)) {
+            err << "weirctl: " << error << '\n' << usageText;
             return Usage;
+        }
+    } else {
+        for (const QString& o : options) {
+            const bool allowed = (acceptsJson && o == QLatin1String("--json")) ||
+                                 (command == QLatin1String("connections") && o == QLatin1String("--watch"));
+            if (!allowed) {
+                err << "weirctl: unexpected argument '" << o << "' for '" << command << "'\n" << usageText;
+                return Usage;
+            }
         }
     }
     if (!bus.isConnected()) {
@@ -208,6 +238,10 @@ int run(const QStringList& args, QDBusConnection bus, QTextStream& out, QTextStr
             out << formatStatus(status);
         return Ok;
     }
+    if (command == QLatin1String("close"))
+        return runClose(ids, bus, out, err);
+    if (command == QLatin1String("connections") && watch)
+        return runWatch(json, bus, out, err);
     if (command == QLatin1String("connections")) {
         QDBusReply<QList<QVariantMap>> reply = helper.ListConnections();
         if (!reply.isValid())

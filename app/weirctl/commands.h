@@ -31,5 +31,6 @@ QString formatConnections(const ConnectionInfoList& connections, qint64 nowMs);
 QByteArray statusJson(const HelperStatus& status);
 QByteArray connectionsJson(const ConnectionInfoList& connections);
 QString formatBytes(quint64 bytes);
+QString formatRate(quint64 bytesPerSecond); // "1.5 KiB/s"
 
 } // namespace weir::ctl

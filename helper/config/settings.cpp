@@ -42,6 +42,8 @@ const std::vector<KeyInfo> kKeys = {
      "seconds to reach the destination or upstream, handshake included"},
     {"tcp_idle_timeout", ValueKind::UInt, kMaxIdleTimeoutSeconds,
      "seconds without traffic before a TCP connection is closed (0: never)"},
+    {"history_limit", ValueKind::UInt, kMaxHistoryLimit,
+     "closed connections kept for the connection list, newest first (0: none)"},
     {"reapply_on_drift", ValueKind::Bool, 0, "re-install the rules when another tool removes them"},
 };
 
@@ -409,6 +411,8 @@ bool assign(Settings* s, const KeyInfo& key, const Value& v, std::string* why) {
         s->connectTimeoutSeconds = static_cast<std::uint32_t>(n);
     else if (name == "tcp_idle_timeout")
         s->tcpIdleTimeoutSeconds = static_cast<std::uint32_t>(n);
+    else if (name == "history_limit")
+        s->historyLimit = static_cast<std::uint32_t>(n);
     else
         s->routeTable = static_cast<std::uint32_t>(n);
     return true;
@@ -460,6 +464,7 @@ ValueMap toValues(const Settings& s, Secrets secrets) {
         {"worker_threads", std::uint64_t{s.workerThreads}},
         {"connect_timeout", std::uint64_t{s.connectTimeoutSeconds}},
         {"tcp_idle_timeout", std::uint64_t{s.tcpIdleTimeoutSeconds}},
+        {"history_limit", std::uint64_t{s.historyLimit}},
         {"reapply_on_drift", s.reapplyOnDrift},
     };
 }

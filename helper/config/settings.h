@@ -42,6 +42,9 @@ inline constexpr std::uint32_t kMaxWorkerThreads = 256;
 inline constexpr std::uint32_t kDefaultConnectTimeoutSeconds = 10;
 inline constexpr std::uint32_t kMaxConnectTimeoutSeconds = 300;
 inline constexpr std::uint32_t kMaxIdleTimeoutSeconds = 7 * 24 * 3600;
+// Closed connections the helper keeps for clients to see (about 300 bytes each).
+inline constexpr std::uint32_t kDefaultHistoryLimit = 1000;
+inline constexpr std::uint32_t kMaxHistoryLimit = 100'000;
 
 // A destination port or an inclusive range ("443", "8000-8100").
 struct PortRange {
@@ -76,6 +79,7 @@ struct Settings {
     std::uint32_t workerThreads = 0;                                    // 0: one per core
     std::uint32_t connectTimeoutSeconds = kDefaultConnectTimeoutSeconds;
     std::uint32_t tcpIdleTimeoutSeconds = 0; // 0: never
+    std::uint32_t historyLimit = kDefaultHistoryLimit; // closed connections kept, newest first
     bool reapplyOnDrift = true;
 
     bool operator==(const Settings&) const = default;

@@ -51,6 +51,9 @@ struct ConnectionRecord {
     // For a client on this machine, once found; null otherwise. Shared and immutable, so the tens of
     // thousands of records of LAN clients and closed connections pay 16 bytes, and copies nothing.
     std::shared_ptr<const ProcessOwner> process;
+    // For a LAN client, the interface it is reached through; empty for local ones. Not known to
+    // the core: the helper fills it in (routing::interfaceTowards) on its copies of the records.
+    std::string interface;
     std::string closeReason; // empty while open; "eof", "reset by client", "connect: Connection refused", ...
 };
 

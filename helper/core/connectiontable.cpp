@@ -78,17 +78,31 @@ void ConnectionTable::finish(TableEntry* entry, ConnectionState state, std::stri
         changed();
     }
     pruneDeadlines_.emplace_back(Clock::now() + closedRetention_, id);
-    if (pruneDeadlines_.size() <= maxClosedRecords_)
+    dropOldestClosed(maxClosedRecords_);
+}
+
+void ConnectionTable::dropOldestClosed(std::size_t keep) {
+    if (pruneDeadlines_.size() <= keep)
         return;
     std::lock_guard lock(mutex_);
-    while (pruneDeadlines_.size() > maxClosedRecords_) {
+    while (pruneDeadlines_.size() > keep) {
         entries_.erase(pruneDeadlines_.front().second);
         pruneDeadlines_.pop_front();
     }
+    changed();
+}
+
+void ConnectionTable::setMaxClosedRecords(std::size_t n) {
+    maxClosedRecords_ = n;
+    dropOldestClosed(n);
+}
+
+void ConnectionTable::clearClosed() {
+    dropOldestClosed(0);
 }
 
 void ConnectionTable::prune(Clock::time_point now) {
-    if (pruneDeadlines_.empty() || pruneDeadlines_.front().first > now)
+    if (closedRetention_.count() == 0 || pruneDeadlines_.empty() || pruneDeadlines_.front().first > now)
         return;
     std::lock_guard lock(mutex_);
     while (!pruneDeadlines_.empty() && pruneDeadlines_.front().first <= now) {
@@ -99,7 +113,7 @@ void ConnectionTable::prune(Clock::time_point now) {
 }
 
 std::optional<ConnectionTable::Clock::time_point> ConnectionTable::nextPrune() const {
-    if (pruneDeadlines_.empty())
+    if (closedRetention_.count() == 0 || pruneDeadlines_.empty())
         return std::nullopt;
     return pruneDeadlines_.front().first;
 }

@@ -40,7 +40,8 @@ class ConnectionTable {
 public:
     using Clock = std::chrono::steady_clock;
 
-    // Before the relay thread starts.
+    // Before the relay thread starts. A closedRetention of 0 keeps closed records until
+    // maxClosedRecords newer ones push them out (or clearClosed()).
     void configure(std::chrono::milliseconds closedRetention, std::size_t maxClosedRecords);
     // Ids come from `counter` (shared by every shard) instead of the table's own.
     void shareIds(std::atomic<std::uint64_t>* counter) { sharedIds_ = counter; }
@@ -62,6 +63,10 @@ public:
     void finish(TableEntry* entry, ConnectionState state, std::string reason);
     void prune(Clock::time_point now);
     std::optional<Clock::time_point> nextPrune() const;
+    // Keeps at most `n` closed records from now on (the oldest go at once).
+    void setMaxClosedRecords(std::size_t n);
+    // Forgets every closed record.
+    void clearClosed();
 
     // --- any thread ---
     // A consistent copy: open records and those closed within closedRetention, by id. *generation
@@ -86,6 +91,7 @@ public:
     static ConnectionRecord recordOf(const TableEntry& entry);
 
 private:
+    void dropOldestClosed(std::size_t keep); // under no lock; takes it
     void changed() {
         generation_.store(generation_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     }

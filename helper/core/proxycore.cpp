@@ -14,6 +14,8 @@
 #include <mutex>
 #include <thread>
 
+#include "core/tcprelay.h"
+#include "core/udprelay.h"
 #include "core/worker.h"
 
 namespace weir::core {
@@ -386,6 +388,42 @@ void ProxyCore::setProcess(std::uint64_t id, ProcessOwner owner) {
     for (const auto& table : d->shards)
         if (table->setProcess(id, owner))
             return;
+}
+
+std::vector<std::uint64_t> ProxyCore::closeConnections(const std::vector<std::uint64_t>& ids,
+                                                       const std::string& reason) {
+    std::lock_guard control(d->controlMutex);
+    std::vector<std::uint64_t> closed;
+    for (auto& worker : d->workers) {
+        worker->call([&, w = worker.get()] {
+            for (std::uint64_t id : ids)
+                if (w->tcp().resetById(id, reason) || w->udp().closeById(id, reason))
+                    closed.push_back(id);
+        });
+    }
+    std::sort(closed.begin(), closed.end());
+    return closed;
+}
+
+// A table belongs to its relay thread while one runs; after stop() (records stay readable) nobody
+// else touches it, so it is changed here directly.
+void ProxyCore::clearHistory() {
+    std::lock_guard control(d->controlMutex);
+    if (d->workers.empty())
+        for (auto& table : d->shards)
+            table->clearClosed();
+    for (auto& worker : d->workers)
+        worker->call([w = worker.get()] { w->table().clearClosed(); });
+}
+
+void ProxyCore::setHistoryLimit(std::size_t n) {
+    std::lock_guard control(d->controlMutex);
+    d->maxClosedRecords = n;
+    if (d->workers.empty())
+        for (auto& table : d->shards)
+            table->setMaxClosedRecords(n);
+    for (auto& worker : d->workers)
+        worker->call([w = worker.get(), n] { w->table().setMaxClosedRecords(n); });
 }
 
 // As snapshot() counts them: every open record, and the newest maxClosedRecords closed ones.

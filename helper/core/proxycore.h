@@ -35,7 +35,8 @@ struct CoreConfig {
     // SO_MARK put on every outgoing socket of the core, so the firewall's mark RETURN rule lets it
     // through instead of intercepting it again (a loop). 0 disables marking.
     std::uint32_t outgoingMark = 0x5745;
-    // Closed connections stay in the table this long, so short-lived ones can be seen.
+    // Closed connections stay in the table this long, so short-lived ones can be seen. 0: until
+    // maxClosedRecords newer ones push them out (the helper's history_limit).
     std::chrono::milliseconds closedRetention{60'000};
     // ... but at most this many closed records (the oldest go first under heavy churn).
     std::size_t maxClosedRecords = 50'000;
@@ -129,6 +130,17 @@ public:
     // Sets the program of connection `id` (see CoreConfig::onLocalConnection), if the table still
     // holds it. Any thread.
     void setProcess(std::uint64_t id, ProcessOwner owner);
+
+    // The user's hand on the table. Any thread but a relay thread; each returns once every relay
+    // thread has done it.
+    // Ends the open connections among `ids` with `reason`: TCP ones with a reset on both sides,
+    // UDP flows by closing their sockets. Returns the ids it ended (unknown and closed ones are not).
+    std::vector<std::uint64_t> closeConnections(const std::vector<std::uint64_t>& ids,
+                                                const std::string& reason);
+    // Forgets every closed record.
+    void clearHistory();
+    // Keeps at most `n` closed records from now on (CoreConfig::maxClosedRecords).
+    void setHistoryLimit(std::size_t n);
 
 private:
     struct Impl;

@@ -197,6 +197,17 @@ void TcpRelay::closeIdle(Clock::time_point now) {
         close(c, ConnectionState::Closed, "idle timeout", true);
 }
 
+bool TcpRelay::resetById(std::uint64_t id, const std::string& reason) {
+    const auto it = connections_.find(id);
+    if (it == connections_.end() || it->second->closed)
+        return false;
+    TcpConnection* c = it->second.get();
+    const ConnectionState now = c->entry->record.state;
+    const bool relaying = now == ConnectionState::Established || now == ConnectionState::Closing;
+    close(c, relaying ? ConnectionState::Closed : ConnectionState::Failed, reason, true);
+    return true;
+}
+
 void TcpRelay::closeAll(const std::string& reason) {
     // Collect first: closing erases from the map.
     std::vector<TcpConnection*> open;

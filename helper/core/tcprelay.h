@@ -38,6 +38,8 @@ public:
     // Frees connections closed during the epoll batch (later events of the batch may point at them).
     void endBatch();
     void closeAll(const std::string& reason);
+    // Resets connection `id` (both sides) with `reason`; false when this relay has no open one.
+    bool resetById(std::uint64_t id, const std::string& reason);
     // Our outgoing socket of connection `own.id` (if this relay has it) was intercepted and accepted
     // by the core itself: nothing of it got out. When NAT sent it back and no byte went into it,
     // connect again: the new socket gets another source port and so misses whatever captured this

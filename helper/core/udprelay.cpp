@@ -323,6 +323,17 @@ void UdpRelay::handleTimers(Clock::time_point now) {
         close(lru_.back(), ConnectionState::Closed, "idle timeout");
 }
 
+bool UdpRelay::closeById(std::uint64_t id, const std::string& reason) {
+    // Linear: flows are few (maxUdpSessions) and this is a user's click, not the data path.
+    for (UdpSession* s : lru_) {
+        if (s->id == id) {
+            close(s, ConnectionState::Closed, reason);
+            return true;
+        }
+    }
+    return false;
+}
+
 void UdpRelay::closeAll(const std::string& reason) {
     while (!lru_.empty())
         close(lru_.back(), ConnectionState::Closed, reason);

@@ -39,6 +39,8 @@ public:
     void handleTimers(Clock::time_point now);
     void endBatch();
     void closeAll(const std::string& reason);
+    // Ends flow `id` with `reason`; false when this relay has no open one.
+    bool closeById(std::uint64_t id, const std::string& reason);
 
 private:
     std::optional<std::string> refusal(const SocketAddress& client, const SocketAddress& destination);

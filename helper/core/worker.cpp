@@ -108,6 +108,18 @@ void Worker::ownConnectionLooped(LoopGuard::OwnFlowMatch own, std::shared_ptr<vo
     wake();
 }
 
+bool Worker::call(std::function<void()> fn) {
+    std::unique_lock lock(commandMutex_);
+    if (exited_)
+        return false;
+    pendingCalls_.push_back(std::move(fn));
+    const std::uint64_t ticket = ++callsPosted_;
+    commandsPending_.store(true);
+    wake();
+    commandCv_.wait(lock, [&] { return callsDone_ >= ticket || exited_; });
+    return callsDone_ >= ticket;
+}
+
 // ---------------------------------------------------------------------------------------------
 // The worker's thread
 
@@ -135,6 +147,7 @@ void Worker::run() {
         std::lock_guard lock(commandMutex_);
         pendingSwitch_.reset();
         pendingLooped_.clear();
+        pendingCalls_.clear();
         exited_ = true;
     }
     commandCv_.notify_all();
@@ -179,15 +192,26 @@ void Worker::handleCommands() {
         return;
     std::optional<ListenerSwitch> change;
     std::vector<Looped> looped;
+    std::vector<std::function<void()>> calls;
     {
         std::lock_guard lock(commandMutex_);
         commandsPending_.store(false);
         change.swap(pendingSwitch_);
         looped.swap(pendingLooped_);
+        calls.swap(pendingCalls_);
     }
     for (const auto& l : looped)
         tcp_->ownConnectionLooped(l.own, l.after);
     looped.clear(); // releases what waited for these
+    if (!calls.empty()) {
+        for (auto& fn : calls)
+            fn();
+        {
+            std::lock_guard lock(commandMutex_);
+            callsDone_ += calls.size();
+        }
+        commandCv_.notify_all();
+    }
     if (!change)
         return;
     applySwitch(std::move(*change));

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -48,6 +49,13 @@ public:
     // TcpRelay::ownConnectionLooped(own, after) if this worker has connection `own.id` (which keeps
     // `after` as long as it needs it); otherwise drops `after`. Asynchronous, any thread.
     void ownConnectionLooped(LoopGuard::OwnFlowMatch own, std::shared_ptr<void> after);
+    // Runs `fn` on the worker's thread, between two epoll batches, and returns once it ran; false
+    // (not run) when the thread has ended. Not from the worker's own thread.
+    bool call(std::function<void()> fn);
+    // Relay-thread side of the commands ProxyCore sends with call().
+    TcpRelay& tcp() { return *tcp_; }
+    UdpRelay& udp() { return *udp_; }
+    ConnectionTable& table() { return ctx_.table; }
     // Closes the listeners and every connection ("core stopped") and joins the thread.
     void stop();
 
@@ -83,6 +91,9 @@ private:
     bool switchDone_ = true;
     bool exited_ = false; // the loop ended (stop, or an epoll failure): nobody applies switches
     std::vector<Looped> pendingLooped_;
+    std::vector<std::function<void()>> pendingCalls_;
+    std::uint64_t callsPosted_ = 0;
+    std::uint64_t callsDone_ = 0;
 };
 
 } // namespace weir::core::detail

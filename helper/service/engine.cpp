@@ -78,7 +78,19 @@ std::string Engine::backendName() const {
 }
 
 std::vector<core::ConnectionRecord> Engine::connections() const {
-    return core_.snapshot();
+    auto records = core_.snapshot();
+    for (auto& r : records)
+        if (!r.process) // a program of this machine is no LAN client
+            r.interface = interfaces_.interfaceOf(r.source);
+    return records;
+}
+
+std::vector<std::uint64_t> Engine::closeConnections(const std::vector<std::uint64_t>& ids) {
+    return core_.closeConnections(ids, "closed by user");
+}
+
+void Engine::clearHistory() {
+    core_.clearHistory();
 }
 
 std::shared_ptr<core::Connector> Engine::makeConnectorFor(const Settings& settings, std::string* error) {
@@ -176,6 +188,7 @@ bool Engine::setSettings(const Settings& settings, std::string* error,
     if (!enabled_) {
         // Not made yet when the way changed: enable() makes it (and resolves the host) when needed.
         settings_ = settings;
+        core_.setHistoryLimit(settings.historyLimit); // the core may run on, not accepting
         connector_ = std::move(connector);
         return true;
     }
@@ -194,6 +207,7 @@ bool Engine::setSettings(const Settings& settings, std::string* error,
         return false;
     }
     settings_ = settings;
+    core_.setHistoryLimit(settings.historyLimit); // no rule depends on it: applies at once
     installed_ = std::move(next);
     sysctlState_ = std::move(nextSys);
     health_ = {};

@@ -25,6 +25,7 @@
 
 #include "config/settings.h"
 #include "core/proxycore.h"
+#include "service/interfacecache.h"
 #include "firewall/firewall.h"
 #include "plan/installplan.h"
 #include "procinfo/processresolver.h"
@@ -95,7 +96,12 @@ public:
 
     bool isEnabled() const { return enabled_; }
     std::string backendName() const;
+    // The core's table, each LAN client's record with its interface.
     std::vector<core::ConnectionRecord> connections() const;
+    // Resets the open connections among `ids` ("closed by user"); returns those it closed.
+    std::vector<std::uint64_t> closeConnections(const std::vector<std::uint64_t>& ids);
+    // Forgets the closed connections (settings().historyLimit keeps the newest ones otherwise).
+    void clearHistory();
     core::ProxyCore::ConnectionCounts connectionCounts() const { return core_.connectionCounts(); }
     // How the upstream fares (the running core's connector): never failing while disabled or direct.
     core::UpstreamHealth upstreamHealth() const;
@@ -140,6 +146,7 @@ private:
     // Which local program opened each connection, looked up on the resolver's own thread. Declared
     // before core_ so it outlives the core's relay threads, which hand it the questions.
     std::unique_ptr<procinfo::ProcessResolver> processes_;
+    mutable InterfaceCache interfaces_;
     core::ProxyCore core_;
     CoreShape coreShape_; // what the running core was started with
     // The connector for settings_ (null until first needed); the running core uses it for new

@@ -112,6 +112,9 @@ bool Engine::applyListeners(const plan::InstallPlan& plan, const std::vector<cor
         config.maxConnections = shape.maxConnections;
         config.connectTimeout = shape.connectTimeout;
         config.tcpIdleTimeout = shape.tcpIdleTimeout;
+        // Closed connections stay until history_limit newer ones push them out.
+        config.closedRetention = std::chrono::milliseconds(0);
+        config.maxClosedRecords = plan.settings.historyLimit;
         config.connector = connector_;
         config.onLocalConnection = [resolver = processes_.get()](std::uint64_t id, Protocol protocol,
                                                                  const core::SocketAddress& source,

@@ -10,6 +10,7 @@
 #include "interface/busnames.h"
 #include "interface/helperstatus.h"
 #include "service/engine.h"
+#include "service/feedsubscribers.h"
 #include "service/nftprobe.h"
 #include "service/polkitauthorizer.h"
 #include "service/settingsstore.h"
@@ -30,41 +31,23 @@ const QHash<QString, QString>& methodActions() {
         {QStringLiteral("PreviewRules"), bus::monitorAction},
         {QStringLiteral("SetSettings"), bus::controlAction},
         {QStringLiteral("GetPermissions"), bus::noAction},
+        {QStringLiteral("Subscribe"), bus::monitorAction},
+        {QStringLiteral("Unsubscribe"), bus::noAction}, // only removes the caller
+        {QStringLiteral("GetConnections"), bus::monitorAction},
+        {QStringLiteral("CloseConnections"), bus::controlAction},
+        {QStringLiteral("ClearHistory"), bus::controlAction},
     };
     return table;
 }
 
-QString modeName(core::InterceptMode mode) {
-    return QString::fromLatin1(core::toString(mode));
-}
-
-ConnectionInfo toInfo(const core::ConnectionRecord& r) {
-    ConnectionInfo c;
-    c.id = r.id;
-    c.protocol = QString::fromLatin1(core::toString(r.protocol));
-    c.mode = modeName(r.mode);
-    c.source = QString::fromStdString(r.source.toString());
-    c.destination = QString::fromStdString(r.destination.toString());
-    c.bytesSent = r.bytesSent;
-    c.bytesReceived = r.bytesReceived;
-    c.state = QString::fromLatin1(core::toString(r.state));
-    c.startedMs = r.startedMs;
-    c.closedMs = r.closedMs;
-    c.closeReason = QString::fromStdString(r.closeReason);
-    c.via = QString::fromStdString(r.via);
-    c.host = QString::fromStdString(r.host);
-    if (r.process) {
-        c.pid = r.process->pid;
-        c.process = QString::fromStdString(r.process->name);
-        c.exe = QString::fromStdString(r.process->exe);
-        c.uid = r.process->uid;
-        c.user = QString::fromStdString(r.process->user);
-    }
-    return c;
-}
-
 // Health is checked this often while enabled (drift: another tool flushed a table).
 constexpr int kHealthIntervalMs = 2000;
+// CloseConnections takes at most this many ids in one call.
+constexpr qsizetype kMaxCloseIds = 100'000;
+
+QString invalidArgs() {
+    return QStringLiteral("org.freedesktop.DBus.Error.InvalidArgs");
+}
 
 } // namespace
 
@@ -76,7 +59,9 @@ HelperService::HelperService(Engine* engine, SettingsStore* store, const QDBusCo
     , bus_(bus)
     , authorizer_(new PolkitAuthorizer(bus, this))
     , settings_(engine, store)
-    , announced_(current()) {
+    , announced_(current())
+    , subscribers_(new FeedSubscribers(
+          bus, [engine] { return engine->connections(); }, this)) {
     registerBusTypes();
     new Helper1Adaptor(this);
     healthTimer_.setInterval(kHealthIntervalMs);
@@ -348,16 +333,76 @@ QVariantMap HelperService::statusMap() const {
     const auto counts = engine_->connectionCounts();
     s.totalConnections = static_cast<decltype(s.totalConnections)>(counts.total);
     s.activeConnections = static_cast<decltype(s.activeConnections)>(counts.open);
-    return s.toVariantMap();
+    QVariantMap map = s.toVariantMap();
+    map.insert(QStringLiteral("subscribers"), static_cast<uint>(subscribers_->count()));
+    return map;
 }
 
-QList<QVariantMap> HelperService::connectionMaps() const {
+QList<QVariantMap> HelperService::connectionMaps() {
+    // Rates from the feed's samples (this call is one more); durations as of now.
+    const ConnectionInfoList rows = subscribers_->rows();
     QList<QVariantMap> list;
-    const auto records = engine_->connections();
-    list.reserve(static_cast<qsizetype>(records.size()));
-    for (const auto& r : records)
-        list.append(toInfo(r).toVariantMap());
+    list.reserve(rows.size());
+    for (const ConnectionInfo& c : rows)
+        list.append(c.toVariantMap());
     return list;
+}
+
+void HelperService::Subscribe() {
+    dispatch([this](const QDBusMessage& call) {
+        subscribers_->subscribe(call.service());
+        reply(call, std::nullopt);
+    });
+}
+
+void HelperService::Unsubscribe() {
+    dispatch([this](const QDBusMessage& call) {
+        subscribers_->unsubscribe(call.service());
+        reply(call, std::nullopt);
+    });
+}
+
+qulonglong HelperService::GetConnections(QList<QVariantMap>&) {
+    dispatch([this](const QDBusMessage& call) {
+        // Whatever changed since the last signal goes out first, so the answer is the table at seq.
+        ConnectionInfoList table;
+        const quint64 seq = subscribers_->snapshot(&table);
+        QList<QVariantMap> rows;
+        rows.reserve(table.size());
+        for (const ConnectionInfo& c : table)
+            rows.append(c.toVariantMap());
+        bus_.send(
+            call.createReply(QVariantList{QVariant::fromValue<qulonglong>(seq), QVariant::fromValue(rows)}));
+    });
+    return 0;
+}
+
+QList<qulonglong> HelperService::CloseConnections(const QList<qulonglong>& ids) {
+    dispatch([this, ids](const QDBusMessage& call) {
+        if (ids.isEmpty()) {
+            reply(call, CallError{invalidArgs(), QStringLiteral("CloseConnections: no connection id given")});
+            return;
+        }
+        if (ids.size() > kMaxCloseIds) {
+            reply(call, CallError{invalidArgs(), QStringLiteral("CloseConnections: %1 ids given, at most %2 "
+                                                                "are taken in one call")
+                                                     .arg(ids.size())
+                                                     .arg(kMaxCloseIds)});
+            return;
+        }
+        const std::vector<std::uint64_t> closed =
+            engine_->closeConnections(std::vector<std::uint64_t>(ids.cbegin(), ids.cend()));
+        reply(call, std::nullopt, QVariant::fromValue(QList<qulonglong>(closed.cbegin(), closed.cend())));
+    });
+    return {};
+}
+
+void HelperService::ClearHistory() {
+    dispatch([this](const QDBusMessage& call) {
+        engine_->clearHistory();
+        reply(call, std::nullopt);
+        subscribers_->publish(); // the removed rows go out now, not at the next tick
+    });
 }
 
 } // namespace weir::service

@@ -3,6 +3,9 @@
 // authorizes asynchronously with a delayed reply, and only then validates the arguments and acts.
 // The public properties (Enabled, Mode, Health, HealthReason) are announced with one
 // PropertiesChanged whenever any of them differs from what was last announced.
+// The live connection feed (Subscribe, GetConnections, the targeted ConnectionsChanged) is
+// FeedSubscribers'. This class declares no Qt signal of that name on purpose: the adaptor would
+// relay it as a broadcast.
 // Single-threaded (the Qt main thread): actions run one at a time, each against the state of the
 // moment it runs, not of the moment it was called.
 #pragma once
@@ -21,6 +24,7 @@
 namespace weir::service {
 
 class Engine;
+class FeedSubscribers;
 enum class AuthResult;
 class PolkitAuthorizer;
 class SettingsStore;
@@ -56,6 +60,11 @@ public Q_SLOTS: // D-Bus methods; replies are delayed until Polkit answers.
     void SetSettings(const QVariantMap& changes);
     QString PreviewRules(const QVariantMap& changes);
     QMap<QString, QString> GetPermissions();
+    void Subscribe();
+    void Unsubscribe();
+    qulonglong GetConnections(QList<QVariantMap>& rows);
+    QList<qulonglong> CloseConnections(const QList<qulonglong>& ids);
+    void ClearHistory();
 
 private:
     using Action = std::function<void(const QDBusMessage& call)>;
@@ -67,7 +76,7 @@ private:
     void announceChanges();
     QStringList warnings() const;
     QVariantMap statusMap() const;
-    QList<QVariantMap> connectionMaps() const;
+    QList<QVariantMap> connectionMaps();
 
     // What the last PropertiesChanged said (or the start state).
     struct Announced {
@@ -87,6 +96,7 @@ private:
     QTimer healthTimer_;
     Announced announced_;
     QString lastError_;
+    FeedSubscribers* subscribers_;
 };
 
 } // namespace weir::service

@@ -11,8 +11,12 @@
 #include "interface/settingsvariant.h"
 #include "weirctl/commands.h"
 #include "weirctl/configcommands.h"
+#include "weirctl/connectioncommands.h"
+#include "weirctl/livetable.h"
 
 using namespace weir::ctl;
+using weir::ConnectionInfo;
+using weir::ConnectionsDelta;
 using weir::Value;
 using weir::ValueMap;
 
@@ -197,6 +201,10 @@ private Q_SLOTS:
             weir::bus::errorFailed, QStringLiteral("no Polkit authentication agent answered")));
         QCOMPARE(failWith(failed, err), int(Failed));
         QVERIFY(!text.contains(QStringLiteral("run it as root")));
+        // Arguments the helper refused: a usage error.
+        const QDBusError invalidArgs(QDBusMessage::createError(
+            QDBusError::InvalidArgs, QStringLiteral("CloseConnections: no connection id")));
+        QCOMPARE(failWith(invalidArgs, err), int(Usage));
     }
 
     void statusText() {
@@ -247,6 +255,140 @@ private Q_SLOTS:
                  qPrintable(shown));
         QVERIFY(!shown.contains(QStringLiteral("cret")));
         QVERIFY(formatKeys().contains(QStringLiteral("udp_without_upstream")));
+    }
+
+    void closeAndWatchCommandLines() {
+        QString out, err;
+        QCOMPARE(run({QStringLiteral("--help")}, &out, &err), int(Ok));
+        QVERIFY(out.contains(QStringLiteral("close ID...")));
+        QVERIFY(out.contains(QStringLiteral("--watch")));
+        const std::pair<QStringList, QString> bad[] = {
+            {{QStringLiteral("close")}, QStringLiteral("at least one connection id")},
+            {{QStringLiteral("close"), QStringLiteral("abc")},
+             QStringLiteral("'abc' is not a connection id")},
+            {{QStringLiteral("close"), QStringLiteral("0")}, QStringLiteral("'0' is not a connection id")},
+            {{QStringLiteral("close"), QStringLiteral("-3")}, QStringLiteral("'-3' is not a connection id")},
+            {{QStringLiteral("close"), QStringLiteral("--json")},
+             QStringLiteral("'--json' is not a connection id")},
+            {{QStringLiteral("connections"), QStringLiteral("--watch"), QStringLiteral("--all")},
+             QStringLiteral("unexpected argument '--all'")},
+            {{QStringLiteral("status"), QStringLiteral("--watch")},
+             QStringLiteral("unexpected argument '--watch'")},
+        };
+        for (const auto& [args, why] : bad) {
+            err.clear();
+            QCOMPARE(run(args, &out, &err), int(Usage));
+            QVERIFY2(err.contains(why), qPrintable(err));
+        }
+        // Valid command lines get as far as the (missing) bus.
+        QCOMPARE(run({QStringLiteral("close"), QStringLiteral("12"), QStringLiteral("13")}, &out, &err),
+                 int(HelperUnavailable));
+        QCOMPARE(run({QStringLiteral("connections"), QStringLiteral("--watch")}, &out, &err),
+                 int(HelperUnavailable));
+        QCOMPARE(run({QStringLiteral("connections"), QStringLiteral("--watch"), QStringLiteral("--json")},
+                     &out, &err),
+                 int(HelperUnavailable));
+    }
+
+    void ids() {
+        QList<qulonglong> ids;
+        QString error;
+        QVERIFY(parseIds({QStringLiteral("7"), QStringLiteral("18446744073709551615"), QStringLiteral("7")},
+                         &ids, &error));
+        QCOMPARE(ids, (QList<qulonglong>{7, 18446744073709551615ull})); // duplicates dropped
+        QVERIFY(!parseIds({QStringLiteral("+7")}, &ids, &error));
+        QVERIFY(!parseIds({QStringLiteral("18446744073709551616")}, &ids, &error)); // too large
+        QVERIFY(!parseIds({QStringLiteral("0x10")}, &ids, &error));
+        QStringList many;
+        for (int i = 1; i <= 100'001; ++i)
+            many.append(QString::number(i));
+        QVERIFY(!parseIds(many, &ids, &error));
+        QVERIFY2(error.contains(QStringLiteral("at most 100000")), qPrintable(error));
+        many.removeLast();
+        QVERIFY(parseIds(many, &ids, &error));
+        QCOMPARE(ids.size(), 100'000);
+    }
+
+    // The watch's copy of the table: in-order deltas apply, older ones are ignored, a gap or an
+    // update of an unknown row asks for a new snapshot.
+    void liveTable() {
+        LiveTable table;
+        ConnectionsDelta d;
+        d.seq = 1;
+        QCOMPARE(table.apply(d), LiveTable::Applied::NeedsReset); // no snapshot yet
+        ConnectionInfo a;
+        a.id = 1;
+        a.state = QStringLiteral("established");
+        ConnectionInfo b;
+        b.id = 2;
+        table.reset(10, {a, b});
+        d.seq = 10;
+        QCOMPARE(table.apply(d), LiveTable::Applied::Stale);
+        d.seq = 11;
+        ConnectionInfo c;
+        c.id = 3;
+        d.added = {c};
+        d.updated = {QVariantMap{{QStringLiteral("id"), 1ull}, {QStringLiteral("bytes_received"), 4096ull}}};
+        d.removed = {2};
+        QCOMPARE(table.apply(d), LiveTable::Applied::Yes);
+        QCOMPARE(table.seq(), 11u);
+        const weir::ConnectionInfoList rows = table.rows();
+        QCOMPARE(rows.size(), 2);
+        QCOMPARE(rows.at(0).id, 1u);
+        QCOMPARE(rows.at(0).bytesReceived, 4096u);
+        QCOMPARE(rows.at(0).state, QStringLiteral("established")); // untouched keys stay
+        QCOMPARE(rows.at(1).id, 3u);
+        ConnectionsDelta gap;
+        gap.seq = 13;
+        QCOMPARE(table.apply(gap), LiveTable::Applied::NeedsReset);
+        ConnectionsDelta unknown;
+        unknown.seq = 12;
+        unknown.updated = {
+            QVariantMap{{QStringLiteral("id"), 99ull}, {QStringLiteral("state"), QStringLiteral("closed")}}};
+        QCOMPARE(table.apply(unknown), LiveTable::Applied::NeedsReset);
+    }
+
+    void deltaFromItsSignal() {
+        weir::registerBusTypes();
+        ConnectionInfo a;
+        a.id = 5;
+        a.host = QStringLiteral("example.org");
+        QDBusMessage signal = QDBusMessage::createSignal(weir::bus::objectPath, weir::bus::interfaceName,
+                                                         QStringLiteral("ConnectionsChanged"));
+        signal << QVariant::fromValue<qulonglong>(4)
+               << QVariant::fromValue(QList<QVariantMap>{a.toVariantMap()})
+               << QVariant::fromValue(QList<QVariantMap>{{{QStringLiteral("id"), 6ull}}})
+               << QVariant::fromValue(QList<qulonglong>{7, 8});
+        ConnectionsDelta d;
+        QVERIFY(deltaFromSignal(signal, &d));
+        QCOMPARE(d.seq, 4u);
+        QCOMPARE(d.added.size(), 1);
+        QCOMPARE(d.added.first().host, QStringLiteral("example.org"));
+        QCOMPARE(d.updated.size(), 1);
+        QCOMPARE(d.removed, (QList<quint64>{7, 8}));
+        QDBusMessage other = QDBusMessage::createSignal(weir::bus::objectPath, weir::bus::interfaceName,
+                                                        QStringLiteral("ConnectionsChanged"));
+        other << QStringLiteral("not a delta");
+        QVERIFY(!deltaFromSignal(other, &d));
+    }
+
+    void rates() {
+        QCOMPARE(formatRate(0), QStringLiteral("0 B/s"));
+        QCOMPARE(formatRate(1536), QStringLiteral("1.5 KiB/s"));
+        ConnectionInfo open;
+        open.id = 1;
+        open.state = QStringLiteral("established");
+        open.rateReceived = 3 * 1024 * 1024;
+        ConnectionInfo closed;
+        closed.id = 2;
+        closed.state = QStringLiteral("closed");
+        closed.closedMs = 2000;
+        closed.rateReceived = 999; // not shown: a closed connection moves nothing
+        const QStringList lines = formatConnections({open, closed}, 5000).split(QLatin1Char('\n'));
+        QVERIFY(lines.at(0).contains(QStringLiteral("SENT/S")));
+        QVERIFY(lines.at(0).contains(QStringLiteral("RECV/S")));
+        QVERIFY2(lines.at(1).contains(QStringLiteral("3.0 MiB/s")), qPrintable(lines.at(1)));
+        QVERIFY(!lines.at(2).contains(QStringLiteral("/s")));
     }
 
     void bytes() {

@@ -199,6 +199,11 @@ private Q_SLOTS:
         QVERIFY(errorFor("worker_threads", std::uint64_t{0}).empty());
         QVERIFY(errorFor("tcp_idle_timeout", std::uint64_t{0}).empty());
         QVERIFY(!errorFor("max_connections", std::uint64_t{2'000'000}).empty());
+        QCOMPARE(Settings{}.historyLimit, 1000u);
+        QVERIFY(errorFor("history_limit", std::uint64_t{0}).empty());
+        QVERIFY(errorFor("history_limit", std::uint64_t{100'000}).empty());
+        QCOMPARE(out.historyLimit, 100'000u);
+        QVERIFY(!errorFor("history_limit", std::uint64_t{100'001}).empty());
         QVERIFY(errorFor("upstream", std::string("http://u:p@[fe80::1]:8080")).empty());
         QCOMPARE(out.upstream.kind, UpstreamKind::Http);
         // A value built in code is checked too.

@@ -312,6 +312,89 @@ private slots:
         QCOMPARE(core.connectionCounts().open, std::size_t(0));
     }
 
+    // The user's close: both sides get a reset, the record says why, and only open ids count.
+    void closeConnectionsResets() {
+        std::promise<void> gotHello;
+        std::promise<int> serverError;
+        TestServer server([&](int fd) {
+            char buf[5];
+            ::recv(fd, buf, sizeof buf, MSG_WAITALL);
+            gotHello.set_value();
+            std::string rest;
+            int err = 0;
+            setReceiveTimeout(fd, 5000);
+            readToEnd(fd, &rest, &err);
+            serverError.set_value(err);
+            ::close(fd);
+        });
+        ProxyCore core;
+        auto config = configTo(server.address());
+        config.workers = 2; // the id may be on either worker
+        std::string error;
+        QVERIFY2(core.start(config, &error), error.c_str());
+        const int c = clientOf(core);
+        QVERIFY(c >= 0);
+        setReceiveTimeout(c, 5000);
+        QVERIFY(writeAll(c, "hello"));
+        QVERIFY(gotHello.get_future().wait_for(5s) == std::future_status::ready);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            findRecord(core, 1) && findRecord(core, 1)->state == ConnectionState::Established, 5000);
+        const auto closed = core.closeConnections({7, 1, 99}, "closed by user");
+        QCOMPARE(closed, std::vector<std::uint64_t>{1});
+        std::string got;
+        int err = 0;
+        QVERIFY(!readToEnd(c, &got, &err));
+        QCOMPARE(err, ECONNRESET);
+        auto serverErr = serverError.get_future();
+        QVERIFY(serverErr.wait_for(6s) == std::future_status::ready);
+        QCOMPARE(serverErr.get(), ECONNRESET);
+        ::close(c);
+        // Already in the table when closeConnections() returned.
+        WEIR_COMPARE_ENUM(findRecord(core, 1)->state, ConnectionState::Closed);
+        QCOMPARE(findRecord(core, 1)->closeReason, std::string("closed by user"));
+        QCOMPARE(core.closeConnections({1}, "closed by user"), std::vector<std::uint64_t>{});
+    }
+
+    // No time limit (closedRetention 0): closed records stay until the limit or clearHistory().
+    void historyLimitAndClear() {
+        TestServer server(echo);
+        ProxyCore core;
+        auto config = configTo(server.address());
+        config.closedRetention = 0ms;
+        config.maxClosedRecords = 6;
+        std::string error;
+        QVERIFY2(core.start(config, &error), error.c_str());
+        for (int i = 0; i < 6; ++i) {
+            const int c = clientOf(core);
+            QVERIFY(c >= 0);
+            ::shutdown(c, SHUT_WR);
+            std::string got;
+            QVERIFY(readToEnd(c, &got));
+            ::close(c);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 6), 5000);
+        const int open = clientOf(core); // id 7 stays open through all of it
+        QVERIFY(open >= 0);
+        QTRY_VERIFY_WITH_TIMEOUT(core.connectionCounts().open == 1, 5000);
+        QTest::qWait(400); // nothing expires by time
+        QCOMPARE(core.snapshot().size(), std::size_t(7));
+        core.setHistoryLimit(2);
+        auto records = core.snapshot();
+        QCOMPARE(records.size(), std::size_t(3));
+        QCOMPARE(records.front().id, std::uint64_t(5)); // the newest two closed ones and the open one
+        QCOMPARE(records.back().id, std::uint64_t(7));
+        core.clearHistory();
+        records = core.snapshot();
+        QCOMPARE(records.size(), std::size_t(1));
+        QCOMPARE(records.front().id, std::uint64_t(7));
+        QCOMPARE(core.connectionCounts().total, std::size_t(1));
+        ::close(open);
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        core.stop();
+        core.clearHistory(); // also after the relay threads are gone
+        QVERIFY(core.snapshot().empty());
+    }
+
     void stopClosesConnections() {
         TestServer server(echo);
         ProxyCore core;

@@ -202,6 +202,159 @@ private Q_SLOTS:
         QCOMPARE(reset.size(), 0);
     }
 
+    // A ConnectionsChanged delta: partial updates merged, removals in ranges, additions in one insert.
+    void deltasMergeAndSignalOnlyWhatChanged() {
+        ConnectionModel m;
+        m.setCurrentTime(kNow);
+        QAbstractItemModelTester tester(&m, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        m.applySnapshot({conn(1), conn(2), conn(3), conn(4), conn(5), conn(6)});
+        QSignalSpy changed(&m, &QAbstractItemModel::dataChanged);
+        QSignalSpy inserted(&m, &QAbstractItemModel::rowsInserted);
+        QSignalSpy removed(&m, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy reset(&m, &QAbstractItemModel::modelReset);
+
+        weir::ConnectionsDelta delta;
+        delta.seq = 2;
+        delta.updated = {
+            {{QStringLiteral("id"), QVariant::fromValue<quint64>(2)},
+             {QStringLiteral("bytes_received"), QVariant::fromValue<quint64>(4096)}},
+            {{QStringLiteral("id"), QVariant::fromValue<quint64>(3)},
+             {QStringLiteral("host"), QStringLiteral("example.org")}},
+            {{QStringLiteral("id"), QVariant::fromValue<quint64>(99)},
+             {QStringLiteral("host"), QStringLiteral("unknown")}},
+            {{QStringLiteral("id"), QVariant::fromValue<quint64>(4)},
+             {QStringLiteral("host"), QStringLiteral("gone")}},
+        };
+        delta.removed = {4, 5, 98};
+        delta.added = {conn(7, 1), conn(5)}; // 5 is also removed: it stays away
+        m.applyDelta(delta);
+
+        QCOMPARE(reset.size(), 0);
+        QCOMPARE(changed.size(), 1); // rows 1 and 2 are adjacent: one rectangle, Host to Received
+        QCOMPARE(changed.at(0).at(0).value<QModelIndex>(), m.index(1, ConnectionModel::HostColumn));
+        QCOMPARE(changed.at(0).at(1).value<QModelIndex>(), m.index(2, ConnectionModel::ReceivedColumn));
+        QCOMPARE(removed.size(), 1);
+        QCOMPARE(removed.at(0).at(1).toInt(), 3);
+        QCOMPARE(removed.at(0).at(2).toInt(), 4);
+        QCOMPARE(inserted.size(), 1);
+        QCOMPARE(m.rowCount(), 5);
+        QCOMPARE(m.connectionAt(m.rowOf(2)).bytesReceived, 4096u);
+        QCOMPARE(m.connectionAt(m.rowOf(2)).source, conn(2).source); // the rest of the row is kept
+        QCOMPARE(text(m, m.rowOf(3), ConnectionModel::HostColumn), QStringLiteral("example.org"));
+        QCOMPARE(m.rowOf(7), 4);
+        QCOMPARE(m.rowOf(5), -1);
+
+        // Only the changed columns: rates.
+        changed.clear();
+        delta.updated = {{{QStringLiteral("id"), QVariant::fromValue<quint64>(6)},
+                          {QStringLiteral("rate_received"), QVariant::fromValue<quint64>(2048)}}};
+        delta.removed.clear();
+        delta.added.clear();
+        m.applyDelta(delta);
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(changed.at(0).at(0).value<QModelIndex>(), m.index(3, ConnectionModel::ReceiveRateColumn));
+        QCOMPARE(changed.at(0).at(1).value<QModelIndex>(), m.index(3, ConnectionModel::ReceiveRateColumn));
+        QCOMPARE(text(m, 3, ConnectionModel::ReceiveRateColumn), QStringLiteral("2.0 KiB/s"));
+        QCOMPARE(text(m, 3, ConnectionModel::SendRateColumn), QString()); // idle: quiet
+
+        // The connection closes: the whole row (its colour), the reason in the user's words.
+        changed.clear();
+        delta.updated = {{{QStringLiteral("id"), QVariant::fromValue<quint64>(6)},
+                          {QStringLiteral("state"), QStringLiteral("closed")},
+                          {QStringLiteral("close_reason"), QStringLiteral("reset by destination")},
+                          {QStringLiteral("closed_ms"), QVariant::fromValue<qint64>(kNow - 2000)},
+                          {QStringLiteral("duration_ms"), QVariant::fromValue<qint64>(3000)}}};
+        m.applyDelta(delta);
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(changed.at(0).at(0).value<QModelIndex>(), m.index(3, 0));
+        QCOMPARE(changed.at(0).at(1).value<QModelIndex>(), m.index(3, ConnectionModel::ColumnCount - 1));
+        QCOMPARE(text(m, 3, ConnectionModel::CloseReasonColumn), QStringLiteral("Reset by the destination"));
+        QCOMPARE(
+            m.index(3, ConnectionModel::CloseReasonColumn).data(ConnectionModel::RawValueRole).toString(),
+            QStringLiteral("reset by destination"));
+        QCOMPARE(m.index(3, ConnectionModel::CloseReasonColumn).data(Qt::ToolTipRole).toString(),
+                 QStringLiteral("reset by destination"));
+        QCOMPARE(text(m, 3, ConnectionModel::DurationColumn), QStringLiteral("0:00:03"));
+
+        // Scattered rows: a signal per run of rows, or one for the batch when they change the column
+        // a proxy sorts on.
+        ConnectionInfoList many;
+        for (quint64 id = 100; id < 200; ++id)
+            many.append(conn(id));
+        m.upsert(many);
+        changed.clear();
+        delta.updated.clear();
+        for (quint64 id = 100; id < 200; id += 3)
+            delta.updated.append({{QStringLiteral("id"), QVariant::fromValue(id)},
+                                  {QStringLiteral("bytes_sent"), QVariant::fromValue<quint64>(id)}});
+        m.applyDelta(delta);
+        QCOMPARE(changed.size(), 34);
+        m.setSortColumnHint(ConnectionModel::ReceivedColumn); // not touched: still a signal per run
+        for (QVariantMap& u : delta.updated)
+            u[QStringLiteral("bytes_sent")] = u.value(QStringLiteral("bytes_sent")).toULongLong() + 1;
+        changed.clear();
+        m.applyDelta(delta);
+        QCOMPARE(changed.size(), 34);
+        m.setSortColumnHint(ConnectionModel::SentColumn);
+        for (QVariantMap& u : delta.updated)
+            u[QStringLiteral("bytes_sent")] = u.value(QStringLiteral("id")).toULongLong();
+        changed.clear();
+        m.applyDelta(delta);
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(changed.at(0).at(0).value<QModelIndex>(),
+                 m.index(m.rowOf(100), ConnectionModel::SentColumn));
+        QCOMPARE(changed.at(0).at(1).value<QModelIndex>(),
+                 m.index(m.rowOf(199), ConnectionModel::SentColumn));
+        QCOMPARE(m.connectionAt(m.rowOf(103)).bytesSent, 103u);
+        QCOMPARE(reset.size(), 0);
+    }
+
+    void processUserAndCloseReasons() {
+        ConnectionModel m;
+        ConnectionInfo c = conn(1);
+        c.pid = 4242;
+        c.process = QStringLiteral("curl");
+        c.exe = QStringLiteral("/usr/bin/curl");
+        c.uid = 1000;
+        c.user = QStringLiteral("alice");
+        c.via = QStringLiteral("direct");
+        ConnectionInfo lan = conn(2);
+        lan.interfaceName = QStringLiteral("eth1");
+        m.applySnapshot({c, lan});
+        QCOMPARE(text(m, 0, ConnectionModel::ProcessColumn), QStringLiteral("curl"));
+        const QString tip = m.index(0, ConnectionModel::ProcessColumn).data(Qt::ToolTipRole).toString();
+        QVERIFY2(tip.contains(QLatin1String("4242")) && tip.contains(QLatin1String("/usr/bin/curl")) &&
+                     tip.contains(QLatin1String("alice")),
+                 qPrintable(tip));
+        QVERIFY(!m.index(0, ConnectionModel::ProcessColumn).data(Qt::DecorationRole).value<QIcon>().isNull());
+        QVERIFY(!m.index(1, ConnectionModel::ProcessColumn).data(Qt::DecorationRole).isValid());
+        QCOMPARE(text(m, 0, ConnectionModel::UserColumn), QStringLiteral("alice"));
+        QCOMPARE(text(m, 0, ConnectionModel::UpstreamColumn), QStringLiteral("Direct"));
+        QCOMPARE(text(m, 1, ConnectionModel::InterfaceColumn), QStringLiteral("eth1"));
+
+        const auto reason = &ConnectionModel::closeReasonText;
+        QCOMPARE(reason(QStringLiteral("eof")), QStringLiteral("Ended normally"));
+        QCOMPARE(reason(QStringLiteral("reset by client")), QStringLiteral("Reset by the program"));
+        QCOMPARE(reason(QStringLiteral("idle timeout")), QStringLiteral("Idle for too long"));
+        QCOMPARE(reason(QStringLiteral("closed by user")), QStringLiteral("Closed by you"));
+        QCOMPARE(reason(QStringLiteral("core stopped")), QStringLiteral("Interception stopped"));
+        QCOMPARE(reason(QStringLiteral("connection limit")), QStringLiteral("Too many connections at once"));
+        QCOMPARE(reason(QStringLiteral("loop: destination is the proxy itself")),
+                 QStringLiteral("Refused: it would loop back into Weir"));
+        QCOMPARE(reason(QStringLiteral("connect: Connection refused")),
+                 QStringLiteral("Refused by the destination"));
+        QCOMPARE(reason(QStringLiteral("connect: timed out")),
+                 QStringLiteral("The destination did not answer"));
+        QCOMPARE(reason(QStringLiteral("connect: Network is unreachable")),
+                 QStringLiteral("The destination cannot be reached"));
+        QCOMPARE(reason(QStringLiteral("connect: Permission denied")),
+                 QStringLiteral("Could not connect (Permission denied)"));
+        QCOMPARE(reason(QStringLiteral("upstream connect: Connection refused")),
+                 QStringLiteral("Upstream proxy error (Connection refused)"));
+        QCOMPARE(reason(QStringLiteral("something new")), QStringLiteral("something new"));
+        QCOMPARE(reason(QString()), QString());
+    }
+
     void failedAndClosedStates() {
         ConnectionModel m;
         m.applySnapshot({conn(1, 0, 0, QStringLiteral("failed")), conn(2, 0, 0, QStringLiteral("connecting")),

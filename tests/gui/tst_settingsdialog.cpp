@@ -57,6 +57,7 @@ QVariantMap sample() {
         {"worker_threads", QVariant::fromValue(quint16(0))},
         {"connect_timeout", QVariant::fromValue(quint16(10))},
         {"tcp_idle_timeout", QVariant::fromValue(quint32(0))},
+        {"history_limit", QVariant::fromValue(quint32(1000))},
         {"reapply_on_drift", true},
     };
 }
@@ -407,9 +408,14 @@ private Q_SLOTS:
         workers->setValue(4);
         child<QSpinBox>(d.get(), "tcp_idle_timeout")->setValue(300);
         child<QSpinBox>(d.get(), "max_connections")->setValue(20000);
+        auto* history = child<QSpinBox>(d.get(), "history_limit");
+        QCOMPARE(history->value(), 1000);
+        history->setValue(0);
+        QCOMPARE(history->text(), history->specialValueText()); // "None", not 0
         const QVariantMap c = d->changes();
         QCOMPARE(QStringList(c.keys()),
-                 (QStringList{"max_connections", "tcp_idle_timeout", "worker_threads"}));
+                 (QStringList{"history_limit", "max_connections", "tcp_idle_timeout", "worker_threads"}));
+        QCOMPARE(c["history_limit"].toUInt(), 0u);
         QCOMPARE(c["worker_threads"].userType(), QMetaType::UShort);
         QCOMPARE(c["max_connections"].userType(), QMetaType::UInt);
         QCOMPARE(c["tcp_idle_timeout"].toUInt(), 300u);

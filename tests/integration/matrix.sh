@@ -83,12 +83,25 @@ case_intercept() {
     if [ "$proto" = tcp ]; then
         expect_http "$ns" "$fam" "$tag"
     else
+        # A local UDP client keeps its socket a moment, so the helper can find its program.
+        LINGER=0
+        [ "$scope" = local ] && LINGER=0.5
         expect_udp "$ns" "$fam" "$tag"
     fi
 
     rows1=$(wait_conn_count 1 --source "$sep" --dest "$dest" --proto "$proto" --mode "$mode")
     [ "$rows1" -ge 1 ] ||
         fail "no $proto/$mode row $sep -> $dest; rows for that destination: $(conn_show --dest "$dest")"
+    # Who made it: a LAN client's row names the LAN interface; a local one names no interface, and
+    # for the UDP client (still open) its program.
+    local want_if="[]" got_if got_proc=""
+    [ "$scope" = gateway ] && want_if="[$G_LAN_IF]"
+    got_if=$(conn_get interface --source "$sep" --dest "$dest" | head -n 1)
+    [ "$got_if" = "$want_if" ] || fail "the row's interface is $got_if, expected $want_if: $(conn_show --source "$sep")"
+    if [ "$scope/$proto" = local/udp ]; then
+        got_proc=$(conn_get process --source "$sep" --dest "$dest" | head -n 1)
+        [ "$got_proc" = "[python3]" ] || fail "the UDP row's process is $got_proc, expected [python3]: $(conn_show --source "$sep")"
+    fi
     hits1=$(rule_hits "$fam" "$table" "$chain" "$target" "$proto")
     if [ "$mode" = redirect ]; then
         # nat sees only the first packet of a connection: exactly curl's SYN, and not the core's own
@@ -103,7 +116,7 @@ case_intercept() {
     fi
     local what="download intact"
     [ "$proto" = udp ] && what="echo from $dest (server saw $UDP_PEER)"
-    pass "$mode $scope IPv$fam $proto: $what; row $sep -> $dest; $target counter $hits0 -> $hits1"
+    pass "$mode $scope IPv$fam $proto: $what; row $sep -> $dest (interface $got_if${got_proc:+, process $got_proc}); $target counter $hits0 -> $hits1"
 }
 
 # case_not_intercepted KIND MODE SCOPE FAMILY PROTO: KIND bypass | uid | source (client X).

@@ -290,7 +290,7 @@ http_peer() {
 # udp_probe NS FAMILY PAYLOAD: prints "SRCADDR SRCPORT REPLY" of the echo; returns the client's code.
 udp_probe() {
     ip netns exec "$1" "$PY" "$MX_TOOLS/udp_client.py" "$(srv_of "$2")" "$UDP_PORT" --payload "$3" \
-        --timeout 1 --tries 3 --sport "${SPORT:-0}" 2>"$WEIR_IT_DIR/udp.err"
+        --timeout 1 --tries 3 --sport "${SPORT:-0}" --linger "${LINGER:-0}" 2>"$WEIR_IT_DIR/udp.err"
 }
 
 # expect_udp NS FAMILY PAYLOAD: an echo comes back from the server's own address and port, and the
@@ -314,6 +314,8 @@ conn_count() {
     echo "$json" | "$PY" "$MX_TOOLS/conns.py" count "$@"
 }
 conn_show() { conns_json | "$PY" "$MX_TOOLS/conns.py" show "$@"; }
+# conn_get KEY FILTERS...: KEY of each matching row, one "[value]" per line.
+conn_get() { conns_json | "$PY" "$MX_TOOLS/conns.py" get "$@"; }
 # conn_counts SPEC...: one weirctl call, one count per SPEC ("dest=..,proto=..,mode=..,source_ip=..,state=..")
 # printed on one line.
 conn_counts() {

@@ -82,6 +82,17 @@ for fam in 4 6; do
     check "v$fam remove again" "" "$(rules -$fam; routes -$fam)"
 done
 
+# Which interface a client is reached through (the connection list's "interface").
+in_ns ip link add wlan-lan type veth peer name wlan-peer || exit 1
+in_ns ip addr add 192.0.2.1/24 dev wlan-lan
+in_ns ip link set wlan-lan up
+in_ns ip link set wlan-peer up
+check "route-get: a LAN client" "[wlan-lan]" "$(in_ns "$DRIVER" route-get 192.0.2.77 2>&1)"
+check "route-get: our own address" "[]" "$(in_ns "$DRIVER" route-get 192.0.2.1 2>&1)"
+check "route-get: loopback" "[]" "$(in_ns "$DRIVER" route-get 127.0.0.1 2>&1)"
+out=$(in_ns "$DRIVER" route-get 203.0.113.5 2>&1) && fail "route-get without a route succeeded: $out"
+case $out in *"no route: Network is unreachable"*) echo "ok: no route: $out" ;; *) fail "route-get: $out" ;; esac
+
 # The host namespace was not touched.
 check "host has no fwmark rule of ours" "" "$(ip rule show | grep -E 'lookup (100|1000)$')"
 

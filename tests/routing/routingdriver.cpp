@@ -2,7 +2,11 @@
 // (which starts it under `ip netns exec`). Never run it in the host namespace.
 //   weir-routing-driver add|remove|add-route|add-rule|has-rule|has-route 4|6 MARK TABLE PREF
 // has-*: exit 0 when present, 3 when absent, 1 on errors.
+//   weir-routing-driver route-get ADDRESS    prints the interface ("" for a local address)
 #include "routing/policyrouting.h"
+#include "routing/routelookup.h"
+
+#include <arpa/inet.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -11,6 +15,22 @@
 using namespace weir::routing;
 
 int main(int argc, char** argv) {
+    if (argc == 3 && std::string(argv[1]) == "route-get") {
+        unsigned char raw[16];
+        const bool v4 = inet_pton(AF_INET, argv[2], raw) == 1;
+        if (!v4 && inet_pton(AF_INET6, argv[2], raw) != 1) {
+            std::cerr << "route-get: not an address: " << argv[2] << "\n";
+            return 2;
+        }
+        std::string error;
+        const auto name = interfaceTowards(v4 ? Family::V4 : Family::V6, raw, &error);
+        if (!name) {
+            std::cerr << "route-get: " << error << "\n";
+            return 1;
+        }
+        std::cout << "[" << *name << "]\n";
+        return 0;
+    }
     if (argc != 6) {
         std::cerr << "usage: weir-routing-driver add|remove|add-route|add-rule|has-rule|has-route 4|6 MARK "
                      "TABLE PREF\n";

@@ -21,6 +21,7 @@ const QString kMaxConnections = QStringLiteral("max_connections");
 const QString kWorkers = QStringLiteral("worker_threads");
 const QString kConnectTimeout = QStringLiteral("connect_timeout");
 const QString kIdleTimeout = QStringLiteral("tcp_idle_timeout");
+const QString kHistoryLimit = QStringLiteral("history_limit");
 
 // A number box whose lowest value may read as a word ("No limit") instead of 0.
 QSpinBox* numberBox(const QString& key, int low, int high, const QString& lowText, QWidget* parent) {
@@ -65,6 +66,7 @@ AdvancedPage::AdvancedPage(QWidget* parent)
     connectTimeout_->setSuffix(tr(" s"));
     idleTimeout_ = numberBox(kIdleTimeout, 0, int(kMaxIdleTimeoutSeconds), tr("Never"), this);
     idleTimeout_->setSuffix(tr(" s"));
+    historyLimit_ = numberBox(kHistoryLimit, 0, int(kMaxHistoryLimit), tr("None"), this);
 
     auto* form = makeForm();
     addField(form, kProxyPort, tr("Proxy port:"), proxyPort_);
@@ -84,13 +86,14 @@ AdvancedPage::AdvancedPage(QWidget* parent)
     form->addRow(QString(), note(tr("Changing the threads, the limit or a timeout while interception is on "
                                     "restarts the proxy core, which closes the open connections."),
                                  this));
+    addField(form, kHistoryLimit, tr("Closed connections kept:"), historyLimit_);
 
     connect(proxyPort_, &QSpinBox::valueChanged, this, &SettingsPage::edited);
     connect(outgoingMark_, &QLineEdit::textChanged, this, &SettingsPage::edited);
     connect(fwmark_, &QLineEdit::textChanged, this, &SettingsPage::edited);
     connect(routeTable_, &QLineEdit::textChanged, this, &SettingsPage::edited);
     connect(reapply_, &QCheckBox::toggled, this, &SettingsPage::edited);
-    for (QSpinBox* box : {maxConnections_, workers_, connectTimeout_, idleTimeout_})
+    for (QSpinBox* box : {maxConnections_, workers_, connectTimeout_, idleTimeout_, historyLimit_})
         connect(box, &QSpinBox::valueChanged, this, &SettingsPage::edited);
 }
 
@@ -119,6 +122,7 @@ void AdvancedPage::load(const QVariantMap& settings) {
     workers_->setValue(int(settings.value(kWorkers, 0).toUInt()));
     connectTimeout_->setValue(int(settings.value(kConnectTimeout, kDefaultConnectTimeoutSeconds).toUInt()));
     idleTimeout_->setValue(int(settings.value(kIdleTimeout, 0).toUInt()));
+    historyLimit_->setValue(int(settings.value(kHistoryLimit, kDefaultHistoryLimit).toUInt()));
 }
 
 void AdvancedPage::store(QVariantMap* settings) const {
@@ -137,6 +141,7 @@ void AdvancedPage::store(QVariantMap* settings) const {
     settings->insert(kWorkers, QVariant::fromValue(quint32(workers_->value())));
     settings->insert(kConnectTimeout, QVariant::fromValue(quint32(connectTimeout_->value())));
     settings->insert(kIdleTimeout, QVariant::fromValue(quint32(idleTimeout_->value())));
+    settings->insert(kHistoryLimit, QVariant::fromValue(quint32(historyLimit_->value())));
 }
 
 settings::FieldErrors AdvancedPage::checkFields() const {

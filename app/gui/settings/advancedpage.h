@@ -36,7 +36,8 @@ private:
     QSpinBox* maxConnections_;
     QSpinBox* workers_;
     QSpinBox* connectTimeout_;
-    QSpinBox* idleTimeout_;
+    QSpinBox* idleTimeout_ = nullptr;
+    QSpinBox* historyLimit_ = nullptr;
 };
 
 } // namespace weir

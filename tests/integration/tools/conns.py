@@ -3,6 +3,7 @@
 
 conns.py count [FILTERS]   prints how many rows match every given filter
 conns.py show [FILTERS]    prints the matching rows, one per line (for failure messages)
+conns.py get KEY [FILTERS] prints KEY of each matching row, one per line ("[value]", so "" shows)
 conns.py counts SPEC...    one count per SPEC, on one line; SPEC is "key=value,key=value" with the
                            filter names below (underscores for dashes); an empty SPEC counts every row
 Filters: --dest D (exact "ip:port" / "[ip]:port"), --source S (exact), --source-ip IP (address part of
@@ -49,7 +50,8 @@ def main():
         print(" ".join(out))
         return 0
     ap = argparse.ArgumentParser(allow_abbrev=False)
-    ap.add_argument("what", choices=["count", "show"])
+    ap.add_argument("what", choices=["count", "show", "get"])
+    ap.add_argument("key", nargs="?")
     for name in FILTERS:
         ap.add_argument("--" + name.replace("_", "-"), dest=name)
     args = ap.parse_args()
@@ -57,6 +59,9 @@ def main():
     hits = [r for r in load() if matches(r, **fields)]
     if args.what == "count":
         print(len(hits))
+    elif args.what == "get":
+        for r in hits:
+            print("[%s]" % r.get(args.key, "(missing)"))
     else:
         for r in hits:
             print(json.dumps(r, sort_keys=True))

@@ -1,0 +1,761 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de">
+<context>
+    <name>main</name>
+    <message>
+        <source>Weir: transparent proxy manager (tray application)</source>
+        <translation>Weir: Verwaltung für den transparenten Proxy (Anwendung für die Systemleiste)</translation>
+    </message>
+    <message>
+        <source>Open the Connections window at start.</source>
+        <translation>Beim Start das Fenster „Verbindungen“ öffnen.</translation>
+    </message>
+    <message>
+        <source>Quit after &lt;ms&gt; milliseconds (for screenshots and tests).</source>
+        <translation>Nach &lt;ms&gt; Millisekunden beenden (für Bildschirmfotos und Tests).</translation>
+    </message>
+</context>
+<context>
+    <name>weir</name>
+    <message>
+        <source>The Weir helper is not available on the system bus (is weir-helper installed and the system bus running?): %1</source>
+        <translation>Der Weir-Hilfsdienst ist auf dem Systembus nicht erreichbar (ist weir-helper installiert und läuft der Systembus?): %1</translation>
+    </message>
+    <message>
+        <source>Not authorized: %1</source>
+        <translation>Nicht berechtigt: %1</translation>
+    </message>
+</context>
+<context>
+    <name>weir::AdvancedPage</name>
+    <message>
+        <source>Put the rules back when another tool removes them</source>
+        <translation>Regeln wiederherstellen, wenn ein anderes Programm sie entfernt</translation>
+    </message>
+    <message>
+        <source>No limit</source>
+        <translation>Unbegrenzt</translation>
+    </message>
+    <message>
+        <source>One per core</source>
+        <translation>Einer je Kern</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> s</translation>
+    </message>
+    <message>
+        <source>Never</source>
+        <translation>Nie</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>Keine</translation>
+    </message>
+    <message>
+        <source>Proxy port:</source>
+        <translation>Proxy-Port:</translation>
+    </message>
+    <message>
+        <source>Outgoing mark (hex):</source>
+        <translation>Markierung ausgehender Verbindungen (hex):</translation>
+    </message>
+    <message>
+        <source>Set on Weir&apos;s own connections so they are never intercepted again.</source>
+        <translation>Wird an Weirs eigene Verbindungen vergeben, damit sie nie ein zweites Mal abgefangen werden.</translation>
+    </message>
+    <message>
+        <source>TPROXY firewall mark (hex):</source>
+        <translation>TPROXY-Firewall-Markierung (hex):</translation>
+    </message>
+    <message>
+        <source>TPROXY routing table:</source>
+        <translation>TPROXY-Routingtabelle:</translation>
+    </message>
+    <message>
+        <source>Change these only if another tool (a VPN, a container runtime) uses the same mark or table.</source>
+        <translation>Nur ändern, wenn ein anderes Programm (ein VPN, eine Container-Laufzeitumgebung) dieselbe Markierung oder Tabelle verwendet.</translation>
+    </message>
+    <message>
+        <source>Connections at most:</source>
+        <translation>Höchstzahl an Verbindungen:</translation>
+    </message>
+    <message>
+        <source>Relay threads:</source>
+        <translation>Weiterleitungs-Threads:</translation>
+    </message>
+    <message>
+        <source>Connect timeout:</source>
+        <translation>Zeitlimit für den Verbindungsaufbau:</translation>
+    </message>
+    <message>
+        <source>Close idle TCP connections after:</source>
+        <translation>Inaktive TCP-Verbindungen schließen nach:</translation>
+    </message>
+    <message>
+        <source>Changing the threads, the limit or a timeout while interception is on restarts the proxy core, which closes the open connections.</source>
+        <translation>Eine Änderung der Threads, der Höchstzahl oder eines Zeitlimits bei aktivem Abfangen startet den Proxy-Kern neu; dabei werden die offenen Verbindungen geschlossen.</translation>
+    </message>
+    <message>
+        <source>Closed connections kept:</source>
+        <translation>Geschlossene Verbindungen aufbewahren:</translation>
+    </message>
+    <message>
+        <source>Write a hexadecimal number, like 0x5746</source>
+        <translation>Geben Sie eine Hexadezimalzahl ein, z. B. 0x5746</translation>
+    </message>
+    <message>
+        <source>Write a table number from 1 to 4294967295</source>
+        <translation>Geben Sie eine Tabellennummer von 1 bis 4294967295 ein</translation>
+    </message>
+    <message>
+        <source>Advanced</source>
+        <translation>Erweitert</translation>
+    </message>
+</context>
+<context>
+    <name>weir::AppController</name>
+    <message>
+        <source>Could not switch the mode</source>
+        <translation>Der Modus konnte nicht gewechselt werden</translation>
+    </message>
+    <message>
+        <source>Could not enable interception</source>
+        <translation>Das Abfangen konnte nicht aktiviert werden</translation>
+    </message>
+    <message>
+        <source>Could not disable interception</source>
+        <translation>Das Abfangen konnte nicht deaktiviert werden</translation>
+    </message>
+    <message>
+        <source>Weir helper stopped</source>
+        <translation>Weir-Hilfsdienst beendet</translation>
+    </message>
+    <message>
+        <source>The Weir helper is no longer available.</source>
+        <translation>Der Weir-Hilfsdienst ist nicht mehr verfügbar.</translation>
+    </message>
+</context>
+<context>
+    <name>weir::ConnectionModel</name>
+    <message>
+        <source>Connecting</source>
+        <translation>Verbindungsaufbau</translation>
+    </message>
+    <message>
+        <source>Established</source>
+        <translation>Hergestellt</translation>
+    </message>
+    <message>
+        <source>Closing</source>
+        <translation>Wird geschlossen</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>Geschlossen</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1: %2</translation>
+    </message>
+    <message>
+        <source>%1 bytes</source>
+        <translation>%1 Bytes</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Protocol</source>
+        <translation>Protokoll</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>Modus</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>Quelle</translation>
+    </message>
+    <message>
+        <source>Destination</source>
+        <translation>Ziel</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>Gesendet</translation>
+    </message>
+    <message>
+        <source>Received</source>
+        <translation>Empfangen</translation>
+    </message>
+    <message>
+        <source>Started</source>
+        <translation>Beginn</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>Dauer</translation>
+    </message>
+    <message>
+        <source>Close reason</source>
+        <translation>Beendigungsgrund</translation>
+    </message>
+    <message>
+        <source>The program&apos;s end of the connection (address:port)</source>
+        <translation>Das Ende der Verbindung beim Programm (Adresse:Port)</translation>
+    </message>
+    <message>
+        <source>Where the connection was going: the original destination recovered from the kernel</source>
+        <translation>Wohin die Verbindung eigentlich wollte: das ursprüngliche Ziel, wie es der Kernel meldet</translation>
+    </message>
+    <message>
+        <source>Bytes sent from the source to the destination</source>
+        <translation>Von der Quelle an das Ziel gesendete Bytes</translation>
+    </message>
+    <message>
+        <source>Bytes received from the destination</source>
+        <translation>Vom Ziel empfangene Bytes</translation>
+    </message>
+    <message>
+        <source>When the connection was intercepted (local time)</source>
+        <translation>Wann die Verbindung abgefangen wurde (Ortszeit)</translation>
+    </message>
+    <message>
+        <source>How the connection was intercepted: REDIRECT (NAT) or TPROXY</source>
+        <translation>Wie die Verbindung abgefangen wurde: REDIRECT (NAT) oder TPROXY</translation>
+    </message>
+</context>
+<context>
+    <name>weir::ConnectionsWindow</name>
+    <message>
+        <source>Weir — Connections</source>
+        <translation>Weir — Verbindungen</translation>
+    </message>
+    <message>
+        <source>Main</source>
+        <translation>Hauptwerkzeugleiste</translation>
+    </message>
+    <message>
+        <source>Enable interception</source>
+        <translation>Abfangen aktivieren</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>Einstellungen …</translation>
+    </message>
+    <message>
+        <source>Mode, scope, what to intercept and exclusions</source>
+        <translation>Modus, Bereich, was abgefangen wird, und Ausnahmen</translation>
+    </message>
+    <message>
+        <source>Filter (any column)…</source>
+        <translation>Filtern (beliebige Spalte) …</translation>
+    </message>
+    <message>
+        <source>Show only connections whose text contains this (Ctrl+F)</source>
+        <translation>Nur Verbindungen anzeigen, deren Text dies enthält (Strg+F)</translation>
+    </message>
+    <message>
+        <source>Dismiss</source>
+        <translation>Ausblenden</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Kopieren</translation>
+    </message>
+    <message>
+        <source>Waiting for the helper…</source>
+        <translation>Warten auf den Hilfsdienst …</translation>
+    </message>
+    <message>
+        <source>Details: %1</source>
+        <translation>Details: %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n connection(s)</source>
+        <translation>
+            <numerusform>%n Verbindung</numerusform>
+            <numerusform>%n Verbindungen</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%1 of %n connection(s) shown</source>
+        <translation>
+            <numerusform>%1 von %n Verbindung angezeigt</numerusform>
+            <numerusform>%1 von %n Verbindungen angezeigt</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>No connection matches the filter.</source>
+        <translation>Keine Verbindung entspricht dem Filter.</translation>
+    </message>
+    <message>
+        <source>Interception is off. Connections appear here once it is on.</source>
+        <translation>Das Abfangen ist deaktiviert. Sobald es aktiviert ist, erscheinen hier die Verbindungen.</translation>
+    </message>
+    <message>
+        <source>No connections yet.</source>
+        <translation>Noch keine Verbindungen.</translation>
+    </message>
+</context>
+<context>
+    <name>weir::ExclusionsPage</name>
+    <message>
+        <source>These apply to this machine&apos;s own traffic only, not to a LAN behind it.</source>
+        <translation>Diese gelten nur für den eigenen Datenverkehr dieses Rechners, nicht für ein LAN dahinter.</translation>
+    </message>
+    <message>
+        <source>names or numbers, like alice, 1001</source>
+        <translation>Namen oder Nummern, z. B. alice, 1001</translation>
+    </message>
+    <message>
+        <source>names or numbers, like vpn, 1500</source>
+        <translation>Namen oder Nummern, z. B. vpn, 1500</translation>
+    </message>
+    <message>
+        <source>/system.slice/sshd.service (one cgroup v2 path per line)</source>
+        <translation>/system.slice/sshd.service (ein cgroup-v2-Pfad pro Zeile)</translation>
+    </message>
+    <message>
+        <source>Users:</source>
+        <translation>Benutzer:</translation>
+    </message>
+    <message>
+        <source>Groups:</source>
+        <translation>Gruppen:</translation>
+    </message>
+    <message>
+        <source>Cgroups:</source>
+        <translation>Cgroups:</translation>
+    </message>
+    <message>
+        <source>%1 (no such user here)</source>
+        <translation>%1 (Benutzer gibt es hier nicht)</translation>
+    </message>
+    <message>
+        <source>%1 (no such group here)</source>
+        <translation>%1 (Gruppe gibt es hier nicht)</translation>
+    </message>
+    <message>
+        <source>No such user: %1</source>
+        <translation>Unbekannter Benutzer: %1</translation>
+    </message>
+    <message>
+        <source>No such group: %1</source>
+        <translation>Unbekannte Gruppe: %1</translation>
+    </message>
+    <message>
+        <source>Exclusions need the scope to include this machine.</source>
+        <translation>Ausnahmen setzen voraus, dass der Bereich diesen Rechner einschließt.</translation>
+    </message>
+    <message>
+        <source>Exclusions</source>
+        <translation>Ausnahmen</translation>
+    </message>
+</context>
+<context>
+    <name>weir::FilterPage</name>
+    <message>
+        <source>Intercept IPv6 as well as IPv4</source>
+        <translation>Neben IPv4 auch IPv6 abfangen</translation>
+    </message>
+    <message>
+        <source>all ports</source>
+        <translation>alle Ports</translation>
+    </message>
+    <message>
+        <source>Ports and ranges separated by commas, like 80,443,8000-8100. Empty: all ports.</source>
+        <translation>Ports und Bereiche, durch Kommas getrennt, z. B. 80,443,8000-8100. Leer: alle Ports.</translation>
+    </message>
+    <message>
+        <source>203.0.113.0/24 (one address or subnet per line)</source>
+        <translation>203.0.113.0/24 (eine Adresse oder ein Subnetz pro Zeile)</translation>
+    </message>
+    <message>
+        <source>Leave private ranges alone (192.168.x.x, 10.x.x.x, 172.16–31.x.x, 100.64/10, fc00::/7)</source>
+        <translation>Private Adressbereiche nicht abfangen (192.168.x.x, 10.x.x.x, 172.16–31.x.x, 100.64/10, fc00::/7)</translation>
+    </message>
+    <message>
+        <source>Destination ports:</source>
+        <translation>Zielports:</translation>
+    </message>
+    <message>
+        <source>For example 80,443,8000-8100. Empty: every port.</source>
+        <translation>Zum Beispiel 80,443,8000-8100. Leer: jeder Port.</translation>
+    </message>
+    <message>
+        <source>Never intercept:</source>
+        <translation>Nie abfangen:</translation>
+    </message>
+    <message>
+        <source>Not a port (1–65535) or a range like 8000-8100: %1</source>
+        <translation>Weder ein Port (1–65535) noch ein Bereich wie 8000-8100: %1</translation>
+    </message>
+    <message>
+        <source>Not an address or subnet: %1 (like 203.0.113.7 or 203.0.113.0/24)</source>
+        <translation>Weder eine Adresse noch ein Subnetz: %1 (z. B. 203.0.113.7 oder 203.0.113.0/24)</translation>
+    </message>
+    <message>
+        <source>What to intercept</source>
+        <translation>Was abgefangen wird</translation>
+    </message>
+</context>
+<context>
+    <name>weir::ModePage</name>
+    <message>
+        <source>REDIRECT</source>
+        <translation>REDIRECT</translation>
+    </message>
+    <message>
+        <source>TPROXY</source>
+        <translation>TPROXY</translation>
+    </message>
+    <message>
+        <source>Intercept UDP too</source>
+        <translation>Auch UDP abfangen</translation>
+    </message>
+    <message>
+        <source>TCP only. The simplest way: the nat table sends connections to Weir. Works almost everywhere, also with Docker.</source>
+        <translation>Nur TCP. Der einfachste Weg: Die nat-Tabelle leitet die Verbindungen an Weir weiter. Funktioniert fast überall, auch mit Docker.</translation>
+    </message>
+    <message>
+        <source>TCP and UDP. Keeps each packet&apos;s original destination and uses policy routing (a firewall mark and a routing table) to hand traffic to Weir.</source>
+        <translation>TCP und UDP. Behält das ursprüngliche Ziel jedes Pakets bei und übergibt den Datenverkehr per Policy-Routing (eine Firewall-Markierung und eine Routingtabelle) an Weir.</translation>
+    </message>
+    <message>
+        <source>UDP flows (DNS, QUIC, games) go through Weir as well.</source>
+        <translation>Auch UDP-Datenströme (DNS, QUIC, Spiele) laufen über Weir.</translation>
+    </message>
+    <message>
+        <source>Only TPROXY can intercept UDP: REDIRECT cannot recover the original destination of a UDP packet.</source>
+        <translation>Nur TPROXY kann UDP abfangen: REDIRECT kann das ursprüngliche Ziel eines UDP-Pakets nicht ermitteln.</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>Modus</translation>
+    </message>
+</context>
+<context>
+    <name>weir::RulesPreviewDialog</name>
+    <message>
+        <source>Weir — Rules preview</source>
+        <translation>Weir — Regelvorschau</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>Kopieren</translation>
+    </message>
+    <message>
+        <source>What these settings would install (nothing has been changed yet):</source>
+        <translation>Was diese Einstellungen einrichten würden (noch wurde nichts geändert):</translation>
+    </message>
+</context>
+<context>
+    <name>weir::ScopePage</name>
+    <message>
+        <source>This machine only</source>
+        <translation>Nur dieser Rechner</translation>
+    </message>
+    <message>
+        <source>A LAN behind this machine (gateway)</source>
+        <translation>Ein LAN hinter diesem Rechner (Gateway)</translation>
+    </message>
+    <message>
+        <source>Both</source>
+        <translation>Beides</translation>
+    </message>
+    <message>
+        <source>LAN</source>
+        <translation>LAN</translation>
+    </message>
+    <message>
+        <source>192.168.1.0/24 (one subnet per line)</source>
+        <translation>192.168.1.0/24 (ein Subnetz pro Zeile)</translation>
+    </message>
+    <message>
+        <source>Turn on IP forwarding while interception is on</source>
+        <translation>IP-Weiterleitung einschalten, solange das Abfangen aktiv ist</translation>
+    </message>
+    <message>
+        <source>Interfaces:</source>
+        <translation>Schnittstellen:</translation>
+    </message>
+    <message>
+        <source>Subnets:</source>
+        <translation>Subnetze:</translation>
+    </message>
+    <message>
+        <source>Only traffic from these subnets is intercepted. Picking an interface adds its subnet.</source>
+        <translation>Nur Datenverkehr aus diesen Subnetzen wird abgefangen. Wenn Sie eine Schnittstelle auswählen, wird ihr Subnetz hinzugefügt.</translation>
+    </message>
+    <message>
+        <source>%1  (not present)</source>
+        <translation>%1  (nicht vorhanden)</translation>
+    </message>
+    <message>
+        <source>Not a valid subnet: %1 (like 192.168.1.0/24; the prefix length is 0–32 for IPv4, 0–128 for IPv6)</source>
+        <translation>Kein gültiges Subnetz: %1 (z. B. 192.168.1.0/24; die Präfixlänge beträgt 0–32 für IPv4 und 0–128 für IPv6)</translation>
+    </message>
+    <message>
+        <source>Scope</source>
+        <translation>Bereich</translation>
+    </message>
+</context>
+<context>
+    <name>weir::SettingsDialog</name>
+    <message>
+        <source>Weir — Settings</source>
+        <translation>Weir — Einstellungen</translation>
+    </message>
+    <message>
+        <source>Preview rules…</source>
+        <translation>Regelvorschau …</translation>
+    </message>
+    <message>
+        <source>Show the firewall rules and routes these settings would install</source>
+        <translation>Die Firewall-Regeln und Routen anzeigen, die diese Einstellungen einrichten würden</translation>
+    </message>
+    <message>
+        <source>Something on this page needs fixing</source>
+        <translation>Auf dieser Seite muss etwas korrigiert werden</translation>
+    </message>
+    <message>
+        <source>Reading the settings…</source>
+        <translation>Einstellungen werden gelesen …</translation>
+    </message>
+    <message>
+        <source>Fix the marked fields first.</source>
+        <translation>Korrigieren Sie zuerst die markierten Felder.</translation>
+    </message>
+    <message>
+        <source>Waiting for the helper (it may ask for your password)…</source>
+        <translation>Warten auf den Hilfsdienst (eventuell werden Sie nach Ihrem Passwort gefragt) …</translation>
+    </message>
+    <message>
+        <source>Asking the helper for the rules…</source>
+        <translation>Die Regeln werden beim Hilfsdienst abgefragt …</translation>
+    </message>
+    <message>
+        <source>Could not read the settings: %1</source>
+        <translation>Die Einstellungen konnten nicht gelesen werden: %1</translation>
+    </message>
+    <message>
+        <source>Applied.</source>
+        <translation>Übernommen.</translation>
+    </message>
+    <message>
+        <source>The helper did not accept the settings: %1</source>
+        <translation>Der Hilfsdienst hat die Einstellungen nicht angenommen: %1</translation>
+    </message>
+    <message>
+        <source>The helper did not accept the settings: see the marked fields.</source>
+        <translation>Der Hilfsdienst hat die Einstellungen nicht angenommen: siehe die markierten Felder.</translation>
+    </message>
+</context>
+<context>
+    <name>weir::TrayController</name>
+    <message>
+        <source>Enable interception</source>
+        <translation>Abfangen aktivieren</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>Modus</translation>
+    </message>
+    <message>
+        <source>REDIRECT (TCP)</source>
+        <translation>REDIRECT (TCP)</translation>
+    </message>
+    <message>
+        <source>TPROXY (TCP and UDP)</source>
+        <translation>TPROXY (TCP und UDP)</translation>
+    </message>
+    <message>
+        <source>Connections…</source>
+        <translation>Verbindungen …</translation>
+    </message>
+    <message>
+        <source>Settings…</source>
+        <translation>Einstellungen …</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+</context>
+<context>
+    <name>weir::TrayState</name>
+    <message>
+        <source>Degraded</source>
+        <translation>Beeinträchtigt</translation>
+    </message>
+    <message>
+        <source>Degraded: %1</source>
+        <translation>Beeinträchtigt: %1</translation>
+    </message>
+    <message>
+        <source>Problem: %1</source>
+        <translation>Problem: %1</translation>
+    </message>
+    <message>
+        <source>Warning: %1</source>
+        <translation>Warnung: %1</translation>
+    </message>
+    <message>
+        <source>Disable interception</source>
+        <translation>Abfangen deaktivieren</translation>
+    </message>
+    <message>
+        <source>Enable interception</source>
+        <translation>Abfangen aktivieren</translation>
+    </message>
+    <message>
+        <source>Connecting to the helper…</source>
+        <translation>Verbindung zum Hilfsdienst wird hergestellt …</translation>
+    </message>
+    <message>
+        <source>Connecting to the Weir helper…</source>
+        <translation>Verbindung zum Weir-Hilfsdienst wird hergestellt …</translation>
+    </message>
+    <message>
+        <source>Helper not available</source>
+        <translation>Hilfsdienst nicht verfügbar</translation>
+    </message>
+    <message>
+        <source>The Weir helper is not running or not installed. Start it as the README describes, or check “systemctl status weir-helper”.</source>
+        <translation>Der Weir-Hilfsdienst läuft nicht oder ist nicht installiert. Starten Sie ihn wie in der README beschrieben oder prüfen Sie „systemctl status weir-helper“.</translation>
+    </message>
+    <message>
+        <source>Not authorized to use the helper</source>
+        <translation>Keine Berechtigung für den Hilfsdienst</translation>
+    </message>
+    <message>
+        <source>You are not authorized to use the Weir helper.</source>
+        <translation>Sie sind nicht berechtigt, den Weir-Hilfsdienst zu verwenden.</translation>
+    </message>
+    <message>
+        <source>The Weir helper refused: %1</source>
+        <translation>Der Weir-Hilfsdienst hat abgelehnt: %1</translation>
+    </message>
+    <message>
+        <source>Interception off</source>
+        <translation>Abfangen inaktiv</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n active connection(s)</source>
+        <translation>
+            <numerusform>%n aktive Verbindung</numerusform>
+            <numerusform>%n aktive Verbindungen</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Interception on (%1)</source>
+        <translation>Abfangen aktiv (%1)</translation>
+    </message>
+    <message>
+        <source>%1 · %2</source>
+        <translation>%1 · %2</translation>
+    </message>
+    <message>
+        <source>Weir — %1</source>
+        <translation>Weir — %1</translation>
+    </message>
+</context>
+<context>
+    <name>weir::UpstreamPage</name>
+    <message>
+        <source>Direct (no proxy)</source>
+        <translation>Direkt (ohne Proxy)</translation>
+    </message>
+    <message>
+        <source>SOCKS5 proxy</source>
+        <translation>SOCKS5-Proxy</translation>
+    </message>
+    <message>
+        <source>HTTP proxy (CONNECT)</source>
+        <translation>HTTP-Proxy (CONNECT)</translation>
+    </message>
+    <message>
+        <source>proxy.example.org, 192.0.2.1 or 2001:db8::1</source>
+        <translation>proxy.example.org, 192.0.2.1 oder 2001:db8::1</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>keine Angabe</translation>
+    </message>
+    <message>
+        <source>Send it directly</source>
+        <translation>Direkt senden</translation>
+    </message>
+    <message>
+        <source>Block it</source>
+        <translation>Blockieren</translation>
+    </message>
+    <message>
+        <source>Connections go:</source>
+        <translation>Verbindungsweg:</translation>
+    </message>
+    <message>
+        <source>Proxy host:</source>
+        <translation>Proxy-Host:</translation>
+    </message>
+    <message>
+        <source>Proxy port:</source>
+        <translation>Proxy-Port:</translation>
+    </message>
+    <message>
+        <source>User name:</source>
+        <translation>Benutzername:</translation>
+    </message>
+    <message>
+        <source>Password:</source>
+        <translation>Passwort:</translation>
+    </message>
+    <message>
+        <source>The password is stored readable only by root and is never shown again.</source>
+        <translation>Das Passwort wird nur für root lesbar gespeichert und nie wieder angezeigt.</translation>
+    </message>
+    <message>
+        <source>UDP through an HTTP proxy:</source>
+        <translation>UDP bei einem HTTP-Proxy:</translation>
+    </message>
+    <message>
+        <source>An HTTP proxy carries TCP only; this says what happens to intercepted UDP then.</source>
+        <translation>Ein HTTP-Proxy überträgt nur TCP; hier legen Sie fest, was dann mit abgefangenem UDP geschieht.</translation>
+    </message>
+    <message>
+        <source>stored (type to replace)</source>
+        <translation>gespeichert (zum Ersetzen neu eingeben)</translation>
+    </message>
+    <message>
+        <source>Enter the proxy&apos;s host name or address</source>
+        <translation>Geben Sie den Hostnamen oder die Adresse des Proxys ein</translation>
+    </message>
+    <message>
+        <source>A password needs a user name</source>
+        <translation>Zu einem Passwort gehört ein Benutzername</translation>
+    </message>
+    <message>
+        <source>Type the password again: the stored one is only kept for the same proxy and user</source>
+        <translation>Geben Sie das Passwort erneut ein: Das gespeicherte bleibt nur für denselben Proxy und Benutzer erhalten</translation>
+    </message>
+    <message>
+        <source>Upstream</source>
+        <translation>Upstream-Proxy</translation>
+    </message>
+</context>
+<context>
+    <name>weir::format</name>
+    <message>
+        <source>%1 d %2:%3:%4</source>
+        <translation>%1 Tg. %2:%3:%4</translation>
+    </message>
+</context>
+</TS>
