@@ -19,12 +19,94 @@
 <context>
     <name>weir</name>
     <message>
-        <source>The Weir helper is not available on the system bus (is weir-helper installed and the system bus running?): %1</source>
-        <translation>Der Weir-Hilfsdienst ist auf dem Systembus nicht erreichbar (ist weir-helper installiert und läuft der Systembus?): %1</translation>
+        <source>No connection matches the filter.</source>
+        <translation>Keine Verbindung entspricht dem Filter.</translation>
     </message>
     <message>
-        <source>Not authorized: %1</source>
-        <translation>Nicht berechtigt: %1</translation>
+        <source>Clear the filter</source>
+        <translation>Filter leeren</translation>
+    </message>
+    <message>
+        <source>Every connection in the list has ended, and ended ones are hidden.</source>
+        <translation>Alle Verbindungen in der Liste sind beendet, und beendete werden ausgeblendet.</translation>
+    </message>
+    <message>
+        <source>Show ended connections</source>
+        <translation>Beendete Verbindungen anzeigen</translation>
+    </message>
+    <message>
+        <source>Connecting to Weir’s helper…</source>
+        <translation>Verbindung zum Weir-Hilfsdienst wird hergestellt …</translation>
+    </message>
+    <message>
+        <source>Weir’s helper is not running, so there is nothing to show.
+Start it with “sudo systemctl start weir-helper”, or install the weir package if it is missing.</source>
+        <translation>Der Weir-Hilfsdienst läuft nicht, daher gibt es nichts anzuzeigen.
+Starten Sie ihn mit „sudo systemctl start weir-helper“ oder installieren Sie das Paket weir, falls es fehlt.</translation>
+    </message>
+    <message>
+        <source>Check again</source>
+        <translation>Erneut prüfen</translation>
+    </message>
+    <message>
+        <source>Your account is not allowed to see the connections.
+Ask an administrator to allow it, or sign in to a desktop session at this computer.</source>
+        <translation>Ihr Benutzerkonto darf die Verbindungen nicht sehen.
+Bitten Sie einen Administrator um die Freigabe oder melden Sie sich direkt an diesem Rechner an einer Desktop-Sitzung an.</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>Erneut versuchen</translation>
+    </message>
+    <message>
+        <source>Interception is off: connections go out directly and are not listed.
+Turn it on to see them here.</source>
+        <translation>Das Abfangen ist deaktiviert: Verbindungen gehen direkt hinaus und werden nicht aufgeführt.
+Aktivieren Sie es, um sie hier zu sehen.</translation>
+    </message>
+    <message>
+        <source>Turn interception on</source>
+        <translation>Abfangen aktivieren</translation>
+    </message>
+    <message>
+        <source>No connection yet. Connections appear here as soon as a program opens one.</source>
+        <translation>Noch keine Verbindung. Verbindungen erscheinen hier, sobald ein Programm eine öffnet.</translation>
+    </message>
+    <message>
+        <source>Weir’s helper did not answer in time. Try again; if it keeps happening, restart it with “sudo systemctl restart weir-helper”.</source>
+        <translation>Der Weir-Hilfsdienst hat nicht rechtzeitig geantwortet. Versuchen Sie es erneut; passiert das immer wieder, starten Sie ihn mit „sudo systemctl restart weir-helper“ neu.</translation>
+    </message>
+    <message>
+        <source>Weir cannot reach the system bus, so it cannot talk to its helper. Log out and in again; if that does not help, restart the computer.</source>
+        <translation>Weir erreicht den Systembus nicht und kann daher nicht mit seinem Hilfsdienst sprechen. Melden Sie sich ab und wieder an; hilft das nicht, starten Sie den Rechner neu.</translation>
+    </message>
+    <message>
+        <source>The Weir helper is not available: it is not running or not installed. Start it with “sudo systemctl start weir-helper”; if that fails, install the weir package again.</source>
+        <translation>Der Weir-Hilfsdienst ist nicht verfügbar: Er läuft nicht oder ist nicht installiert. Starten Sie ihn mit „sudo systemctl start weir-helper“; schlägt das fehl, installieren Sie das Paket weir erneut.</translation>
+    </message>
+    <message>
+        <source>This needs an administrator’s password, but no password prompt can be shown in this session. Use Weir from a desktop session, or ask an administrator to allow your account.</source>
+        <translation>Dafür ist das Passwort eines Administrators nötig, aber in dieser Sitzung kann keine Passwortabfrage angezeigt werden. Verwenden Sie Weir in einer Desktop-Sitzung oder bitten Sie einen Administrator, Ihr Benutzerkonto freizugeben.</translation>
+    </message>
+    <message>
+        <source>This needs an administrator’s password. Try again and enter it when asked.</source>
+        <translation>Dafür ist das Passwort eines Administrators nötig. Versuchen Sie es erneut und geben Sie es ein, wenn Sie danach gefragt werden.</translation>
+    </message>
+    <message>
+        <source>Not authorized: the password was not given, or your account may not use Weir. Try again, or ask an administrator to allow your account.</source>
+        <translation>Nicht berechtigt: Das Passwort wurde nicht eingegeben, oder Ihr Benutzerkonto darf Weir nicht verwenden. Versuchen Sie es erneut oder bitten Sie einen Administrator, Ihr Benutzerkonto freizugeben.</translation>
+    </message>
+    <message>
+        <source>Weir’s helper is busy with another change. Try again in a moment.</source>
+        <translation>Der Weir-Hilfsdienst ist mit einer anderen Änderung beschäftigt. Versuchen Sie es gleich noch einmal.</translation>
+    </message>
+    <message>
+        <source>Weir’s helper is older than this window and cannot do this. Update the weir package and restart the helper.</source>
+        <translation>Der Weir-Hilfsdienst ist älter als dieses Fenster und kann das nicht. Aktualisieren Sie das Paket weir und starten Sie den Hilfsdienst neu.</translation>
+    </message>
+    <message>
+        <source>Weir’s helper could not do it: %1</source>
+        <translation>Der Weir-Hilfsdienst konnte das nicht ausführen: %1</translation>
     </message>
 </context>
 <context>
@@ -133,8 +215,28 @@
         <translation>Weir-Hilfsdienst beendet</translation>
     </message>
     <message>
-        <source>The Weir helper is no longer available.</source>
-        <translation>Der Weir-Hilfsdienst ist nicht mehr verfügbar.</translation>
+        <source>Retry</source>
+        <translation>Wiederholen</translation>
+    </message>
+    <message>
+        <source>Interception is off</source>
+        <translation>Abfangen ist deaktiviert</translation>
+    </message>
+    <message>
+        <source>New connections go out directly. Connections that were already open keep going through Weir until they end; they stay in the table until then.</source>
+        <translation>Neue Verbindungen gehen direkt hinaus. Bereits offene Verbindungen laufen weiter über Weir, bis sie enden; bis dahin bleiben sie in der Tabelle.</translation>
+    </message>
+    <message>
+        <source>Authenticate</source>
+        <translation>Authentifizieren</translation>
+    </message>
+    <message>
+        <source>Check again</source>
+        <translation>Erneut prüfen</translation>
+    </message>
+    <message>
+        <source>Interception is off: the helper removed its rules, so traffic now goes out directly, without the proxy. Start the helper again to resume.</source>
+        <translation>Das Abfangen ist deaktiviert: Der Hilfsdienst hat seine Regeln entfernt, der Datenverkehr geht jetzt direkt hinaus, ohne Proxy. Starten Sie den Hilfsdienst erneut, um fortzufahren.</translation>
     </message>
 </context>
 <context>
@@ -216,20 +318,180 @@
         <translation>Wohin die Verbindung eigentlich wollte: das ursprüngliche Ziel, wie es der Kernel meldet</translation>
     </message>
     <message>
-        <source>Bytes sent from the source to the destination</source>
-        <translation>Von der Quelle an das Ziel gesendete Bytes</translation>
-    </message>
-    <message>
-        <source>Bytes received from the destination</source>
-        <translation>Vom Ziel empfangene Bytes</translation>
-    </message>
-    <message>
         <source>When the connection was intercepted (local time)</source>
         <translation>Wann die Verbindung abgefangen wurde (Ortszeit)</translation>
     </message>
     <message>
         <source>How the connection was intercepted: REDIRECT (NAT) or TPROXY</source>
         <translation>Wie die Verbindung abgefangen wurde: REDIRECT (NAT) oder TPROXY</translation>
+    </message>
+    <message>
+        <source>Direct</source>
+        <translation>Direkt</translation>
+    </message>
+    <message>
+        <source>Refused by the destination</source>
+        <translation>Vom Ziel abgelehnt</translation>
+    </message>
+    <message>
+        <source>The destination did not answer</source>
+        <translation>Das Ziel hat nicht geantwortet</translation>
+    </message>
+    <message>
+        <source>The destination cannot be reached</source>
+        <translation>Das Ziel ist nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>Could not connect (%1)</source>
+        <translation>Verbindung fehlgeschlagen (%1)</translation>
+    </message>
+    <message>
+        <source>Ended normally</source>
+        <translation>Regulär beendet</translation>
+    </message>
+    <message>
+        <source>Reset by the program</source>
+        <translation>Vom Programm zurückgesetzt</translation>
+    </message>
+    <message>
+        <source>Reset by the destination</source>
+        <translation>Vom Ziel zurückgesetzt</translation>
+    </message>
+    <message>
+        <source>Idle for too long</source>
+        <translation>Zu lange inaktiv</translation>
+    </message>
+    <message>
+        <source>Closed by you</source>
+        <translation>Von Ihnen geschlossen</translation>
+    </message>
+    <message>
+        <source>Interception stopped</source>
+        <translation>Abfangen beendet</translation>
+    </message>
+    <message>
+        <source>Too many connections at once</source>
+        <translation>Zu viele gleichzeitige Verbindungen</translation>
+    </message>
+    <message>
+        <source>Too many UDP sessions at once</source>
+        <translation>Zu viele gleichzeitige UDP-Sitzungen</translation>
+    </message>
+    <message>
+        <source>Refused by the upstream proxy</source>
+        <translation>Vom Upstream-Proxy abgelehnt</translation>
+    </message>
+    <message>
+        <source>The upstream proxy did not answer</source>
+        <translation>Der Upstream-Proxy hat nicht geantwortet</translation>
+    </message>
+    <message>
+        <source>The upstream proxy hung up</source>
+        <translation>Der Upstream-Proxy hat die Verbindung getrennt</translation>
+    </message>
+    <message>
+        <source>Original destination unknown</source>
+        <translation>Ursprüngliches Ziel unbekannt</translation>
+    </message>
+    <message>
+        <source>Refused: it would loop back into Weir</source>
+        <translation>Abgelehnt: Sie würde in einer Schleife zu Weir zurückführen</translation>
+    </message>
+    <message>
+        <source>Upstream proxy error (%1)</source>
+        <translation>Fehler des Upstream-Proxys (%1)</translation>
+    </message>
+    <message>
+        <source>Source not allowed</source>
+        <translation>Quelle nicht zugelassen</translation>
+    </message>
+    <message>
+        <source>Error on the program&apos;s side (%1)</source>
+        <translation>Fehler auf Seite des Programms (%1)</translation>
+    </message>
+    <message>
+        <source>Error on the destination&apos;s side (%1)</source>
+        <translation>Fehler auf Seite des Ziels (%1)</translation>
+    </message>
+    <message>
+        <source>A client on the network (%1)</source>
+        <translation>Ein Client im Netzwerk (%1)</translation>
+    </message>
+    <message>
+        <source>%1 (pid %2)</source>
+        <translation>%1 (PID %2)</translation>
+    </message>
+    <message>
+        <source>User: %1 (uid %2)</source>
+        <translation>Benutzer: %1 (UID %2)</translation>
+    </message>
+    <message>
+        <source>%1 (uid %2)</source>
+        <translation>%1 (UID %2)</translation>
+    </message>
+    <message>
+        <source>%1 bytes/s</source>
+        <translation>%1 Bytes/s</translation>
+    </message>
+    <message>
+        <source>Process</source>
+        <translation>Prozess</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>Benutzer</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <source>Upstream</source>
+        <translation>Upstream-Proxy</translation>
+    </message>
+    <message>
+        <source>Interface</source>
+        <translation>Schnittstelle</translation>
+    </message>
+    <message>
+        <source>↑ Rate</source>
+        <translation>↑ Rate</translation>
+    </message>
+    <message>
+        <source>↓ Rate</source>
+        <translation>↓ Rate</translation>
+    </message>
+    <message>
+        <source>The program on this computer that opened the connection (empty for a client on the network)</source>
+        <translation>Das Programm auf diesem Rechner, das die Verbindung geöffnet hat (leer bei einem Client im Netzwerk)</translation>
+    </message>
+    <message>
+        <source>The host name the program asked for (TLS server name or HTTP Host)</source>
+        <translation>Der Hostname, den das Programm angefragt hat (TLS-Servername oder HTTP-Host)</translation>
+    </message>
+    <message>
+        <source>What carried the connection: directly, or through which upstream proxy</source>
+        <translation>Worüber die Verbindung lief: direkt oder über welchen Upstream-Proxy</translation>
+    </message>
+    <message>
+        <source>The network interface a client on the network came in through</source>
+        <translation>Die Netzwerkschnittstelle, über die ein Client im Netzwerk hereinkam</translation>
+    </message>
+    <message>
+        <source>Bytes sent from the source and acknowledged by the destination</source>
+        <translation>Von der Quelle gesendete und vom Ziel bestätigte Bytes</translation>
+    </message>
+    <message>
+        <source>Bytes received from the destination and acknowledged by the program</source>
+        <translation>Vom Ziel empfangene und vom Programm bestätigte Bytes</translation>
+    </message>
+    <message>
+        <source>Upload speed over the last seconds</source>
+        <translation>Upload-Geschwindigkeit der letzten Sekunden</translation>
+    </message>
+    <message>
+        <source>Download speed over the last seconds</source>
+        <translation>Download-Geschwindigkeit der letzten Sekunden</translation>
     </message>
 </context>
 <context>
@@ -255,28 +517,12 @@
         <translation>Modus, Bereich, was abgefangen wird, und Ausnahmen</translation>
     </message>
     <message>
-        <source>Filter (any column)…</source>
-        <translation>Filtern (beliebige Spalte) …</translation>
-    </message>
-    <message>
-        <source>Show only connections whose text contains this (Ctrl+F)</source>
-        <translation>Nur Verbindungen anzeigen, deren Text dies enthält (Strg+F)</translation>
-    </message>
-    <message>
-        <source>Dismiss</source>
-        <translation>Ausblenden</translation>
-    </message>
-    <message>
         <source>Copy</source>
         <translation>Kopieren</translation>
     </message>
     <message>
         <source>Waiting for the helper…</source>
         <translation>Warten auf den Hilfsdienst …</translation>
-    </message>
-    <message>
-        <source>Details: %1</source>
-        <translation>Details: %1</translation>
     </message>
     <message numerus="yes">
         <source>%n connection(s)</source>
@@ -293,16 +539,168 @@
         </translation>
     </message>
     <message>
-        <source>No connection matches the filter.</source>
-        <translation>Keine Verbindung entspricht dem Filter.</translation>
+        <source>Pause</source>
+        <translation>Anhalten</translation>
     </message>
     <message>
-        <source>Interception is off. Connections appear here once it is on.</source>
-        <translation>Das Abfangen ist deaktiviert. Sobald es aktiviert ist, erscheinen hier die Verbindungen.</translation>
+        <source>Freeze the table to read it; the connections themselves go on</source>
+        <translation>Die Tabelle zum Lesen anhalten; die Verbindungen selbst laufen weiter</translation>
     </message>
     <message>
-        <source>No connections yet.</source>
-        <translation>Noch keine Verbindungen.</translation>
+        <source>Show ended</source>
+        <translation>Beendete anzeigen</translation>
+    </message>
+    <message>
+        <source>Show connections that have ended (the helper keeps the latest ones)</source>
+        <translation>Beendete Verbindungen anzeigen (der Hilfsdienst behält die letzten)</translation>
+    </message>
+    <message>
+        <source>Filter: program, host, address, port…</source>
+        <translation>Filtern: Programm, Host, Adresse, Port …</translation>
+    </message>
+    <message>
+        <source>Show only connections whose program, host, address or port contains every word typed here (Ctrl+F). Right-click a column title to filter that column.</source>
+        <translation>Nur Verbindungen anzeigen, deren Programm, Host, Adresse oder Port jedes hier eingegebene Wort enthält (Strg+F). Mit einem Rechtsklick auf einen Spaltentitel filtern Sie diese Spalte.</translation>
+    </message>
+    <message>
+        <source>Close selected connections…</source>
+        <translation>Ausgewählte Verbindungen schließen …</translation>
+    </message>
+    <message>
+        <source>Close all shown connections…</source>
+        <translation>Alle angezeigten Verbindungen schließen …</translation>
+    </message>
+    <message>
+        <source>Export shown connections…</source>
+        <translation>Angezeigte Verbindungen exportieren …</translation>
+    </message>
+    <message>
+        <source>Forget ended connections</source>
+        <translation>Beendete Verbindungen vergessen</translation>
+    </message>
+    <message>
+        <source>Could not close the connections: %1</source>
+        <translation>Die Verbindungen konnten nicht geschlossen werden: %1</translation>
+    </message>
+    <message>
+        <source>Could not forget the ended connections: %1</source>
+        <translation>Die beendeten Verbindungen konnten nicht vergessen werden: %1</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <source>Paused: the table is not updated. %1</source>
+        <translation>Angehalten: Die Tabelle wird nicht aktualisiert. %1</translation>
+    </message>
+    <message>
+        <source>%1: your account is not allowed to do this. Ask an administrator.</source>
+        <translation>%1: Ihr Benutzerkonto darf das nicht. Fragen Sie einen Administrator.</translation>
+    </message>
+    <message>
+        <source>%1 (asks for your password)</source>
+        <translation>%1 (fragt nach Ihrem Passwort)</translation>
+    </message>
+    <message>
+        <source>0 B/s</source>
+        <translation>0 B/s</translation>
+    </message>
+    <message>
+        <source>↑ %1  ↓ %2</source>
+        <translation>↑ %1  ↓ %2</translation>
+    </message>
+    <message>
+        <source>Now: ↑ %1/s ↓ %2/s. In the list: %3 sent, %4 received.</source>
+        <translation>Jetzt: ↑ %1/s ↓ %2/s. In der Liste: %3 gesendet, %4 empfangen.</translation>
+    </message>
+    <message>
+        <source>Filter “%1”…</source>
+        <translation>„%1“ filtern …</translation>
+    </message>
+    <message>
+        <source>Clear column filters</source>
+        <translation>Spaltenfilter leeren</translation>
+    </message>
+    <message>
+        <source>Columns</source>
+        <translation>Spalten</translation>
+    </message>
+    <message>
+        <source>Reset columns</source>
+        <translation>Spalten zurücksetzen</translation>
+    </message>
+    <message>
+        <source>Filter a column</source>
+        <translation>Eine Spalte filtern</translation>
+    </message>
+    <message>
+        <source>Show only rows whose “%1” contains:</source>
+        <translation>Nur Zeilen anzeigen, deren „%1“ Folgendes enthält:</translation>
+    </message>
+    <message>
+        <source>%1 contains “%2”</source>
+        <translation>%1 enthält „%2“</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n column filter(s)</source>
+        <translation>
+            <numerusform>%n Spaltenfilter</numerusform>
+            <numerusform>%n Spaltenfilter</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Click to remove the column filters</source>
+        <translation>Klicken, um die Spaltenfilter zu entfernen</translation>
+    </message>
+    <message>
+        <source>None of the shown connections is still open.</source>
+        <translation>Keine der angezeigten Verbindungen ist noch offen.</translation>
+    </message>
+    <message>
+        <source>Select one or more open connections to close them.</source>
+        <translation>Wählen Sie eine oder mehrere offene Verbindungen aus, um sie zu schließen.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Close all %n shown open connection(s)?</source>
+        <translation>
+            <numerusform>Die %n angezeigte offene Verbindung schließen?</numerusform>
+            <numerusform>Alle %n angezeigten offenen Verbindungen schließen?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Close %n selected connection(s)?</source>
+        <translation>
+            <numerusform>%n ausgewählte Verbindung schließen?</numerusform>
+            <numerusform>%n ausgewählte Verbindungen schließen?</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Close connections</source>
+        <translation>Verbindungen schließen</translation>
+    </message>
+    <message>
+        <source>Both ends are reset: the programs see the connection fail and may open a new one.</source>
+        <translation>Beide Enden werden zurückgesetzt: Die Programme sehen die Verbindung scheitern und öffnen eventuell eine neue.</translation>
+    </message>
+    <message>
+        <source>Export connections</source>
+        <translation>Verbindungen exportieren</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv);;JSON (*.json)</source>
+        <translation>CSV (*.csv);;JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Could not write %1: %2. Choose another place.</source>
+        <translation>%1 konnte nicht geschrieben werden: %2. Wählen Sie einen anderen Ort.</translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n connection(s) to %1.</source>
+        <translation>
+            <numerusform>%n Verbindung nach %1 exportiert.</numerusform>
+            <numerusform>%n Verbindungen nach %1 exportiert.</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -443,6 +841,13 @@
     </message>
 </context>
 <context>
+    <name>weir::ProblemBanner</name>
+    <message>
+        <source>Dismiss</source>
+        <translation>Ausblenden</translation>
+    </message>
+</context>
+<context>
     <name>weir::RulesPreviewDialog</name>
     <message>
         <source>Weir — Rules preview</source>
@@ -560,6 +965,13 @@
     </message>
 </context>
 <context>
+    <name>weir::TrafficGraph</name>
+    <message>
+        <source>Upload (orange) and download (blue) of all connections, last three minutes</source>
+        <translation>Upload (orange) und Download (blau) aller Verbindungen, letzte drei Minuten</translation>
+    </message>
+</context>
+<context>
     <name>weir::TrayController</name>
     <message>
         <source>Enable interception</source>
@@ -629,22 +1041,6 @@
         <translation>Hilfsdienst nicht verfügbar</translation>
     </message>
     <message>
-        <source>The Weir helper is not running or not installed. Start it as the README describes, or check “systemctl status weir-helper”.</source>
-        <translation>Der Weir-Hilfsdienst läuft nicht oder ist nicht installiert. Starten Sie ihn wie in der README beschrieben oder prüfen Sie „systemctl status weir-helper“.</translation>
-    </message>
-    <message>
-        <source>Not authorized to use the helper</source>
-        <translation>Keine Berechtigung für den Hilfsdienst</translation>
-    </message>
-    <message>
-        <source>You are not authorized to use the Weir helper.</source>
-        <translation>Sie sind nicht berechtigt, den Weir-Hilfsdienst zu verwenden.</translation>
-    </message>
-    <message>
-        <source>The Weir helper refused: %1</source>
-        <translation>Der Weir-Hilfsdienst hat abgelehnt: %1</translation>
-    </message>
-    <message>
         <source>Interception off</source>
         <translation>Abfangen inaktiv</translation>
     </message>
@@ -666,6 +1062,34 @@
     <message>
         <source>Weir — %1</source>
         <translation>Weir — %1</translation>
+    </message>
+    <message>
+        <source>Weir’s helper is not running or not installed, so nothing is intercepted. Start it with “sudo systemctl start weir-helper”, or install the weir package if it is missing.</source>
+        <translation>Der Weir-Hilfsdienst läuft nicht oder ist nicht installiert, daher wird nichts abgefangen. Starten Sie ihn mit „sudo systemctl start weir-helper“ oder installieren Sie das Paket weir, falls es fehlt.</translation>
+    </message>
+    <message>
+        <source>Helper not running: nothing is intercepted</source>
+        <translation>Hilfsdienst läuft nicht: Nichts wird abgefangen</translation>
+    </message>
+    <message>
+        <source>Not allowed to use the helper</source>
+        <translation>Keine Berechtigung für den Hilfsdienst</translation>
+    </message>
+    <message>
+        <source>Your account is not allowed to use Weir’s helper. Ask an administrator to allow it, or sign in to a desktop session at this computer.</source>
+        <translation>Ihr Benutzerkonto darf den Weir-Hilfsdienst nicht verwenden. Bitten Sie einen Administrator um die Freigabe oder melden Sie sich direkt an diesem Rechner an einer Desktop-Sitzung an.</translation>
+    </message>
+    <message>
+        <source>Not allowed: Weir cannot show or change anything</source>
+        <translation>Keine Berechtigung: Weir kann nichts anzeigen oder ändern</translation>
+    </message>
+    <message>
+        <source>Interception is OFF: connections go out directly</source>
+        <translation>Abfangen ist AUS: Verbindungen gehen direkt hinaus</translation>
+    </message>
+    <message>
+        <source>Interception is ON (%1): connections go through Weir</source>
+        <translation>Abfangen ist AN (%1): Verbindungen laufen über Weir</translation>
     </message>
 </context>
 <context>
@@ -756,6 +1180,10 @@
     <message>
         <source>%1 d %2:%3:%4</source>
         <translation>%1 Tg. %2:%3:%4</translation>
+    </message>
+    <message>
+        <source>%1/s</source>
+        <translation>%1/s</translation>
     </message>
 </context>
 </TS>

@@ -17,6 +17,34 @@
             <numerusform>%1 of %n connections shown</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>%n column filter(s)</source>
+        <translation>
+            <numerusform>%n column filter</numerusform>
+            <numerusform>%n column filters</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Close all %n shown open connection(s)?</source>
+        <translation>
+            <numerusform>Close the %n shown open connection?</numerusform>
+            <numerusform>Close all %n shown open connections?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Close %n selected connection(s)?</source>
+        <translation>
+            <numerusform>Close %n selected connection?</numerusform>
+            <numerusform>Close %n selected connections?</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n connection(s) to %1.</source>
+        <translation>
+            <numerusform>Exported %n connection to %1.</numerusform>
+            <numerusform>Exported %n connections to %1.</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>weir::TrayState</name>

@@ -19,12 +19,94 @@
 <context>
     <name>weir</name>
     <message>
-        <source>The Weir helper is not available on the system bus (is weir-helper installed and the system bus running?): %1</source>
-        <translation>系统总线上没有可用的 Weir 辅助程序（weir-helper 是否已安装，系统总线是否在运行？）：%1</translation>
+        <source>No connection matches the filter.</source>
+        <translation>没有符合筛选条件的连接。</translation>
     </message>
     <message>
-        <source>Not authorized: %1</source>
-        <translation>未获授权：%1</translation>
+        <source>Clear the filter</source>
+        <translation>清除筛选</translation>
+    </message>
+    <message>
+        <source>Every connection in the list has ended, and ended ones are hidden.</source>
+        <translation>列表中的连接都已结束，而已结束的连接当前被隐藏。</translation>
+    </message>
+    <message>
+        <source>Show ended connections</source>
+        <translation>显示已结束的连接</translation>
+    </message>
+    <message>
+        <source>Connecting to Weir’s helper…</source>
+        <translation>正在连接 Weir 辅助程序…</translation>
+    </message>
+    <message>
+        <source>Weir’s helper is not running, so there is nothing to show.
+Start it with “sudo systemctl start weir-helper”, or install the weir package if it is missing.</source>
+        <translation>Weir 辅助程序未运行，因此没有可显示的内容。
+请用“sudo systemctl start weir-helper”启动它；如果尚未安装，请安装 weir 软件包。</translation>
+    </message>
+    <message>
+        <source>Check again</source>
+        <translation>重新检查</translation>
+    </message>
+    <message>
+        <source>Your account is not allowed to see the connections.
+Ask an administrator to allow it, or sign in to a desktop session at this computer.</source>
+        <translation>您的账户无权查看连接。
+请联系管理员授权，或在这台计算机上登录桌面会话。</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Interception is off: connections go out directly and are not listed.
+Turn it on to see them here.</source>
+        <translation>接管已关闭：连接直接发出，不会列在这里。
+开启接管后即可在此查看。</translation>
+    </message>
+    <message>
+        <source>Turn interception on</source>
+        <translation>开启接管</translation>
+    </message>
+    <message>
+        <source>No connection yet. Connections appear here as soon as a program opens one.</source>
+        <translation>暂无连接。程序一旦建立连接，就会显示在这里。</translation>
+    </message>
+    <message>
+        <source>Weir’s helper did not answer in time. Try again; if it keeps happening, restart it with “sudo systemctl restart weir-helper”.</source>
+        <translation>Weir 辅助程序未及时响应。请重试；如果反复出现，请用“sudo systemctl restart weir-helper”重启它。</translation>
+    </message>
+    <message>
+        <source>Weir cannot reach the system bus, so it cannot talk to its helper. Log out and in again; if that does not help, restart the computer.</source>
+        <translation>Weir 无法访问系统总线，因此无法与辅助程序通信。请注销后重新登录；如果仍然无效，请重启计算机。</translation>
+    </message>
+    <message>
+        <source>The Weir helper is not available: it is not running or not installed. Start it with “sudo systemctl start weir-helper”; if that fails, install the weir package again.</source>
+        <translation>Weir 辅助程序不可用：它未运行或未安装。请用“sudo systemctl start weir-helper”启动它；如果失败，请重新安装 weir 软件包。</translation>
+    </message>
+    <message>
+        <source>This needs an administrator’s password, but no password prompt can be shown in this session. Use Weir from a desktop session, or ask an administrator to allow your account.</source>
+        <translation>此操作需要管理员密码，但当前会话无法弹出密码输入框。请在桌面会话中使用 Weir，或请管理员为您的账户授权。</translation>
+    </message>
+    <message>
+        <source>This needs an administrator’s password. Try again and enter it when asked.</source>
+        <translation>此操作需要管理员密码。请重试，并在提示时输入密码。</translation>
+    </message>
+    <message>
+        <source>Not authorized: the password was not given, or your account may not use Weir. Try again, or ask an administrator to allow your account.</source>
+        <translation>未获授权：未输入密码，或您的账户无权使用 Weir。请重试，或请管理员为您的账户授权。</translation>
+    </message>
+    <message>
+        <source>Weir’s helper is busy with another change. Try again in a moment.</source>
+        <translation>Weir 辅助程序正在处理另一项更改，请稍后重试。</translation>
+    </message>
+    <message>
+        <source>Weir’s helper is older than this window and cannot do this. Update the weir package and restart the helper.</source>
+        <translation>Weir 辅助程序版本比本窗口旧，无法执行此操作。请更新 weir 软件包并重启辅助程序。</translation>
+    </message>
+    <message>
+        <source>Weir’s helper could not do it: %1</source>
+        <translation>Weir 辅助程序无法完成此操作：%1</translation>
     </message>
 </context>
 <context>
@@ -129,12 +211,32 @@
         <translation>Weir 辅助程序已停止</translation>
     </message>
     <message>
-        <source>The Weir helper is no longer available.</source>
-        <translation>Weir 辅助程序已不可用。</translation>
-    </message>
-    <message>
         <source>Could not switch the mode</source>
         <translation>无法切换模式</translation>
+    </message>
+    <message>
+        <source>Retry</source>
+        <translation>重试</translation>
+    </message>
+    <message>
+        <source>Interception is off</source>
+        <translation>接管已关闭</translation>
+    </message>
+    <message>
+        <source>New connections go out directly. Connections that were already open keep going through Weir until they end; they stay in the table until then.</source>
+        <translation>新连接将直接发出。已打开的连接仍经由 Weir，直到结束；在此之前它们会留在表格中。</translation>
+    </message>
+    <message>
+        <source>Authenticate</source>
+        <translation>验证身份</translation>
+    </message>
+    <message>
+        <source>Check again</source>
+        <translation>重新检查</translation>
+    </message>
+    <message>
+        <source>Interception is off: the helper removed its rules, so traffic now goes out directly, without the proxy. Start the helper again to resume.</source>
+        <translation>接管已关闭：辅助程序已删除其规则，流量现在不经代理直接发出。重新启动辅助程序即可恢复。</translation>
     </message>
 </context>
 <context>
@@ -216,20 +318,180 @@
         <translation>连接原本的去向：从内核取回的原始目标地址</translation>
     </message>
     <message>
-        <source>Bytes sent from the source to the destination</source>
-        <translation>从源地址发往目标地址的字节数</translation>
-    </message>
-    <message>
-        <source>Bytes received from the destination</source>
-        <translation>从目标地址收到的字节数</translation>
-    </message>
-    <message>
         <source>When the connection was intercepted (local time)</source>
         <translation>连接被接管的时间（本地时间）</translation>
     </message>
     <message>
         <source>How the connection was intercepted: REDIRECT (NAT) or TPROXY</source>
         <translation>连接的接管方式：REDIRECT（NAT）或 TPROXY</translation>
+    </message>
+    <message>
+        <source>Direct</source>
+        <translation>直连</translation>
+    </message>
+    <message>
+        <source>Refused by the destination</source>
+        <translation>被目标拒绝</translation>
+    </message>
+    <message>
+        <source>The destination did not answer</source>
+        <translation>目标无响应</translation>
+    </message>
+    <message>
+        <source>The destination cannot be reached</source>
+        <translation>目标不可达</translation>
+    </message>
+    <message>
+        <source>Could not connect (%1)</source>
+        <translation>无法连接（%1）</translation>
+    </message>
+    <message>
+        <source>Ended normally</source>
+        <translation>正常结束</translation>
+    </message>
+    <message>
+        <source>Reset by the program</source>
+        <translation>被程序重置</translation>
+    </message>
+    <message>
+        <source>Reset by the destination</source>
+        <translation>被目标重置</translation>
+    </message>
+    <message>
+        <source>Idle for too long</source>
+        <translation>空闲时间过长</translation>
+    </message>
+    <message>
+        <source>Closed by you</source>
+        <translation>由您关闭</translation>
+    </message>
+    <message>
+        <source>Interception stopped</source>
+        <translation>接管已停止</translation>
+    </message>
+    <message>
+        <source>Too many connections at once</source>
+        <translation>同时连接数过多</translation>
+    </message>
+    <message>
+        <source>Too many UDP sessions at once</source>
+        <translation>同时 UDP 会话过多</translation>
+    </message>
+    <message>
+        <source>Refused by the upstream proxy</source>
+        <translation>被上游代理拒绝</translation>
+    </message>
+    <message>
+        <source>The upstream proxy did not answer</source>
+        <translation>上游代理无响应</translation>
+    </message>
+    <message>
+        <source>The upstream proxy hung up</source>
+        <translation>上游代理断开了连接</translation>
+    </message>
+    <message>
+        <source>Original destination unknown</source>
+        <translation>原始目标未知</translation>
+    </message>
+    <message>
+        <source>Refused: it would loop back into Weir</source>
+        <translation>已拒绝：会回环到 Weir</translation>
+    </message>
+    <message>
+        <source>Upstream proxy error (%1)</source>
+        <translation>上游代理错误（%1）</translation>
+    </message>
+    <message>
+        <source>Source not allowed</source>
+        <translation>来源不被允许</translation>
+    </message>
+    <message>
+        <source>Error on the program&apos;s side (%1)</source>
+        <translation>程序一端出错（%1）</translation>
+    </message>
+    <message>
+        <source>Error on the destination&apos;s side (%1)</source>
+        <translation>目标一端出错（%1）</translation>
+    </message>
+    <message>
+        <source>A client on the network (%1)</source>
+        <translation>网络中的客户端（%1）</translation>
+    </message>
+    <message>
+        <source>%1 (pid %2)</source>
+        <translation>%1（PID %2）</translation>
+    </message>
+    <message>
+        <source>User: %1 (uid %2)</source>
+        <translation>用户：%1（UID %2）</translation>
+    </message>
+    <message>
+        <source>%1 (uid %2)</source>
+        <translation>%1（UID %2）</translation>
+    </message>
+    <message>
+        <source>%1 bytes/s</source>
+        <translation>%1 字节/秒</translation>
+    </message>
+    <message>
+        <source>Process</source>
+        <translation>进程</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>主机</translation>
+    </message>
+    <message>
+        <source>Upstream</source>
+        <translation>上游代理</translation>
+    </message>
+    <message>
+        <source>Interface</source>
+        <translation>网络接口</translation>
+    </message>
+    <message>
+        <source>↑ Rate</source>
+        <translation>↑ 速率</translation>
+    </message>
+    <message>
+        <source>↓ Rate</source>
+        <translation>↓ 速率</translation>
+    </message>
+    <message>
+        <source>The program on this computer that opened the connection (empty for a client on the network)</source>
+        <translation>本机上建立此连接的程序（网络中的客户端则为空）</translation>
+    </message>
+    <message>
+        <source>The host name the program asked for (TLS server name or HTTP Host)</source>
+        <translation>程序请求的主机名（TLS 服务器名称或 HTTP Host）</translation>
+    </message>
+    <message>
+        <source>What carried the connection: directly, or through which upstream proxy</source>
+        <translation>连接的出口：直连，或经由哪个上游代理</translation>
+    </message>
+    <message>
+        <source>The network interface a client on the network came in through</source>
+        <translation>网络中的客户端进入本机所经的网络接口</translation>
+    </message>
+    <message>
+        <source>Bytes sent from the source and acknowledged by the destination</source>
+        <translation>源地址发出并已被目标确认的字节数</translation>
+    </message>
+    <message>
+        <source>Bytes received from the destination and acknowledged by the program</source>
+        <translation>从目标收到并已被程序确认的字节数</translation>
+    </message>
+    <message>
+        <source>Upload speed over the last seconds</source>
+        <translation>最近几秒的上传速度</translation>
+    </message>
+    <message>
+        <source>Download speed over the last seconds</source>
+        <translation>最近几秒的下载速度</translation>
     </message>
 </context>
 <context>
@@ -247,28 +509,12 @@
         <translation>开启接管</translation>
     </message>
     <message>
-        <source>Filter (any column)…</source>
-        <translation>筛选（任意列）…</translation>
-    </message>
-    <message>
-        <source>Show only connections whose text contains this (Ctrl+F)</source>
-        <translation>只显示包含此文字的连接（Ctrl+F）</translation>
-    </message>
-    <message>
-        <source>Dismiss</source>
-        <translation>关闭此提示</translation>
-    </message>
-    <message>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
     <message>
         <source>Waiting for the helper…</source>
         <translation>正在等待辅助程序…</translation>
-    </message>
-    <message>
-        <source>Details: %1</source>
-        <translation>详细信息：%1</translation>
     </message>
     <message numerus="yes">
         <source>%n connection(s)</source>
@@ -283,24 +529,172 @@
         </translation>
     </message>
     <message>
-        <source>No connection matches the filter.</source>
-        <translation>没有符合筛选条件的连接。</translation>
-    </message>
-    <message>
-        <source>Interception is off. Connections appear here once it is on.</source>
-        <translation>接管已关闭。开启后，连接会显示在这里。</translation>
-    </message>
-    <message>
-        <source>No connections yet.</source>
-        <translation>暂无连接。</translation>
-    </message>
-    <message>
         <source>Settings…</source>
         <translation>设置…</translation>
     </message>
     <message>
         <source>Mode, scope, what to intercept and exclusions</source>
         <translation>模式、范围、接管内容与排除项</translation>
+    </message>
+    <message>
+        <source>Pause</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Freeze the table to read it; the connections themselves go on</source>
+        <translation>冻结表格以便查看；连接本身不受影响</translation>
+    </message>
+    <message>
+        <source>Show ended</source>
+        <translation>显示已结束</translation>
+    </message>
+    <message>
+        <source>Show connections that have ended (the helper keeps the latest ones)</source>
+        <translation>显示已结束的连接（辅助程序保留最近的若干条）</translation>
+    </message>
+    <message>
+        <source>Filter: program, host, address, port…</source>
+        <translation>筛选：程序、主机、地址、端口…</translation>
+    </message>
+    <message>
+        <source>Show only connections whose program, host, address or port contains every word typed here (Ctrl+F). Right-click a column title to filter that column.</source>
+        <translation>只显示程序、主机、地址或端口包含此处输入的每个词的连接（Ctrl+F）。右键单击列标题可按该列筛选。</translation>
+    </message>
+    <message>
+        <source>Close selected connections…</source>
+        <translation>关闭所选连接…</translation>
+    </message>
+    <message>
+        <source>Close all shown connections…</source>
+        <translation>关闭所有显示的连接…</translation>
+    </message>
+    <message>
+        <source>Export shown connections…</source>
+        <translation>导出显示的连接…</translation>
+    </message>
+    <message>
+        <source>Forget ended connections</source>
+        <translation>清除已结束的连接</translation>
+    </message>
+    <message>
+        <source>Could not close the connections: %1</source>
+        <translation>无法关闭连接：%1</translation>
+    </message>
+    <message>
+        <source>Could not forget the ended connections: %1</source>
+        <translation>无法清除已结束的连接：%1</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>继续</translation>
+    </message>
+    <message>
+        <source>Paused: the table is not updated. %1</source>
+        <translation>已暂停：表格不再更新。%1</translation>
+    </message>
+    <message>
+        <source>%1: your account is not allowed to do this. Ask an administrator.</source>
+        <translation>%1：您的账户无权执行此操作，请联系管理员。</translation>
+    </message>
+    <message>
+        <source>%1 (asks for your password)</source>
+        <translation>%1（需要输入密码）</translation>
+    </message>
+    <message>
+        <source>0 B/s</source>
+        <translation>0 B/s</translation>
+    </message>
+    <message>
+        <source>↑ %1  ↓ %2</source>
+        <translation>↑ %1  ↓ %2</translation>
+    </message>
+    <message>
+        <source>Now: ↑ %1/s ↓ %2/s. In the list: %3 sent, %4 received.</source>
+        <translation>当前：↑ %1/s ↓ %2/s。列表合计：已发送 %3，已接收 %4。</translation>
+    </message>
+    <message>
+        <source>Filter “%1”…</source>
+        <translation>筛选“%1”…</translation>
+    </message>
+    <message>
+        <source>Clear column filters</source>
+        <translation>清除列筛选</translation>
+    </message>
+    <message>
+        <source>Columns</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>Reset columns</source>
+        <translation>重置列</translation>
+    </message>
+    <message>
+        <source>Filter a column</source>
+        <translation>按列筛选</translation>
+    </message>
+    <message>
+        <source>Show only rows whose “%1” contains:</source>
+        <translation>只显示“%1”包含以下内容的行：</translation>
+    </message>
+    <message>
+        <source>%1 contains “%2”</source>
+        <translation>%1 包含“%2”</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n column filter(s)</source>
+        <translation>
+            <numerusform>%n 个列筛选</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Click to remove the column filters</source>
+        <translation>单击以移除列筛选</translation>
+    </message>
+    <message>
+        <source>None of the shown connections is still open.</source>
+        <translation>显示的连接中已没有仍在打开的。</translation>
+    </message>
+    <message>
+        <source>Select one or more open connections to close them.</source>
+        <translation>请选择一个或多个打开的连接以将其关闭。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Close all %n shown open connection(s)?</source>
+        <translation>
+            <numerusform>关闭显示的全部 %n 个打开的连接？</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Close %n selected connection(s)?</source>
+        <translation>
+            <numerusform>关闭所选的 %n 个连接？</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Close connections</source>
+        <translation>关闭连接</translation>
+    </message>
+    <message>
+        <source>Both ends are reset: the programs see the connection fail and may open a new one.</source>
+        <translation>连接两端都会被重置：程序会看到连接失败，并可能重新建立连接。</translation>
+    </message>
+    <message>
+        <source>Export connections</source>
+        <translation>导出连接</translation>
+    </message>
+    <message>
+        <source>CSV (*.csv);;JSON (*.json)</source>
+        <translation>CSV (*.csv);;JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>Could not write %1: %2. Choose another place.</source>
+        <translation>无法写入 %1：%2。请选择其他位置。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Exported %n connection(s) to %1.</source>
+        <translation>
+            <numerusform>已将 %n 个连接导出到 %1。</numerusform>
+        </translation>
     </message>
 </context>
 <context>
@@ -441,6 +835,13 @@
     </message>
 </context>
 <context>
+    <name>weir::ProblemBanner</name>
+    <message>
+        <source>Dismiss</source>
+        <translation>关闭此提示</translation>
+    </message>
+</context>
+<context>
     <name>weir::RulesPreviewDialog</name>
     <message>
         <source>Weir — Rules preview</source>
@@ -558,6 +959,13 @@
     </message>
 </context>
 <context>
+    <name>weir::TrafficGraph</name>
+    <message>
+        <source>Upload (orange) and download (blue) of all connections, last three minutes</source>
+        <translation>所有连接最近三分钟的上传（橙色）和下载（蓝色）</translation>
+    </message>
+</context>
+<context>
     <name>weir::TrayController</name>
     <message>
         <source>Enable interception</source>
@@ -611,22 +1019,6 @@
         <translation>辅助程序不可用</translation>
     </message>
     <message>
-        <source>The Weir helper is not running or not installed. Start it as the README describes, or check “systemctl status weir-helper”.</source>
-        <translation>Weir 辅助程序未运行或未安装。请按 README 中的说明启动它，或运行“systemctl status weir-helper”查看其状态。</translation>
-    </message>
-    <message>
-        <source>Not authorized to use the helper</source>
-        <translation>无权使用辅助程序</translation>
-    </message>
-    <message>
-        <source>You are not authorized to use the Weir helper.</source>
-        <translation>您无权使用 Weir 辅助程序。</translation>
-    </message>
-    <message>
-        <source>The Weir helper refused: %1</source>
-        <translation>Weir 辅助程序拒绝了请求：%1</translation>
-    </message>
-    <message>
         <source>Interception off</source>
         <translation>接管已关闭</translation>
     </message>
@@ -663,6 +1055,34 @@
     <message>
         <source>Warning: %1</source>
         <translation>警告：%1</translation>
+    </message>
+    <message>
+        <source>Weir’s helper is not running or not installed, so nothing is intercepted. Start it with “sudo systemctl start weir-helper”, or install the weir package if it is missing.</source>
+        <translation>Weir 辅助程序未运行或未安装，因此没有接管任何流量。请用“sudo systemctl start weir-helper”启动它；如果尚未安装，请安装 weir 软件包。</translation>
+    </message>
+    <message>
+        <source>Helper not running: nothing is intercepted</source>
+        <translation>辅助程序未运行：未接管任何流量</translation>
+    </message>
+    <message>
+        <source>Not allowed to use the helper</source>
+        <translation>无权使用辅助程序</translation>
+    </message>
+    <message>
+        <source>Your account is not allowed to use Weir’s helper. Ask an administrator to allow it, or sign in to a desktop session at this computer.</source>
+        <translation>您的账户无权使用 Weir 辅助程序。请联系管理员授权，或在这台计算机上登录桌面会话。</translation>
+    </message>
+    <message>
+        <source>Not allowed: Weir cannot show or change anything</source>
+        <translation>无权限：Weir 无法显示或更改任何内容</translation>
+    </message>
+    <message>
+        <source>Interception is OFF: connections go out directly</source>
+        <translation>接管已关闭：连接直接发出</translation>
+    </message>
+    <message>
+        <source>Interception is ON (%1): connections go through Weir</source>
+        <translation>接管已开启（%1）：连接经由 Weir</translation>
     </message>
 </context>
 <context>
@@ -753,6 +1173,10 @@
     <message>
         <source>%1 d %2:%3:%4</source>
         <translation>%1 天 %2:%3:%4</translation>
+    </message>
+    <message>
+        <source>%1/s</source>
+        <translation>%1/s</translation>
     </message>
 </context>
 </TS>
