@@ -83,6 +83,9 @@ int failWith(const QDBusError& error, QTextStream& err) {
         return Failed;
     }
     err << "weirctl: " << describe(error) << Qt::endl;
+    // In a terminal the helper's own words help whoever fixes it (polkitd down, which action).
+    if (classify(error) != CallFailure::Failed)
+        err << "weirctl: detail: " << technicalDetail(error) << Qt::endl;
     if (error.name() == bus::errorNoAuthenticationAgent)
         err << "weirctl: there is no Polkit agent to ask for a password here: run it as root (sudo weirctl "
                "...),\n"
