@@ -71,11 +71,35 @@ redirect_hits=$(echo "$counters" | awk '/REDIRECT/ {print $1}')
 grep -q "^$CLIENT_IP .*GET /blob" "$WEIR_IT_DIR/server.log" || fail "the server did not see the request from $CLIENT_IP"
 pass "no loop: mark RETURN hit $mark_hits time(s), REDIRECT exactly once"
 
+# The host each client asked for, through the real helper: a TLS server name and an HTTP Host.
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=tls.weir.test -days 1 \
+    -keyout "$WEIR_IT_DIR/key.pem" -out "$WEIR_IT_DIR/cert.pem" >/dev/null 2>&1 || fail "cannot make a test certificate"
+ip netns exec "$NS_SERVER" openssl s_server -accept "$SERVER_IP:8443" -cert "$WEIR_IT_DIR/cert.pem" \
+    -key "$WEIR_IT_DIR/key.pem" -naccept 1 -quiet >/dev/null 2>&1 </dev/null &
+TLS_PID=$!
+for _ in $(seq 100); do
+    [ -n "$(ip netns exec "$NS_SERVER" ss -Hltn "sport = :8443")" ] && break # a probe would use its one accept
+    sleep 0.1
+done
+echo Q | ip netns exec "$NS_CLIENT" timeout 10 openssl s_client -connect "$SERVER_IP:8443" \
+    -servername tls.weir.test >/dev/null 2>&1 || true
+wait "$TLS_PID" 2>/dev/null || true
+ip netns exec "$NS_CLIENT" curl -sS --max-time 10 -o /dev/null -H "Host: Web.Weir.Test:8080" \
+    "http://$SERVER_IP:8080/blob" || fail "curl with a Host header failed"
+hosts=
+for _ in $(seq 50); do
+    hosts=$("$WEIRCTL" connections --json | json_get 'sorted((c["destination"].rsplit(":", 1)[1], c["host"]) for c in d[1:])')
+    [ "$hosts" = "[('8080', 'web.weir.test'), ('8443', 'tls.weir.test')]" ] && break
+    sleep 0.1
+done
+[ "$hosts" = "[('8080', 'web.weir.test'), ('8443', 'tls.weir.test')]" ] || fail "hosts (port, host): $hosts"
+pass "the host column: tls.weir.test from the TLS client hello, web.weir.test from the HTTP Host"
+
 "$WEIRCTL" disable
 [ "$(nat_rules)" = "$before" ] || fail "disable did not restore the nat table: $(diff <(echo "$before") <(nat_rules))"
 ! ip netns exec "$NS_CLIENT" iptables-legacy-save | grep -q WEIR_ || fail "WEIR_ left after disable"
 ip netns exec "$NS_CLIENT" curl -sS --max-time 10 -o /dev/null "http://$SERVER_IP:8080/blob"
-[ "$("$WEIRCTL" connections --json | json_get 'len(d)')" = 1 ] || fail "traffic was intercepted after disable"
+[ "$("$WEIRCTL" connections --json | json_get 'len(d)')" = 3 ] || fail "traffic was intercepted after disable"
 pass "disable restored the nat table byte for byte; traffic goes direct"
 
 # One helper per namespace: a second one refuses to start and leaves the first one's rules alone.
