@@ -78,7 +78,7 @@ struct Settings {
     std::uint32_t maxConnections = 0;                                   // 0: no limit beyond descriptors
     std::uint32_t workerThreads = 0;                                    // 0: one per core
     std::uint32_t connectTimeoutSeconds = kDefaultConnectTimeoutSeconds;
-    std::uint32_t tcpIdleTimeoutSeconds = 0; // 0: never
+    std::uint32_t tcpIdleTimeoutSeconds = 0;           // 0: never
     std::uint32_t historyLimit = kDefaultHistoryLimit; // closed connections kept, newest first
     bool reapplyOnDrift = true;
 

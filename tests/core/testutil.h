@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <random>
 #include <string>
@@ -162,6 +163,24 @@ private:
     std::thread acceptThread_;
     std::mutex mutex_;
     std::vector<std::thread> workers_;
+};
+
+// A destination that reads the client's 5-byte hello, says so, then reads to the end and reports
+// how that ended (0: a clean end, ECONNRESET: a reset). One connection.
+struct HelloThenEnd {
+    std::promise<void> gotHello;
+    std::promise<int> endError;
+    TestServer server{[this](int fd) {
+        char buf[5];
+        ::recv(fd, buf, sizeof buf, MSG_WAITALL);
+        gotHello.set_value();
+        std::string rest;
+        int err = 0;
+        setReceiveTimeout(fd, 5000);
+        readToEnd(fd, &rest, &err);
+        endError.set_value(err);
+        ::close(fd);
+    }};
 };
 
 } // namespace weir::test

@@ -235,164 +235,23 @@ private slots:
     }
 
     void resetByClient() {
-        std::promise<void> gotHello;
-        std::promise<int> serverError;
-        TestServer server([&](int fd) {
-            char buf[5];
-            ::recv(fd, buf, sizeof buf, MSG_WAITALL);
-            gotHello.set_value();
-            std::string rest;
-            int err = 0;
-            setReceiveTimeout(fd, 5000);
-            readToEnd(fd, &rest, &err);
-            serverError.set_value(err);
-            ::close(fd);
-        });
+        HelloThenEnd server;
         ProxyCore core;
         std::string error;
-        QVERIFY2(core.start(configTo(server.address()), &error), error.c_str());
+        QVERIFY2(core.start(configTo(server.server.address()), &error), error.c_str());
         const int c = clientOf(core);
         QVERIFY(c >= 0);
         QVERIFY(writeAll(c, "hello"));
-        QVERIFY(gotHello.get_future().wait_for(5s) == std::future_status::ready);
+        QVERIFY(server.gotHello.get_future().wait_for(5s) == std::future_status::ready);
         const linger lg{1, 0};
         ::setsockopt(c, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
         ::close(c);
-        auto err = serverError.get_future();
+        auto err = server.endError.get_future();
         QVERIFY(err.wait_for(6s) == std::future_status::ready);
         QCOMPARE(err.get(), ECONNRESET);
         QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
         QCOMPARE(findRecord(core, 1)->closeReason, std::string("reset by client"));
         QCOMPARE(findRecord(core, 1)->bytesSent, std::uint64_t(5));
-    }
-
-    void retainedThenPruned() {
-        TestServer server(echo);
-        ProxyCore core;
-        auto config = configTo(server.address());
-        config.closedRetention = 300ms;
-        std::string error;
-        QVERIFY2(core.start(config, &error), error.c_str());
-        const int c = clientOf(core);
-        QVERIFY(c >= 0);
-        ::shutdown(c, SHUT_WR);
-        std::string got;
-        QVERIFY(readToEnd(c, &got));
-        ::close(c);
-        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
-        const auto closedMs = findRecord(core, 1)->closedMs;
-        QVERIFY(closedMs > 0);
-        // Still listed for the retention time, then gone.
-        QTRY_VERIFY_WITH_TIMEOUT(core.snapshot().empty(), 3000);
-        QVERIFY2(unixNowMs() - closedMs >= 290, qPrintable(QString::number(unixNowMs() - closedMs)));
-    }
-
-    // Under churn the closed history is capped: the newest maxClosedRecords stay, the oldest go.
-    void closedHistoryCapped() {
-        TestServer server(echo);
-        ProxyCore core;
-        auto config = configTo(server.address());
-        config.maxClosedRecords = 5;
-        std::string error;
-        QVERIFY2(core.start(config, &error), error.c_str());
-        for (int i = 0; i < 8; ++i) {
-            const int c = clientOf(core);
-            QVERIFY(c >= 0);
-            ::shutdown(c, SHUT_WR);
-            std::string got;
-            QVERIFY(readToEnd(c, &got));
-            ::close(c);
-            QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, std::size_t(std::min(i + 1, 5))), 5000);
-        }
-        const auto records = core.snapshot();
-        QCOMPARE(records.size(), std::size_t(5));
-        QCOMPARE(records.front().id, std::uint64_t(4)); // 1..3 were dropped, oldest first
-        QCOMPARE(records.back().id, std::uint64_t(8));
-        QCOMPARE(core.connectionCounts().total, records.size()); // counted as snapshot() keeps them
-        QCOMPARE(core.connectionCounts().open, std::size_t(0));
-    }
-
-    // The user's close: both sides get a reset, the record says why, and only open ids count.
-    void closeConnectionsResets() {
-        std::promise<void> gotHello;
-        std::promise<int> serverError;
-        TestServer server([&](int fd) {
-            char buf[5];
-            ::recv(fd, buf, sizeof buf, MSG_WAITALL);
-            gotHello.set_value();
-            std::string rest;
-            int err = 0;
-            setReceiveTimeout(fd, 5000);
-            readToEnd(fd, &rest, &err);
-            serverError.set_value(err);
-            ::close(fd);
-        });
-        ProxyCore core;
-        auto config = configTo(server.address());
-        config.workers = 2; // the id may be on either worker
-        std::string error;
-        QVERIFY2(core.start(config, &error), error.c_str());
-        const int c = clientOf(core);
-        QVERIFY(c >= 0);
-        setReceiveTimeout(c, 5000);
-        QVERIFY(writeAll(c, "hello"));
-        QVERIFY(gotHello.get_future().wait_for(5s) == std::future_status::ready);
-        QTRY_VERIFY_WITH_TIMEOUT(
-            findRecord(core, 1) && findRecord(core, 1)->state == ConnectionState::Established, 5000);
-        const auto closed = core.closeConnections({7, 1, 99}, "closed by user");
-        QCOMPARE(closed, std::vector<std::uint64_t>{1});
-        std::string got;
-        int err = 0;
-        QVERIFY(!readToEnd(c, &got, &err));
-        QCOMPARE(err, ECONNRESET);
-        auto serverErr = serverError.get_future();
-        QVERIFY(serverErr.wait_for(6s) == std::future_status::ready);
-        QCOMPARE(serverErr.get(), ECONNRESET);
-        ::close(c);
-        // Already in the table when closeConnections() returned.
-        WEIR_COMPARE_ENUM(findRecord(core, 1)->state, ConnectionState::Closed);
-        QCOMPARE(findRecord(core, 1)->closeReason, std::string("closed by user"));
-        QCOMPARE(core.closeConnections({1}, "closed by user"), std::vector<std::uint64_t>{});
-    }
-
-    // No time limit (closedRetention 0): closed records stay until the limit or clearHistory().
-    void historyLimitAndClear() {
-        TestServer server(echo);
-        ProxyCore core;
-        auto config = configTo(server.address());
-        config.closedRetention = 0ms;
-        config.maxClosedRecords = 6;
-        std::string error;
-        QVERIFY2(core.start(config, &error), error.c_str());
-        for (int i = 0; i < 6; ++i) {
-            const int c = clientOf(core);
-            QVERIFY(c >= 0);
-            ::shutdown(c, SHUT_WR);
-            std::string got;
-            QVERIFY(readToEnd(c, &got));
-            ::close(c);
-        }
-        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 6), 5000);
-        const int open = clientOf(core); // id 7 stays open through all of it
-        QVERIFY(open >= 0);
-        QTRY_VERIFY_WITH_TIMEOUT(core.connectionCounts().open == 1, 5000);
-        QTest::qWait(400); // nothing expires by time
-        QCOMPARE(core.snapshot().size(), std::size_t(7));
-        core.setHistoryLimit(2);
-        auto records = core.snapshot();
-        QCOMPARE(records.size(), std::size_t(3));
-        QCOMPARE(records.front().id, std::uint64_t(5)); // the newest two closed ones and the open one
-        QCOMPARE(records.back().id, std::uint64_t(7));
-        core.clearHistory();
-        records = core.snapshot();
-        QCOMPARE(records.size(), std::size_t(1));
-        QCOMPARE(records.front().id, std::uint64_t(7));
-        QCOMPARE(core.connectionCounts().total, std::size_t(1));
-        ::close(open);
-        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
-        core.stop();
-        core.clearHistory(); // also after the relay threads are gone
-        QVERIFY(core.snapshot().empty());
     }
 
     void stopClosesConnections() {
