@@ -23,7 +23,21 @@ using weir::core::ProxyCore;
 using weir::core::SocketAddress;
 using namespace weir::test;
 
-namespace {} // namespace
+namespace {
+
+// One connection through the core that ends cleanly (the client's FIN, the echo, the end).
+bool oneCleanConnection(const ProxyCore& core) {
+    const int c = clientOf(core);
+    if (c < 0)
+        return false;
+    ::shutdown(c, SHUT_WR);
+    std::string got;
+    const bool ended = readToEnd(c, &got);
+    ::close(c);
+    return ended;
+}
+
+} // namespace
 
 class TestHistory : public QObject {
     Q_OBJECT
@@ -59,12 +73,7 @@ private slots:
         std::string error;
         QVERIFY2(core.start(config, &error), error.c_str());
         for (int i = 0; i < 8; ++i) {
-            const int c = clientOf(core);
-            QVERIFY(c >= 0);
-            ::shutdown(c, SHUT_WR);
-            std::string got;
-            QVERIFY(readToEnd(c, &got));
-            ::close(c);
+            QVERIFY(oneCleanConnection(core));
             QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, std::size_t(std::min(i + 1, 5))), 5000);
         }
         const auto records = core.snapshot();
@@ -116,12 +125,7 @@ private slots:
         std::string error;
         QVERIFY2(core.start(config, &error), error.c_str());
         for (int i = 0; i < 6; ++i) {
-            const int c = clientOf(core);
-            QVERIFY(c >= 0);
-            ::shutdown(c, SHUT_WR);
-            std::string got;
-            QVERIFY(readToEnd(c, &got));
-            ::close(c);
+            QVERIFY(oneCleanConnection(core));
         }
         QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 6), 5000);
         const int open = clientOf(core); // id 7 stays open through all of it
