@@ -17,7 +17,7 @@ fi
 
 if [ -z "$BUILD" ]; then
     BUILD=$PWD/build-bench
-    cmake -S "$ROOT" -B "$BUILD" >/dev/null
+    cmake -S "$ROOT" -B "$BUILD" -DWEIR_BUILD_TESTS=ON >/dev/null
     cmake --build "$BUILD" -j"$(nproc)" --target weir-bench-core >/dev/null
 fi
 BIN=$(find "$BUILD" -name weir-bench-core -type f -perm -u+x | head -n1)

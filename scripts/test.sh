@@ -21,7 +21,7 @@ phase() {
 }
 
 phase "dependencies" scripts/install-deps.sh
-phase "configure" cmake -S . -B build -G "Unix Makefiles" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+phase "configure" cmake -S . -B build -G "Unix Makefiles" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DWEIR_BUILD_TESTS=ON
 phase "build" cmake --build build -j"$(nproc)"
 # A private runtime dir keeps Qt quiet and nothing of the user's session is touched.
 XDG_RUNTIME_DIR=$(mktemp -d /tmp/weir-test-runtime.XXXXXX)
@@ -41,7 +41,7 @@ sanitized_tests=(tests/config tests/core tests/procinfo tests/upstream tests/sni
 
 asan_build() {
     cmake -S . -B build-asan -G "Unix Makefiles" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DWEIR_SANITIZE=address,undefined "${launcher[@]}"
+        -DWEIR_SANITIZE=address,undefined -DWEIR_BUILD_TESTS=ON "${launcher[@]}"
     local dir
     for dir in "${sanitized_libraries[@]}" "${sanitized_tests[@]}"; do
         [[ -d $dir ]] || continue

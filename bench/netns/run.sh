@@ -79,7 +79,7 @@ DRIVER_ORIGIN="given with --driver"
 if [ -z "$DRIVER" ]; then
     DRIVER_ORIGIN="built in $BUILD"
     if [ ! -f "$BUILD/CMakeCache.txt" ]; then
-        cmake -S "$ROOT" -B "$BUILD" -G Ninja >/dev/null || die "cannot configure $BUILD"
+        cmake -S "$ROOT" -B "$BUILD" -G Ninja -DWEIR_BUILD_TESTS=ON >/dev/null || die "cannot configure $BUILD"
     fi
     cmake --build "$BUILD" --target weir-core-testdriver -j2 >/dev/null || die "cannot build weir-core-testdriver"
     DRIVER=$(find "$BUILD" -name weir-core-testdriver -type f -perm -u+x | head -n1)
