@@ -27,6 +27,14 @@ std::vector<std::string> splitList(const std::string& text) {
     return out;
 }
 
+// A file the helper writes starts with kHeaderLine and ends with kEndLine. Every prefix of a good file
+// would parse on its own (a number cut in half, the later keys silently at their defaults), so a file
+// that starts with kHeaderLine but has no kEndLine was cut short and is refused. Files without
+// kHeaderLine (written by hand, or by a helper before the end line) are read as before.
+constexpr const char* kHeaderLine =
+    "# Weir settings (format 2), written by weir-helper. Change them with weirctl config set or";
+constexpr const char* kEndLine = "# end of settings (a file without this line was cut short)";
+
 std::optional<std::uint64_t> parseNumber(const std::string& t) {
     const bool hex = t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X');
     const std::string digits = hex ? t.substr(2) : t;
@@ -101,15 +109,23 @@ std::optional<Value> parseValue(const KeyInfo& key, const std::string& raw, std:
 }
 
 std::string toFileText(const Settings& settings) {
-    std::string out = "# Weir settings, written by weir-helper. Change them with weirctl config set or\n"
-                      "# the settings dialog; a file that cannot be read is replaced by defaults.\n";
+    std::string out = std::string(kHeaderLine) +
+                      "\n# the settings dialog; a file that cannot be read is replaced by defaults.\n";
     const ValueMap values = toValues(settings, Secrets::Clear); // the file is root-only (0600)
     for (const auto& key : settingKeys())
         out += std::string(key.name) + "=" + formatValue(values.at(key.name)) + "\n";
-    return out;
+    return out + kEndLine + "\n";
 }
 
 std::optional<Settings> fromFileText(const std::string& text, std::string* error) {
+    // Empty, or cut inside the header: the helper never writes either (a crash of the filesystem does).
+    if (text.empty() ||
+        (text.find('\n') == std::string::npos && std::string(kHeaderLine).starts_with(text))) {
+        if (error)
+            *error = text.empty() ? "the file is empty: it was cut short"
+                                  : "the file ends in its first line: it was cut short";
+        return std::nullopt;
+    }
     ValueMap values;
     std::istringstream in(text);
     std::string line;
@@ -119,9 +135,13 @@ std::optional<Settings> fromFileText(const std::string& text, std::string* error
             *error = "line " + std::to_string(number) + ": " + why;
         return std::nullopt;
     };
+    bool needsEnd = false;
+    bool sawEnd = false;
     while (std::getline(in, line)) {
         ++number;
         const std::string t = trim(line);
+        needsEnd = needsEnd || (number == 1 && t == kHeaderLine);
+        sawEnd = sawEnd || t == kEndLine;
         if (t.empty() || t[0] == '#')
             continue;
         const auto eq = t.find('=');
@@ -137,6 +157,8 @@ std::optional<Settings> fromFileText(const std::string& text, std::string* error
             return fail(name + ": " + why);
         values[name] = std::move(*value);
     }
+    if (needsEnd && !sawEnd)
+        return fail(std::string("the file ends before its last line \"") + kEndLine + "\": it was cut short");
     Settings s;
     const auto errors = applyValues(Settings{}, values, &s);
     if (!errors.empty()) {
