@@ -35,6 +35,23 @@ constexpr const char* kHeaderLine =
     "# Weir settings (format 2), written by weir-helper. Change them with weirctl config set or";
 constexpr const char* kEndLine = "# end of settings (a file without this line was cut short)";
 
+// TEXT in quotes for an error message: control bytes as \xNN and at most 60 bytes, so a garbage file
+// gives a readable one-line warning (bytes that are no UTF-8 become U+FFFD at the bus edge).
+std::string quoted(const std::string& text) {
+    constexpr std::size_t kMaxBytes = 60;
+    std::string out = "\"";
+    for (std::size_t i = 0; i < text.size() && i < kMaxBytes; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c == 0x7f) {
+            static const char hex[] = "0123456789abcdef";
+            out += std::string("\\x") + hex[c >> 4] + hex[c & 15];
+        } else {
+            out += static_cast<char>(c);
+        }
+    }
+    return out + (text.size() > kMaxBytes ? "\"..." : "\"");
+}
+
 std::optional<std::uint64_t> parseNumber(const std::string& t) {
     const bool hex = t.size() > 2 && t[0] == '0' && (t[1] == 'x' || t[1] == 'X');
     const std::string digits = hex ? t.substr(2) : t;
@@ -83,11 +100,11 @@ std::optional<Value> parseValue(const KeyInfo& key, const std::string& raw, std:
             return Value{true};
         if (text == "false")
             return Value{false};
-        return fail("\"" + text + "\" is not true or false");
+        return fail(quoted(text) + " is not true or false");
     case ValueKind::UInt: {
         const auto n = parseNumber(text);
         if (!n)
-            return fail("\"" + text + "\" is not a number");
+            return fail(quoted(text) + " is not a number");
         return Value{*n};
     }
     case ValueKind::String:
@@ -99,7 +116,7 @@ std::optional<Value> parseValue(const KeyInfo& key, const std::string& raw, std:
         for (const auto& item : splitList(text)) {
             const auto n = parseNumber(item);
             if (!n)
-                return fail("\"" + item + "\" is not a number");
+                return fail(quoted(item) + " is not a number");
             out.push_back(*n);
         }
         return Value{out};
@@ -146,11 +163,11 @@ std::optional<Settings> fromFileText(const std::string& text, std::string* error
             continue;
         const auto eq = t.find('=');
         if (eq == std::string::npos)
-            return fail("no '=' in \"" + t + "\"");
+            return fail("no '=' in " + quoted(t));
         const std::string name = trim(t.substr(0, eq));
         const KeyInfo* key = findKey(name);
         if (!key)
-            return fail("unknown setting \"" + name + "\"");
+            return fail("unknown setting " + quoted(name));
         std::string why;
         auto value = parseValue(*key, t.substr(eq + 1), &why);
         if (!value)

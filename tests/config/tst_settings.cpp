@@ -290,6 +290,10 @@ private Q_SLOTS:
         QVERIFY(!fromFileText("garbage without equals\n", &error));
         QVERIFY(!fromFileText("udp=true\n", &error));                      // valid line, invalid settings
         QVERIFY(fromFileText("# only a comment\n\n", &error).has_value()); // defaults
+        // Garbage is quoted readably: control bytes escaped, at most 60 bytes of it.
+        QVERIFY(!fromFileText(std::string("\x01\x7f") + std::string(200, 'z') + "\n", &error));
+        QVERIFY2(error.find("\"\\x01\\x7fzzz") != std::string::npos, error.c_str());
+        QVERIFY2(error.size() < 100 && error.find("zzz\"...") != std::string::npos, error.c_str());
     }
 
     // Every proper prefix of a file the helper wrote is refused (a number cut in half would parse,
