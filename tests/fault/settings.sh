@@ -341,7 +341,7 @@ case_kill_saves() {
             fail "round $round: settings.conf is not a whole saved version: $(cat "$SETTINGS")"
         [ "$(file_value proxy_port "$SETTINGS")" = $((40000 + k)) ] ||
             fail "round $round: settings.conf mixes two versions"
-        hits+=("$moment: $((k - base + 1)) saves, kept the $([ "$k" = "$acked" ] && echo acknowledged || echo in-flight) one$([ "$now" = "settings.conf " ] || echo ", a temporary file left");")
+        hits+=("$moment: $((acked >= base ? acked - base + 1 : 0)) saves acknowledged, kept the $([ "$k" = "$acked" ] && echo acknowledged || echo in-flight) one$([ "$now" = "settings.conf " ] || echo ", a temporary file left");")
         # The next helper reads that version, without a warning, and removes an interrupted save.
         mx_start_helper
         [ "$(status_field warnings) $(conf history_limit)" = "[] $k" ] ||
