@@ -52,6 +52,7 @@ helper_alive() {
 # commands SETUP ran first (FS_STATE is the state directory). Mounts made there are seen by nobody
 # else and go away with the helper; the test reaches them through /proc/$HELPER_PID/root.
 start_private_helper() {
+    # shellcheck disable=SC2016 # expanded by the helper's shell
     local script="$1"$'\n''exec ip netns exec "$FS_NS" "$FS_HELPER"'
     FS_STATE=$WEIR_STATE_DIR FS_NS=$NS_G FS_HELPER=$WEIR_HELPER \
         unshare -m --propagation private bash -ec "$script" >>"$WEIR_IT_DIR/helper.log" 2>&1 &
@@ -200,6 +201,7 @@ case_truncated() {
 case_disk_full() {
     local dir before_snap before_file before_conf
     fresh_state
+    # shellcheck disable=SC2016 # expanded by the helper's shell
     start_private_helper 'mount -t tmpfs -o size=64k,mode=0700 weir-fault-state "$FS_STATE"'
     dir=$(helper_state)
     [ "$(stat -f -c %T "$dir")" = tmpfs ] || fail "the state directory is not the helper's tmpfs"
