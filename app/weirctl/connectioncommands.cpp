@@ -27,7 +27,6 @@ namespace weir::ctl {
 namespace {
 
 constexpr qsizetype kMaxIds = 100'000; // the helper's limit for one CloseConnections
-constexpr int kReadTimeoutMs = 10'000;
 constexpr int kAuthTimeoutMs = 180'000; // Polkit may ask for a password
 constexpr int kRedrawMs = 1000;         // a terminal view is redrawn this often (durations count on)
 
