@@ -28,6 +28,8 @@ XDG_RUNTIME_DIR=$(mktemp -d /tmp/weir-test-runtime.XXXXXX)
 export XDG_RUNTIME_DIR
 trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
 phase "ctest" ctest --test-dir build --output-on-failure --timeout 600
+phase "packages" scripts/build-debs.sh build-deb
+phase "package install" tests/packaging/deb_install.sh build-deb
 
 # The sanitizer and fuzz builds compile again what the main build already did; ccache, where it is
 # installed, makes repeated runs cheap.
