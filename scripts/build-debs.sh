@@ -11,6 +11,8 @@
 # fixed or overridden with a reason in packaging/debian/*.lintian-overrides, so any warning left
 # fails it too. Set WEIR_DEB_JOBS to build with fewer jobs than $(nproc).
 set -euo pipefail
+# The whole script is one block, read before it runs: editing this file during a build is safe.
+{
 cd "$(dirname "$0")/.."
 src=$PWD
 outdir=${1:-build-deb}
@@ -54,9 +56,11 @@ say "dpkg-source --build (for lintian)"
 }
 
 # Repeated builds reuse compiled objects when ccache is installed: the compiler is found through
-# ccache's masquerade folder, and CCACHE_BASEDIR makes the temporary folder's name not matter.
-if [[ -d /usr/lib/ccache ]]; then
-    export PATH="/usr/lib/ccache:$PATH" CCACHE_BASEDIR="$work"
+# ccache's masquerade folder, CCACHE_BASEDIR makes the temporary folder's name not matter, and
+# CCACHE_DIR is fixed now because debhelper gives the build a HOME of its own.
+if [[ -d /usr/lib/ccache ]] && command -v ccache >/dev/null; then
+    CCACHE_DIR=${CCACHE_DIR:-$(ccache -k cache_dir)}
+    export PATH="/usr/lib/ccache:$PATH" CCACHE_BASEDIR="$work" CCACHE_DIR
 fi
 
 jobs=${WEIR_DEB_JOBS:-$(nproc)}
@@ -68,7 +72,7 @@ progress() {
     local line decade=-1 pct
     while IFS= read -r line; do
         printf '%s\n' "$line" >>"$outdir/build.log"
-        if [[ $line =~ ^[[:space:]]+(dh_[a-z_]+) || $line =~ ^debian/rules\ (override_dh_[a-z_]+) ]]; then
+        if [[ $line =~ ^[[:space:]]+(dh_[a-z0-9_]+) || $line =~ ^[[:space:]]*debian/rules\ (override_dh_[a-z0-9_]+) ]]; then
             say "${BASH_REMATCH[1]}"
         elif [[ $line =~ ^\[\ *([0-9]+)%\] ]]; then
             pct=${BASH_REMATCH[1]}
@@ -96,7 +100,7 @@ say "built $(cd "$outdir" && echo ./*.deb) in ${build_seconds} s"
 # but do not fail. Overrides (with their reasons) live in packaging/debian/*.lintian-overrides.
 say "lintian $changes and the source package"
 status=0
-lintian --info --display-info --fail-on error,warning "$changes" "$work"/weir_*.dsc >"$outdir/lintian.txt" 2>&1 ||
+lintian --display-info --fail-on error,warning "$changes" "$work"/weir_*.dsc >"$outdir/lintian.txt" 2>&1 ||
     status=$?
 cat "$outdir/lintian.txt"
 if ((status != 0)); then
@@ -104,3 +108,5 @@ if ((status != 0)); then
     exit 1
 fi
 say "done: $outdir (lintian: $(grep -c '^[EW]:' "$outdir/lintian.txt" || true) errors or warnings)"
+exit 0
+}
