@@ -64,7 +64,8 @@ if [[ -d /usr/lib/ccache ]] && command -v ccache >/dev/null; then
 fi
 
 jobs=${WEIR_DEB_JOBS:-$(nproc)}
-export DEB_BUILD_OPTIONS="parallel=$jobs nocheck"
+# noddebs: no -dbgsym packages (large, slow to compress and to lint, and nobody installs them here).
+export DEB_BUILD_OPTIONS="parallel=$jobs nocheck noddebs"
 say "dpkg-buildpackage -us -uc -b (DEB_BUILD_OPTIONS=$DEB_BUILD_OPTIONS), log: $outdir/build.log"
 # progress: copies the build output to build.log and shows debhelper's steps and the compiler's
 # progress in tens of percent, each with its time.
