@@ -32,6 +32,8 @@ packages=(
     conntrack
     # the fuzzers: clang with libFuzzer and its ASan/UBSan runtimes (GCC's come with g++)
     clang libclang-rt-14-dev
+    # the Debian packages (scripts/build-debs.sh): dpkg-buildpackage, dh, lintian
+    debhelper dpkg-dev fakeroot lintian
     # the live-feed test's D-Bus clients: a Python subscriber (Gio) and gdbus for raw calls
     python3-gi gir1.2-glib-2.0 libglib2.0-bin
     # the settings fault test holds the helper inside a save (strace's syscall delay) to kill it there

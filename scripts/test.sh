@@ -32,6 +32,8 @@ XDG_RUNTIME_DIR=$(mktemp -d /tmp/weir-test-runtime.XXXXXX)
 export XDG_RUNTIME_DIR
 trap 'rm -rf "$XDG_RUNTIME_DIR"' EXIT
 phase "ctest" ctest --test-dir build --output-on-failure --timeout 600
+phase "packages" scripts/build-debs.sh build-deb
+phase "package install" tests/packaging/deb_install.sh build-deb
 
 # The whole project again under AddressSanitizer and UndefinedBehaviorSanitizer (build-asan), with
 # clang at -O1 (the usual sanitizer level), asserts on. Clang instruments in about two thirds of the

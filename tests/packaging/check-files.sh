@@ -74,7 +74,9 @@ for f in \
     "$WEIR_SYSTEMD_UNIT_DIR/weir-helper.service" \
     "$WEIR_DATADIR/applications/io.github.weir.Weir.desktop" \
     "$WEIR_DATADIR/metainfo/io.github.weir.Weir.metainfo.xml" \
-    "$WEIR_DATADIR/doc/weir/examples/50-io.github.weir.rules.example"; do
+    "$WEIR_DATADIR/doc/weir/examples/50-io.github.weir.rules.example" \
+    "$WEIR_DATADIR/man/man1/weir.1" \
+    "$WEIR_DATADIR/man/man1/weirctl.1"; do
     run "installed $f" test -s "$install_root$f"
 done
 # shellcheck disable=SC2016 # expanded by the inner bash
