@@ -9,17 +9,19 @@
 # otherwise clean. Killed during a settings change, the stored settings are the old or the new ones.
 # Each case ends with fault_end_checks (lib.sh).
 #
-# The kill moments are random. A call's transaction starts when the helper writes its install record
-# (before it touches the kernel; the guardian cleans up from it): the kill comes a random fraction of
-# the time from that write to the reply in the undisturbed baseline after the write, so most land
-# inside the transaction, a few after it. Under traffic: up to 1.5 s after the traffic flows.
-# FAULT_SEED=N draws the same fractions again.
+# The kill moments are random. Each call is lined up on the start of the helper's transaction (the
+# install record written, the kernel not yet touched: see call_start), and the kill comes a random
+# fraction (0 to 1.2) of the time the same call took from there to its reply in the undisturbed
+# baseline: most land inside the transaction, a few after it. Under traffic: up to 1.5 s after the
+# traffic flows. FAULT_SEED=N draws the same fractions again.
 #
 # Usage: kill.sh SRC_DIR WEIR_HELPER WEIRCTL   (root; ctest runs it)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh" "$@"
 source "$(dirname "$0")/traffic.sh"
 T_START=$(now_ms)
+# Every xtables user of this test (helpers, guardians, call_start) locks this file, never the machine's.
+export XTABLES_LOCKFILE="$WEIR_IT_DIR/xtables.lock"
 
 FAULT_SEED=${FAULT_SEED:-$(($(date +%s%N) / 1000 % 32768))}
 RANDOM=$FAULT_SEED
@@ -40,18 +42,32 @@ fault_setup
 # The helper's install record in G (service/installrecord.cpp: one per network namespace).
 RECORD="$WEIR_RUNTIME_DIR/installed-net$(in_g stat -L -c %i /proc/self/ns/net).record"
 
-# call_start ARGS...: weirctl ARGS in the background (pid CALL_PID; stderr in call.err), then waits
-# until the helper has written its install record for it (false when the call ended before that).
+# call_start ARGS...: weirctl ARGS in the background (pid CALL_PID; stderr in call.err), lined up on
+# the start of the helper's transaction: this shell holds the xtables lock while the call starts,
+# waits until the helper has written its install record (the transaction has begun; it now waits for
+# the lock before touching the kernel), and releases the lock. Returns right after the release; false
+# when the call ended before the helper wrote its record.
 call_start() {
+    local turns=0 lock
+    exec {lock}>>"$XTABLES_LOCKFILE"
+    flock -x "$lock"
     touch "$WEIR_IT_DIR/call.ref"
-    "$WEIRCTL" "$@" >/dev/null 2>"$WEIR_IT_DIR/call.err" &
+    "$WEIRCTL" "$@" >/dev/null 2>"$WEIR_IT_DIR/call.err" {lock}>&- &
     CALL_PID=$!
-    local turns=0
     until [ "$RECORD" -nt "$WEIR_IT_DIR/call.ref" ]; do
-        gone "$CALL_PID" && return 1
-        ((++turns < 10000)) || fail "weirctl $* has run for 10 s without the helper writing its record"
+        if gone "$CALL_PID" || ((++turns >= 10000)); then
+            exec {lock}>&-
+            return 1
+        fi
         nap 1
     done
+    exec {lock}>&- # closing the only descriptor of it releases the lock
+}
+
+# ms_now: milliseconds since the epoch in REPLY, without a new process.
+ms_now() {
+    local t=${EPOCHREALTIME/./}
+    REPLY=$((t / 1000))
 }
 
 other_mode() { if [ "$1" = redirect ]; then echo tproxy; else echo redirect; fi; }
@@ -66,16 +82,18 @@ set_all() {
 snap_file() { echo "$WEIR_IT_DIR/snap.$1.${2//\//_}"; } # MODE BYPASS
 dur_file() { echo "$WEIR_IT_DIR/dur.$1"; }             # CALL-NAME
 
-# timed_ctl NAME ARGS...: weirctl ARGS must succeed; how long the helper took from writing its
-# install record to the reply is kept as the baseline of NAME.
+# timed_ctl NAME ARGS...: weirctl ARGS must succeed; how long it took from call_start's release of
+# the xtables lock to the reply is kept as the baseline of NAME.
 timed_ctl() {
     local name=$1 t0 rc=0
     shift
     call_start "$@" || fail "weirctl $* ended before the helper wrote its install record: $(cat "$WEIR_IT_DIR/call.err")"
-    t0=$(now_ms)
+    ms_now
+    t0=$REPLY
     wait "$CALL_PID" || rc=$?
+    ms_now
     [ "$rc" = 0 ] || fail "weirctl $* failed: $(cat "$WEIR_IT_DIR/call.err")"
-    echo $(($(now_ms) - t0)) >"$(dur_file "$name")"
+    echo $((REPLY - t0)) >"$(dur_file "$name")"
 }
 
 # The state each setting installs, from calls that are not disturbed, and how long each call takes.
@@ -105,7 +123,7 @@ baseline() {
     fault_through_weir "$NS_C" baseline-c
     ctl disable >/dev/null || fail "disable failed: $(ctl_err)"
     local f
-    for f in "$WEIR_IT_DIR"/dur.*; do echo "baseline ${f##*/dur.}: $(cat "$f") ms from the install record to the reply"; done
+    for f in "$WEIR_IT_DIR"/dur.*; do echo "baseline ${f##*/dur.}: $(cat "$f") ms from the lock's release to the reply"; done
     fault_end_checks "$FAULT_CLEAN" "baseline"
 }
 
@@ -167,7 +185,8 @@ kill_case() {
         call_pid=$CALL_PID
     fi
     nap "$delay"
-    t0=$(now_ms)
+    ms_now
+    t0=$REPLY
     kill -9 "$hpid"
     said="under traffic"
     if [ -n "$call_pid" ]; then
@@ -178,13 +197,14 @@ kill_case() {
         gone "$guardian" && break
         nap 2
     done
-    took=$(($(now_ms) - t0))
+    ms_now
+    took=$((REPLY - t0))
     gone "$guardian" || fail "the guardian still runs $took ms after the kill"
     echo "$took $said" >>"$KILLS"
     if [ "$kind" = traffic ]; then
         echo "killed $delay ms into the traffic; the guardian finished $took ms after the kill"
     else
-        echo "killed $delay ms after the install record was written (baseline to the reply: $(cat "$(dur_file "$kind-$mode")") ms); $said; the guardian finished $took ms after the kill"
+        echo "killed $delay ms into the transaction (baseline to the reply: $(cat "$(dur_file "$kind-$mode")") ms); $said; the guardian finished $took ms after the kill"
     fi
     # Nothing left (so nothing blackholed), and new connections from C get through at once.
     fault_wait_state "$FAULT_CLEAN" 2 "after the kill (the guardian ended)"
