@@ -206,9 +206,10 @@ kill_case() {
     else
         echo "killed $delay ms into the transaction (baseline to the reply: $(cat "$(dur_file "$kind-$mode")") ms); $said; the guardian finished $took ms after the kill"
     fi
-    # Nothing left (so nothing blackholed), and new connections from C get through at once.
+    # Nothing left, and new connections (the prober's, C's and G's) get through at once.
     fault_wait_state "$FAULT_CLEAN" 2 "after the kill (the guardian ended)"
     fault_probes_ok "$(now_ms)" 2 "after the kill" >/dev/null
+    fault_reaches "after the kill"
 
     # A new helper: restored to exactly what its settings install, or clean.
     mx_start_helper
@@ -244,11 +245,8 @@ add() { # add KIND MODE COUNT
         failed=$MX_FAILED
         run_case "kill -9 #$((n + 1)): $1 $2" kill_case "$1" "$2" "$n"
         # A case that passed leaves a helper serving, disabled, for the next one; one that failed
-        # may have left anything: its processes go (the helper on SIGTERM) and G is cleaned.
-        if [ "$MX_FAILED" != "$failed" ]; then
-            mx_kill_section
-            in_g "$WEIR_HELPER" --cleanup >/dev/null 2>&1 || true
-        fi
+        # may have left anything.
+        [ "$MX_FAILED" = "$failed" ] || fault_reset
         n=$((n + 1))
     done
 }

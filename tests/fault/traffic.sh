@@ -85,3 +85,16 @@ fault_direct() {
     expect_http "$1" 4 "$3"
     [ "$(http_peer "$3")" = "$2" ] || fail "a download from $1 reached S from $(http_peer "$3"), not directly from $2"
 }
+
+# fault_reset: after a failed case, before the next one: the case's processes end (a helper on
+# SIGTERM), G is cleaned, and a helper is told Disable, so that a helper remembering the user's last
+# choice does not start the next case enabled. In a subshell: a failure here is reported, not fatal.
+fault_reset() {
+    (
+        mx_kill_section
+        in_g "$WEIR_HELPER" --cleanup >/dev/null 2>&1 || true
+        mx_start_helper
+        ctl disable >/dev/null 2>&1 || true
+        mx_kill_section
+    ) || echo "fault_reset: could not reset after the failed case" >&2
+}
