@@ -34,6 +34,8 @@ packages=(
     clang libclang-rt-14-dev
     # the live-feed test's D-Bus clients: a Python subscriber (Gio) and gdbus for raw calls
     python3-gi gir1.2-glib-2.0 libglib2.0-bin
+    # the settings fault test holds the helper inside a save (strace's syscall delay) to kill it there
+    strace
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -135,9 +135,11 @@ std::vector<SettingError> applyValues(const Settings& base, const ValueMap& valu
 std::string formatValue(const Value& value);
 std::optional<Value> parseValue(const KeyInfo& key, const std::string& text, std::string* error);
 
-// The settings file: "key=value" lines in key-table order, with a header comment. Parsing is lenient
-// where it must be (comments, blank lines) and strict where it matters: any bad line or key makes
-// it return nullopt with *error; the caller then uses defaults and warns.
+// The settings file: "key=value" lines in key-table order, between a header comment and an end line.
+// Parsing is lenient where it must be (comments, blank lines, hand-written files without header and
+// end line) and strict where it matters: any bad line or key, or a file with the helper's header but
+// without its end line (cut short), makes it return nullopt with *error; the caller then uses
+// defaults and warns.
 std::string toFileText(const Settings& settings);
 std::optional<Settings> fromFileText(const std::string& text, std::string* error);
 

@@ -430,7 +430,9 @@ bool IptcBackend::remove(const RulePlan& plan, std::string* error) {
     XtablesLock lock;
     if (!lock.acquire(m_options.lockFile, m_options.lockTimeoutMs, error))
         return false;
-    for (const auto& [family, table] : plan.tables()) {
+    for (const auto& [family, planTable] : plan.tables()) {
+        // A copy the lambdas can capture (clang 14 cannot capture structured bindings).
+        const Table table = planTable;
         const char* name = tableName(table);
         const char* namesFile = family == Family::V4 ? V4::namesFile : V6::namesFile;
         if (!tableExists(namesFile, name))

@@ -1,9 +1,11 @@
 #include "service/settingsstore.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,9 +22,12 @@ std::string errnoText(const std::string& what, int err) {
     return what + ": " + std::strerror(err);
 }
 
-// The whole file, or nullopt with *error; *missing tells "no file" apart from "cannot read it".
-std::optional<std::string> readFile(const std::string& path, bool* missing, std::string* error) {
+// The whole file, or nullopt with *error; *missing tells "no file" apart from "cannot read it", and
+// *notSettings "something that is no settings file is in its place" (kept aside like a corrupt one).
+std::optional<std::string> readFile(const std::string& path, bool* missing, bool* notSettings,
+                                    std::string* error) {
     *missing = false;
+    *notSettings = false;
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         *missing = errno == ENOENT;
@@ -33,6 +38,7 @@ std::optional<std::string> readFile(const std::string& path, bool* missing, std:
     std::string text;
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > kMaxFileSize) {
         *error = path + " is not a settings file (not a regular file, or larger than 1 MiB)";
+        *notSettings = true;
         ::close(fd);
         return std::nullopt;
     }
@@ -83,6 +89,17 @@ bool syncDirectory(const std::string& directory, std::string* error) {
     return true;
 }
 
+// settings.conf.XXXXXX, mkostemp()'s name for a save in progress.
+bool isTemporaryName(const std::string& name) {
+    const std::string prefix = std::string(kFileName) + ".";
+    if (name.size() != prefix.size() + 6 || name.compare(0, prefix.size(), prefix) != 0)
+        return false;
+    for (std::size_t i = prefix.size(); i < name.size(); ++i)
+        if (!std::isalnum(static_cast<unsigned char>(name[i])))
+            return false;
+    return true;
+}
+
 } // namespace
 
 SettingsStore::SettingsStore(std::string directory)
@@ -99,9 +116,15 @@ std::string SettingsStore::path() const {
 
 Settings SettingsStore::load() {
     warning_.clear();
+    removeInterruptedSaves();
     bool missing = false;
+    bool notSettings = false;
     std::string error;
-    const auto text = readFile(path(), &missing, &error);
+    const auto text = readFile(path(), &missing, &notSettings, &error);
+    if (!text && notSettings) {
+        keepCorruptFile(error);
+        return Settings{};
+    }
     if (!text) {
         if (!missing) {
             warning_ = "the settings file could not be read (" + error + "); defaults are in use";
@@ -117,13 +140,31 @@ Settings SettingsStore::load() {
     return *settings;
 }
 
+void SettingsStore::removeInterruptedSaves() const {
+    DIR* dir = ::opendir(directory_.c_str());
+    if (!dir)
+        return; // no directory yet, or unreadable: load() says so if it matters
+    while (const dirent* entry = ::readdir(dir)) {
+        const std::string name = entry->d_name;
+        if (!isTemporaryName(name))
+            continue;
+        const std::string temp = directory_ + "/" + name;
+        if (::unlink(temp.c_str()) == 0)
+            std::fprintf(stderr, "weir-helper: removed %s, left by a save that was interrupted\n",
+                         temp.c_str());
+    }
+    ::closedir(dir);
+}
+
 void SettingsStore::keepCorruptFile(const std::string& why) {
     const std::string aside = path() + ".corrupt";
     warning_ = "the settings file " + path() + " is not valid (" + why + "); defaults are in use";
-    if (::rename(path().c_str(), aside.c_str()) == 0)
+    keepAsidePending_ = ::rename(path().c_str(), aside.c_str()) != 0;
+    if (!keepAsidePending_)
         warning_ += "; the file was kept as " + aside;
     else
-        warning_ += "; " + errnoText("it could not be renamed to " + aside, errno);
+        warning_ += "; " + errnoText("it could not be renamed to " + aside, errno) +
+                    ", so it is not replaced until it can be";
     std::fprintf(stderr, "weir-helper: warning: %s\n", warning_.c_str());
 }
 
@@ -173,7 +214,25 @@ SettingsStore::PendingSave::~PendingSave() {
         ::unlink(tempPath_.c_str());
 }
 
+bool SettingsStore::keepCorruptFileNow(std::string* error) {
+    if (!keepAsidePending_)
+        return true;
+    const std::string aside = path() + ".corrupt";
+    if (::rename(path().c_str(), aside.c_str()) != 0 && errno != ENOENT) {
+        *error = errnoText("the unusable settings file " + path() + " must be kept as " + aside +
+                               " before it is replaced, and renaming it failed",
+                           errno);
+        return false;
+    }
+    keepAsidePending_ = false;
+    std::fprintf(stderr, "weir-helper: the unusable settings file was kept as %s\n", aside.c_str());
+    return true;
+}
+
 bool SettingsStore::PendingSave::commit(std::string* error) {
+    // The user's text of an unusable file is never lost: it goes aside first (load() could not).
+    if (!store_->keepCorruptFileNow(error))
+        return false;
     if (::rename(tempPath_.c_str(), store_->path().c_str()) != 0) {
         *error = errnoText("cannot replace " + store_->path(), errno);
         return false;

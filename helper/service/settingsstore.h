@@ -9,7 +9,13 @@
 //   disk is full nothing is applied, and if the engine refuses nothing is replaced.
 // - Never a reason not to start: a missing file means defaults; a file that cannot be parsed means
 //   defaults plus a warning (for GetStatus and the log), and the file is renamed to
-//   settings.conf.corrupt so the user's text is not lost when the next save replaces it.
+//   settings.conf.corrupt so the user's text is not lost when the next save replaces it (when the
+//   rename fails, in a read-only directory, it is retried before the next save, which fails rather
+//   than replace the only copy of the user's text). Anything too large or not a regular file in
+//   its place is kept aside the same way. A file the helper wrote that was cut short (no end line,
+//   see config/settings.h) counts as not parsable.
+// - A save interrupted by a crash or kill -9 leaves only its temporary file (settings.conf.XXXXXX,
+//   never settings.conf half-written); load() removes such leftovers.
 // Plain C++ and POSIX; used from the helper's main thread only.
 #pragma once
 
@@ -30,7 +36,8 @@ public:
 
     std::string path() const;
 
-    // The stored settings, or defaults (see above). Never fails.
+    // The stored settings, or defaults (see above); removes temporary files of interrupted saves.
+    // Never fails. Called once, when the helper starts (before any save can be in progress).
     Settings load();
     // Why the stored settings could not be used ("" when they could or there were none). Cleared by
     // a successful commit.
@@ -62,9 +69,14 @@ public:
 private:
     bool ensureDirectory(std::string* error) const;
     void keepCorruptFile(const std::string& why);
+    void removeInterruptedSaves() const;
+    // Moves an unusable file aside if load() could not (a read-only directory then); false with
+    // *error when that still fails, and then the file must not be replaced.
+    bool keepCorruptFileNow(std::string* error);
 
     std::string directory_;
     std::string warning_;
+    bool keepAsidePending_ = false; // the unusable settings.conf is still in place, not yet kept aside
 };
 
 } // namespace weir::service

@@ -13,8 +13,10 @@
 # The machine's own /run/dbus is never touched. Polkit itself has no private mode, so the action
 # file and rules files go to the real /usr/share/polkit-1/actions and /etc/polkit-1/rules.d; every
 # file placed there (and every user created) is recorded in DIR and undone by weir_bus_stop, which
-# restores a file that was there before byte for byte. Tests using this share that state: run them
-# one at a time (ctest RESOURCE_LOCK weir_polkit).
+# restores a file that was there before byte for byte. Only what is still as the harness left it is
+# undone: a file someone else replaced or removed meanwhile (a package install, another test run) and
+# a user someone else re-created are left alone, and the log says so. Tests using this share that
+# state: run them one at a time (ctest RESOURCE_LOCK weir_polkit).
 #
 # Polkit facts that shape tests (see research/feasibility.md section 4): uid 0 is always
 # authorized, so denials need a non-root caller; without logind every subject is inactive and
@@ -65,9 +67,22 @@ _weir_kill() {
     rm -f "$pidfile"
 }
 
+# _weir_fingerprint FILE: one version of FILE: the sha256 of its content and the device, inode and
+# change time of the file itself (a package manager installing the very same bytes still makes a new
+# file, which is not ours to remove); "absent" when there is none.
+_weir_fingerprint() {
+    local sum
+    if [[ ! -e $1 && ! -L $1 ]]; then
+        echo absent
+        return 0
+    fi
+    sum=$(sha256sum <"$1" 2>/dev/null) || sum=unreadable
+    echo "${sum%% *} $(stat -c '%d:%i %z' -- "$1")"
+}
+
 # _weir_place_file DIR TARGET SOURCE: installs SOURCE as TARGET (mode 0644, atomically) and records
-# it in DIR/placed-files so weir_bus_stop can undo it. A file that was there before, and is not
-# ours, is backed up into DIR/backup first.
+# it in DIR/placed-files so weir_bus_stop can undo it, with the fingerprint of what was written in
+# DIR/placed-prints. A file that was there before, and is not ours, is backed up into DIR/backup first.
 _weir_place_file() {
     local dir=$1 target=$2 source=$3 backup=- tmp
     # Record TARGET once; writing it again (another rule under the same name) keeps the first backup.
@@ -86,20 +101,36 @@ _weir_place_file() {
     cat "$source" >"$tmp"
     chmod 0644 "$tmp"
     mv -f "$tmp" "$target"
+    printf '%s\t%s\n' "$target" "$(_weir_fingerprint "$target")" >>"$dir/placed-prints"
 }
 
-# _weir_unplace_files DIR: undoes every _weir_place_file, newest first.
+# _weir_still_ours DIR TARGET: TARGET is still the version _weir_place_file last wrote.
+_weir_still_ours() {
+    local ours
+    ours=$(awk -F '\t' -v t="$2" '$1 == t { p = $2 } END { print p }' "$1/placed-prints" 2>/dev/null)
+    [[ -n $ours && $(_weir_fingerprint "$2") == "$ours" ]]
+}
+
+# _weir_unplace_files DIR: undoes every _weir_place_file, newest first, where the file is still ours.
 _weir_unplace_files() {
-    local dir=$1 target backup
+    local dir=$1 target backup tmp
     [[ -f $dir/placed-files ]] || return 0
     while IFS=$'\t' read -r target backup; do
-        if [[ $backup == - ]]; then
+        if ! _weir_still_ours "$dir" "$target"; then
+            if [[ -e $target ]]; then
+                _weir_log "$target was replaced by someone else meanwhile; left as it is"
+            else
+                _weir_log "$target was removed by someone else meanwhile; left absent"
+            fi
+        elif [[ $backup == - ]]; then
             rm -f "$target"
         elif [[ -f $backup ]]; then
-            cp -p "$backup" "$target"
+            tmp=$(mktemp "${target%/*}/.weir-XXXXXX")
+            cp -p "$backup" "$tmp"
+            mv -f "$tmp" "$target"
         fi
     done < <(tac "$dir/placed-files")
-    rm -f "$dir/placed-files"
+    rm -f "$dir/placed-files" "$dir/placed-prints"
 }
 
 # _weir_name_owned NAME: NAME has an owner on the bus in DBUS_SYSTEM_BUS_ADDRESS.
@@ -297,21 +328,27 @@ weir_test_user() {
         sleep 0.2
     done
     rm -f "$dir/useradd.err"
-    echo "$name" >>"$dir/created-users"
+    # With its passwd entry: weir_bus_stop deletes only that very user, not one re-created meanwhile.
+    printf '%s\t%s\n' "$name" "$(getent passwd "$name")" >>"$dir/created-users"
 }
 
 # weir_bus_stop DIR
-# Stops polkitd and dbus-daemon, removes or restores the files placed into polkit's directories,
-# deletes the users weir_test_user created, and removes DIR. Safe to call twice, and with a DIR
-# that was only partly set up.
+# Stops polkitd and dbus-daemon, removes or restores the files placed into polkit's directories
+# (those still as it left them), deletes the users weir_test_user created (those still as it made
+# them), and removes DIR. Safe to call twice, and with a DIR that was only partly set up.
 weir_bus_stop() {
-    local dir=$1 user tries
+    local dir=$1 user entry tries
     [[ -n $dir && -d $dir ]] || return 0
     _weir_kill "$dir" polkitd.pid polkitd
     _weir_kill "$dir" dbus-daemon.pid dbus-daemon
     _weir_unplace_files "$dir"
     if [[ -f $dir/created-users ]]; then
-        while read -r user; do
+        while IFS=$'\t' read -r user entry; do
+            if [[ $(getent passwd "$user") != "$entry" ]]; then
+                getent passwd "$user" >/dev/null &&
+                    _weir_log "user $user was re-created or changed by someone else meanwhile; left as it is"
+                continue
+            fi
             tries=50
             until userdel "$user" 2>/dev/null || ! id -u "$user" >/dev/null 2>&1; do
                 ((--tries > 0)) || {

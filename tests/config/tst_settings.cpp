@@ -290,6 +290,32 @@ private Q_SLOTS:
         QVERIFY(!fromFileText("garbage without equals\n", &error));
         QVERIFY(!fromFileText("udp=true\n", &error));                      // valid line, invalid settings
         QVERIFY(fromFileText("# only a comment\n\n", &error).has_value()); // defaults
+        // Garbage is quoted readably: control bytes escaped, at most 60 bytes of it.
+        QVERIFY(!fromFileText(std::string("\x01\x7f") + std::string(200, 'z') + "\n", &error));
+        QVERIFY2(error.find("\"\\x01\\x7fzzz") != std::string::npos, error.c_str());
+        QVERIFY2(error.size() < 100 && error.find("zzz\"...") != std::string::npos, error.c_str());
+    }
+
+    // Every proper prefix of a file the helper wrote is refused (a number cut in half would parse,
+    // later keys would silently be defaults); the whole file and hand-written files still parse.
+    void truncatedFilesAreRefused() {
+        Settings s;
+        s.proxyPort = 41234;
+        s.bypass = {*Cidr::parse("192.0.2.0/24")};
+        const std::string text = toFileText(s);
+        std::string error;
+        QVERIFY(fromFileText(text, &error).has_value());
+        for (std::size_t n = 0; n + 1 < text.size(); ++n) { // the last byte is only the final newline
+            error.clear();
+            const auto cut = fromFileText(text.substr(0, n), &error);
+            QVERIFY2(!cut, ("a file cut after " + std::to_string(n) + " bytes parsed").c_str());
+            QVERIFY2(error.find("cut short") != std::string::npos || error.find("line ") == 0, error.c_str());
+        }
+        QVERIFY(fromFileText(text.substr(0, text.size() - 1), &error).has_value()); // no final newline
+        error.clear();
+        QVERIFY(!fromFileText(text.substr(0, text.find("proxy_port=") + 16), &error)); // "proxy_port=41"
+        QVERIFY2(error.find("cut short") != std::string::npos, error.c_str());
+        QVERIFY(fromFileText("mode=tproxy\nproxy_port=41\n", &error).has_value()); // by hand: no end line
     }
 
     void parseValueByKind() {

@@ -272,6 +272,22 @@ private Q_SLOTS:
 
     // The mode changed elsewhere (the tray): an unedited dialog reads the settings again, an edited
     // one keeps the user's edits.
+    // The helper's warnings (a settings file it could not use) are shown above the pages, and go
+    // when the helper no longer reports them.
+    void showsHelperWarnings() {
+        SettingsDialog dialog(&client_);
+        QVERIFY(!dialog.helperWarningsShown());
+        HelperStatus s;
+        s.warnings = {QStringLiteral("the settings file is not valid; defaults are in use")};
+        Q_EMIT client_.statusChanged(s);
+        QVERIFY(dialog.helperWarningsShown());
+        QCOMPARE(
+            dialog.helperWarningsText(),
+            QStringLiteral("Warning from the helper: the settings file is not valid; defaults are in use"));
+        Q_EMIT client_.statusChanged(HelperStatus{});
+        QVERIFY(!dialog.helperWarningsShown());
+    }
+
     void followsModeChangedElsewhere() {
         auto d = makeDialog();
         d->show();

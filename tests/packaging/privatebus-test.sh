@@ -196,5 +196,51 @@ for user in "$allowed" "$denied"; do
 done
 check "no dbus-daemon for $dir left" eval "! pgrep -f -- '--config-file=$dir/' >/dev/null"
 
+# --- only what is still as the fixture left it is undone ---
+# Files in a scratch directory standing for polkit's, and a user, changed behind the fixture's back
+# the way a package install or another test run would: each is left as the other party left it.
+own=$(mktemp -d)
+scratch=$(mktemp -d)
+other_user=weirpkg-other
+cleanup_others() {
+    weir_bus_stop "$own"
+    rm -rf "$scratch"
+    if getent passwd "$other_user" >/dev/null; then userdel "$other_user" 2>/dev/null || true; fi
+}
+trap 'cleanup; cleanup_others' EXIT
+# someone_writes FILE TEXT: another program installs FILE (a new file, renamed into place).
+someone_writes() {
+    printf '%s\n' "$2" >"$1.new"
+    mv -f "$1.new" "$1"
+}
+content_is() { [[ -f $1 && $(<"$1") == "$2" ]]; }
+WEIR_PB_RULES_DIR=$scratch
+printf 'before\n' >"$scratch/20-untouched.rules"
+printf 'before\n' >"$scratch/21-replaced.rules"
+printf 'before\n' >"$scratch/22-removed.rules"
+for name in 10-untouched 11-replaced 12-same-bytes 13-removed 20-untouched 21-replaced 22-removed; do
+    weir_polkit_add_rules "$own" "$name.rules" ours
+done
+someone_writes "$scratch/11-replaced.rules" package
+someone_writes "$scratch/12-same-bytes.rules" ours
+rm "$scratch/13-removed.rules"
+someone_writes "$scratch/21-replaced.rules" package
+rm "$scratch/22-removed.rules"
+weir_test_user "$other_user" "$own"
+userdel "$other_user"
+useradd -M -r -U -s /usr/sbin/nologin -c "made by someone else" "$other_user"
+weir_bus_stop "$own" 2>"$scratch/stop.log"
+WEIR_PB_RULES_DIR=/etc/polkit-1/rules.d
+check "a file the fixture made and nobody touched is removed" test ! -e "$scratch/10-untouched.rules"
+check "a file the fixture replaced and nobody touched is restored" content_is "$scratch/20-untouched.rules" before
+check "a file the fixture made, then someone else replaced, is left" content_is "$scratch/11-replaced.rules" package
+check "... also when the other party wrote the very same bytes" content_is "$scratch/12-same-bytes.rules" ours
+check "a file the fixture made, then someone else removed, stays absent" test ! -e "$scratch/13-removed.rules"
+check "a file the fixture replaced, then someone else replaced, is left" content_is "$scratch/21-replaced.rules" package
+check "a file the fixture replaced, then someone else removed, stays absent" test ! -e "$scratch/22-removed.rules"
+check "a user someone else re-created meanwhile is left" eval "getent passwd $other_user >/dev/null"
+check "the log says what was left alone" grep -q "21-replaced.rules was replaced by someone else" "$scratch/stop.log"
+sed 's/^/    /' "$scratch/stop.log"
+
 echo "$failures check(s) failed"
 [[ $failures -eq 0 ]]

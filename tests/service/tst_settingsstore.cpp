@@ -125,11 +125,36 @@ private Q_SLOTS:
         QVERIFY(!store.warning().empty());
         writeAll(tmp.filePath(QStringLiteral("big")).toStdString(), std::string(2 << 20, '#'));
         SettingsStore big(tmp.path().toStdString());
-        ::rmdir(big.path().c_str());
+        QVERIFY(::rmdir((big.path() + ".corrupt").c_str()) == 0); // the directory was moved aside
         QVERIFY(::rename(tmp.filePath(QStringLiteral("big")).toLocal8Bit().constData(), big.path().c_str()) ==
                 0);
         QCOMPARE(big.load(), Settings{});
         QVERIFY2(big.warning().find("1 MiB") != std::string::npos, big.warning().c_str());
+        // Kept aside like a corrupt file, so a save does not replace the only copy.
+        QCOMPARE(readAll(big.path() + ".corrupt").size(), std::size_t(2 << 20));
+    }
+
+    // When the corrupt file cannot be moved aside at start, a save fails rather than replace it, and
+    // succeeds (moving it aside first) once it can.
+    void corruptFileNotKeptIsNeverReplaced() {
+        QTemporaryDir tmp;
+        SettingsStore store(tmp.path().toStdString());
+        writeAll(store.path(), "proxy_port=banana\n");
+        const std::string blocker = store.path() + ".corrupt";
+        QVERIFY(::mkdir(blocker.c_str(), 0700) == 0); // rename(file, non-empty directory) fails
+        writeAll(blocker + "/x", "x");
+        QCOMPARE(store.load(), Settings{});
+        QVERIFY2(store.warning().find("not replaced") != std::string::npos, store.warning().c_str());
+        std::string error;
+        QVERIFY(!store.save(changed(), &error));
+        QVERIFY2(error.find("kept as") != std::string::npos, error.c_str());
+        QCOMPARE(readAll(store.path()), std::string("proxy_port=banana\n"));
+        QCOMPARE(filesIn(tmp.path()),
+                 (QStringList{QStringLiteral("settings.conf"), QStringLiteral("settings.conf.corrupt")}));
+        QVERIFY(::unlink((blocker + "/x").c_str()) == 0 && ::rmdir(blocker.c_str()) == 0);
+        QVERIFY2(store.save(changed(), &error), error.c_str());
+        QCOMPARE(readAll(blocker), std::string("proxy_port=banana\n"));
+        QCOMPARE(SettingsStore(tmp.path().toStdString()).load(), changed());
     }
 
     // Root writes anywhere, so "unwritable" is a file where the directory should be.
@@ -167,6 +192,42 @@ private Q_SLOTS:
         QVERIFY2(error.find("cannot write") != std::string::npos, error.c_str());
         QCOMPARE(readAll(store.path()), before);
         QCOMPARE(filesIn(tmp.path()), QStringList{QStringLiteral("settings.conf")});
+    }
+
+    // A kill -9 between mkostemp() and rename() leaves settings.conf.XXXXXX: the next start removes it
+    // and keeps everything else (the settings, a kept corrupt file).
+    void interruptedSaveIsCleanedUp() {
+        QTemporaryDir tmp;
+        SettingsStore store(tmp.path().toStdString());
+        std::string error;
+        QVERIFY(store.save(changed(), &error));
+        auto pending = store.prepare(Settings{}, &error);
+        QVERIFY(pending);
+        const QStringList during = filesIn(tmp.path());
+        QCOMPARE(during.size(), 2);
+        const QString temp = during.filter(QStringLiteral("settings.conf.")).value(0);
+        QVERIFY(QFile::copy(tmp.filePath(temp), tmp.filePath(QStringLiteral("settings.conf.Ab12Z9"))));
+        writeAll(store.path() + ".corrupt", "kept");
+        pending.reset(); // removes its own temporary file; the copy stands for a killed helper's
+        SettingsStore next(tmp.path().toStdString());
+        QCOMPARE(next.load(), changed());
+        QCOMPARE(next.warning(), std::string());
+        QCOMPARE(filesIn(tmp.path()),
+                 (QStringList{QStringLiteral("settings.conf"), QStringLiteral("settings.conf.corrupt")}));
+    }
+
+    // A file cut short is corrupt: defaults, a warning, the text kept aside.
+    void truncatedFileIsKeptAside() {
+        QTemporaryDir tmp;
+        SettingsStore store(tmp.path().toStdString());
+        std::string error;
+        QVERIFY(store.save(changed(), &error));
+        const std::string whole = readAll(store.path());
+        const std::string cut = whole.substr(0, whole.find("proxy_port=") + 13); // "proxy_port=41"
+        writeAll(store.path(), cut);
+        QCOMPARE(store.load(), Settings{});
+        QVERIFY2(store.warning().find("cut short") != std::string::npos, store.warning().c_str());
+        QCOMPARE(readAll(store.path() + ".corrupt"), cut);
     }
 
     void stateDirectoryFromEnvironment() {

@@ -23,6 +23,7 @@ SettingsDialog::SettingsDialog(HelperClient* client, QWidget* parent)
     , client_(client)
     , tabs_(new QTabWidget(this))
     , message_(new QLabel(this))
+    , helperWarnings_(new QLabel(this))
     , buttons_(new QDialogButtonBox(QDialogButtonBox::Apply | QDialogButtonBox::Close, this)) {
     setWindowTitle(tr("Weir — Settings"));
     addPage(new ModePage);
@@ -42,12 +43,22 @@ SettingsDialog::SettingsDialog(HelperClient* client, QWidget* parent)
     connect(preview_, &QPushButton::clicked, this, &SettingsDialog::preview);
     connect(buttons_, &QDialogButtonBox::rejected, this, &QDialog::reject);
 
+    helperWarnings_->setObjectName(QStringLiteral("helperWarnings"));
+    helperWarnings_->setWordWrap(true);
+    helperWarnings_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    helperWarnings_->setContentsMargins(6, 4, 6, 4);
+    helperWarnings_->setStyleSheet(
+        palette::noticeStyleSheet(helperWarnings_->objectName()) +
+        QStringLiteral(" #helperWarnings { color: %1; }").arg(palette::noticeText.name()));
+
     auto* layout = new QVBoxLayout(this);
+    layout->addWidget(helperWarnings_);
     layout->addWidget(tabs_, 1);
     layout->addWidget(message_);
     layout->addWidget(buttons_);
 
     connectClient();
+    showHelperWarnings(client_->status().warnings);
     load({});
     loaded_ = false;
     updateButtons();
@@ -78,6 +89,7 @@ void SettingsDialog::connectClient() {
     // The mode may change under an open dialog (the tray's switch, weirctl): follow it unless the user
     // has edits of their own, which a reload would throw away.
     connect(client_, &HelperClient::statusChanged, this, [this](const HelperStatus& status) {
+        showHelperWarnings(status.warnings);
         if (isVisible() && loaded_ && waiting_ == Waiting::Nothing && changes().isEmpty() &&
             status.mode != base_.value(QStringLiteral("mode")).toString())
             refresh();
@@ -277,6 +289,24 @@ bool SettingsDialog::tabMarked(int index) const {
 
 QString SettingsDialog::messageText() const {
     return message_->text();
+}
+
+QString SettingsDialog::helperWarningsText() const {
+    return helperWarnings_->text();
+}
+
+bool SettingsDialog::helperWarningsShown() const {
+    return !helperWarnings_->isHidden();
+}
+
+// A user who opens the dialog after the helper fell back to defaults must see why the values are
+// not theirs, not only in the tray's tooltip.
+void SettingsDialog::showHelperWarnings(const QStringList& warnings) {
+    QStringList lines;
+    for (const QString& warning : warnings)
+        lines << tr("Warning from the helper: %1").arg(warning);
+    helperWarnings_->setText(lines.join(QLatin1Char('\n')));
+    helperWarnings_->setHidden(lines.isEmpty());
 }
 
 void SettingsDialog::setWaiting(Waiting waiting) {

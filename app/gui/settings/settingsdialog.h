@@ -41,6 +41,10 @@ public:
     int pageIndex(const QString& key) const;
     bool tabMarked(int index) const;
     QString messageText() const;
+    // The helper's warnings (e.g. its settings file was unusable and defaults are shown), above the
+    // pages; empty and hidden when there are none.
+    QString helperWarningsText() const;
+    bool helperWarningsShown() const;
     bool isWaiting() const { return waiting_ != Waiting::Nothing; }
     QTabWidget* tabs() const { return tabs_; }
     QPushButton* applyButton() const { return apply_; }
@@ -75,11 +79,13 @@ private:
     void setWaiting(Waiting waiting);
     void setMessage(const QString& text, bool error);
     void updateButtons();
+    void showHelperWarnings(const QStringList& warnings);
 
     HelperClient* client_;
     QTabWidget* tabs_;
     QList<SettingsPage*> pages_;
     QLabel* message_;
+    QLabel* helperWarnings_;
     QDialogButtonBox* buttons_;
     QPushButton* preview_;
     QPushButton* apply_;
