@@ -44,6 +44,10 @@ QString describeNotAuthorized(const QDBusError& error) {
                   "your account.");
     if (error.name() == kInteractiveAuthRequired)
         return tr("This needs an administrator’s password. Try again and enter it when asked.");
+    if (error.name() == bus::errorAuthorityUnavailable)
+        return tr("Weir’s helper could not ask Polkit whether you may do this, so it refused; nothing was "
+                  "changed. Polkit may be restarting: try again in a moment. If it keeps happening, restart "
+                  "it with “sudo systemctl restart polkit”.");
     return tr("Not authorized: the password was not given, or your account may not use Weir. Try "
               "again, or ask an administrator to allow your account.");
 }
@@ -70,7 +74,8 @@ CallFailure classify(const QDBusError& error) {
     }
     if (error.name().startsWith(QLatin1String("org.freedesktop.DBus.Error.Spawn.")))
         return CallFailure::HelperUnavailable;
-    if (error.name() == kInteractiveAuthRequired || error.name() == bus::errorNoAuthenticationAgent)
+    if (error.name() == kInteractiveAuthRequired || error.name() == bus::errorNoAuthenticationAgent ||
+        error.name() == bus::errorAuthorityUnavailable)
         return CallFailure::NotAuthorized;
     return CallFailure::Failed;
 }

@@ -388,6 +388,13 @@ std::vector<ApplyStep> applySteps(const RulePlan& plan) {
 
 IptcBackend::IptcBackend() = default;
 
+int IptcBackend::defaultLockTimeoutMs() {
+    const char* env = std::getenv("WEIR_TEST_LOCK_TIMEOUT_MS");
+    char* end = nullptr;
+    const long ms = env ? std::strtol(env, &end, 10) : 0;
+    return env && *env && *end == '\0' && ms > 0 && ms <= 600'000 ? static_cast<int>(ms) : 10000;
+}
+
 IptcBackend::IptcBackend(Options options)
     : m_options(std::move(options)) {}
 

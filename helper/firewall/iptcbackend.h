@@ -1,11 +1,14 @@
 // FirewallBackend on the legacy xtables kernel interface, through libiptc (IPv4) and libip6tc (IPv6).
 // Rules written here are seen by iptables-legacy-save, not by iptables-nft.
 //
-// Fault injection (for tests of the rollback path; the one hook that exists for tests):
+// Two hooks for the fault tests (tests/fault), read from the environment:
 //   WEIR_FAULT_REJECT="ipv6 mangle"   (a comma-separated list of "ipv4|ipv6 nat|mangle")
 // makes apply() add, to each listed table it commits, a chain WEIR_FAULT holding a rule the kernel
 // really refuses (TPROXY in nat, REDIRECT in mangle), so that commit fails with EINVAL exactly as a
 // bad plan would, and apply() takes its real rollback path.
+//   WEIR_TEST_LOCK_TIMEOUT_MS=1500
+// is how long a default-constructed backend (the helper's, the guardian's) waits for the xtables lock
+// instead of 10 s, so that a test of a lock held by another program need not wait that long.
 #pragma once
 
 #include "firewall/firewall.h"
@@ -19,7 +22,7 @@ public:
     struct Options {
         // Empty: $XTABLES_LOCKFILE if set, else /run/xtables.lock (what iptables -w uses).
         std::string lockFile;
-        int lockTimeoutMs = 10000;
+        int lockTimeoutMs = defaultLockTimeoutMs();
         // iptc_commit gives EAGAIN when another writer changed the table since iptc_init;
         // the whole init/mutate/commit is then repeated up to this many times in all.
         int commitAttempts = 5;
@@ -27,6 +30,8 @@ public:
 
     IptcBackend();
     explicit IptcBackend(Options options);
+    // 10000, or $WEIR_TEST_LOCK_TIMEOUT_MS when that is a positive number.
+    static int defaultLockTimeoutMs();
 
     std::string name() const override { return "iptables-legacy"; }
 

@@ -27,6 +27,9 @@ inline const QString errorBusy = QStringLiteral("io.github.weir.Error.Busy");
 // caller (e.g. an ssh session): clients tell the user to run as root or add a Polkit rule.
 inline const QString errorNoAuthenticationAgent =
     QStringLiteral("io.github.weir.Error.NoAuthenticationAgent");
+// Polkit could not be asked (polkitd not running or not answering), so the call was refused: clients
+// say that, instead of asking for a password that would not help.
+inline const QString errorAuthorityUnavailable = QStringLiteral("io.github.weir.Error.AuthorityUnavailable");
 // Its message has one line per bad key: "key: why".
 inline const QString errorInvalidSettings = QStringLiteral("io.github.weir.Error.InvalidSettings");
 

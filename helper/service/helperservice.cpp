@@ -143,7 +143,7 @@ void HelperService::refuse(const QDBusMessage& call, AuthResult result, const QS
         return;
     case AuthResult::Error:
         bus_.send(call.createErrorReply(
-            QDBusError::AccessDenied,
+            bus::errorAuthorityUnavailable,
             QStringLiteral("Polkit could not be asked, so %1 is refused: %2").arg(actionId, detail)));
         return;
     }

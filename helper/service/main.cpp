@@ -17,6 +17,7 @@
 
 #include "firewall/iptcbackend.h"
 #include "interface/busnames.h"
+#include "service/buslosswatch.h"
 #include "service/engine.h"
 #include "service/helperservice.h"
 #include "service/instanceguard.h"
@@ -39,6 +40,9 @@ void raiseFileLimit() {
         setrlimit(RLIMIT_NOFILE, &rl);
     }
 }
+
+// Exit status when the system bus went away (any non-zero status makes systemd restart the helper).
+constexpr int kExitBusLost = 3;
 
 // How long a starting helper waits for the guardian of a dead one to finish its cleanup.
 constexpr int kLockWaitMs = 5000;
@@ -157,6 +161,19 @@ int main(int argc, char* argv[]) {
                      qPrintable(weir::bus::serviceName), qPrintable(bus.lastError().message()));
         return 1;
     }
+
+    // Without its bus nobody can reach the helper: shut down as on SIGTERM and exit non-zero, so that
+    // systemd (Restart=on-failure) or D-Bus activation on the next call starts a new one.
+    weir::service::BusLossWatch busLoss(bus);
+    if (!busLoss.watch())
+        std::fprintf(stderr, "weir-helper: warning: cannot watch the system bus connection: %s\n",
+                     qPrintable(bus.lastError().message()));
+    QObject::connect(&busLoss, &weir::service::BusLossWatch::lost, &app, [&] {
+        std::fprintf(stderr,
+                     "weir-helper: the system bus connection was lost; removing the rules and exiting\n");
+        service.shutdown();
+        app.exit(kExitBusLost);
+    });
 
     QSocketNotifier terminate(signalPipe[0], QSocketNotifier::Read);
     QObject::connect(&terminate, &QSocketNotifier::activated, &app, [&] {

@@ -139,6 +139,14 @@ private Q_SLOTS:
             QStringLiteral("The name io.github.weir.Helper1 was not provided by any .service files"));
         QVERIFY(!weir::describe(missing).contains(QStringLiteral(".service")));
         QVERIFY(weir::describe(missing).contains(QStringLiteral("systemctl start weir-helper")));
+        // polkitd gone: refused, but no password would help; the sentence says what happened.
+        const QDBusError noPolkit(QDBusMessage::createError(
+            weir::bus::errorAuthorityUnavailable,
+            QStringLiteral("Polkit could not be asked, so io.github.weir.monitor is refused: ...")));
+        QCOMPARE(weir::classify(noPolkit), CallFailure::NotAuthorized);
+        QVERIFY(!weir::asksForPassword(noPolkit));
+        QVERIFY(weir::describe(noPolkit).contains(QStringLiteral("could not ask Polkit")));
+        QVERIFY(!weir::describe(noPolkit).contains(QStringLiteral("password")));
     }
 };
 

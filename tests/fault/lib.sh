@@ -93,3 +93,70 @@ fault_end_checks() {
     fault_reaches "$2"
     fault_serves "$2"
 }
+
+# ---------------------------------------------------------------------------------------------
+# The bus and polkitd as faults (bus.sh): killed, restarted, and the helper brought back by D-Bus
+# activation. The private bus of scripts/lib/privatebus.sh keeps its pids in $WEIR_IT_DIR/bus.
+
+FAULT_BUS_DIR="$WEIR_IT_DIR/bus"
+
+# fault_helper_pid: the pid of the process owning io.github.weir.Helper1 (empty when none).
+fault_helper_pid() {
+    dbus-send --system --print-reply --reply-timeout=2000 --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.GetConnectionUnixProcessID string:io.github.weir.Helper1 2>/dev/null |
+        awk '/uint32/ { print $2 }'
+}
+
+# fault_wait_gone PID SECONDS: until PID no longer runs (zombies count as gone).
+fault_wait_gone() {
+    deadline_start
+    while until_ms $(($2 * 1000)); do
+        mx_alive "$1" || return 0
+        sleep 0.05
+    done
+    ! mx_alive "$1"
+}
+
+# fault_kill_recorded SIGNAL NAME: sends SIGNAL to the process privatebus recorded in
+# $FAULT_BUS_DIR/NAME.pid (polkitd, dbus-daemon) and waits (5 s) until it is gone.
+fault_kill_recorded() {
+    local pid
+    pid=$(cat "$FAULT_BUS_DIR/$2.pid")
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = "$2" ] || fail "$2 (pid $pid) does not run"
+    kill "-$1" "$pid"
+    fault_wait_gone "$pid" 5 || fail "$2 (pid $pid) still runs 5 s after SIG$1"
+}
+
+# fault_bus_start_activating: a new dbus-daemon on the same socket and with the same policy as the
+# one weir_bus_start made, plus a service directory: $FAULT_BUS_DIR/services/ holds an activation
+# file that starts the helper in G with this test's state and runtime directories (a bus without a
+# servicehelper runs Exec itself, as root). Records its pid where weir_bus_stop finds it.
+fault_bus_start_activating() {
+    local dir=$FAULT_BUS_DIR pid
+    mkdir -p "$dir/services"
+    cat >"$dir/activate-helper.sh" <<SH
+#!/bin/sh
+exec ip netns exec '$NS_G' env DBUS_SYSTEM_BUS_ADDRESS='$DBUS_SYSTEM_BUS_ADDRESS' \
+    WEIR_STATE_DIR='$WEIR_STATE_DIR' WEIR_RUNTIME_DIR='$WEIR_RUNTIME_DIR' \
+    XTABLES_LOCKFILE='${XTABLES_LOCKFILE:-}' '$WEIR_HELPER' >>'$WEIR_IT_DIR/helper.log' 2>&1
+SH
+    chmod 755 "$dir/activate-helper.sh"
+    cat >"$dir/services/io.github.weir.Helper1.service" <<SVC
+[D-BUS Service]
+Name=io.github.weir.Helper1
+Exec=$dir/activate-helper.sh
+User=root
+SVC
+    sed "s|</busconfig>|  <servicedir>$dir/services</servicedir>\n</busconfig>|" "$dir/bus.conf" >"$dir/bus-activating.conf"
+    dbus-daemon --config-file="$dir/bus-activating.conf" --nofork --nopidfile --print-address=1 \
+        </dev/null >"$dir/bus.address" 2>>"$dir/bus.log" &
+    pid=$!
+    echo "$pid" >"$dir/dbus-daemon.pid"
+    for _ in $(seq 100); do
+        dbus-send --system --print-reply --reply-timeout=1000 --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+            org.freedesktop.DBus.GetId >/dev/null 2>&1 && return 0
+        mx_alive "$pid" || break
+        sleep 0.1
+    done
+    fail "the restarted dbus-daemon does not answer: $(cat "$dir/bus.log")"
+}
