@@ -28,6 +28,13 @@ struct TrayState {
     QString stripText;          // the window's state strip: "Interception is on: …" / "… off: …"
     QString mode;               // "redirect" | "tproxy": the tray's mode switch shows it checked
     bool canChangeMode = false; // the helper answers, so a mode change can be asked for
+    // What the helper did at start with the user's last choice, in words, while it still describes the
+    // state (restored and on, or failed and off); empty otherwise. A tooltip line, and the tray's
+    // balloon once per helper (restoreKey tells one restore outcome from another).
+    QString restoreTitle;
+    QString restoreMessage;
+    bool restoreFailed = false;
+    QString restoreKey;
 };
 
 // clientError: HelperClient::lastError(), the reason when the helper is unavailable or refuses.

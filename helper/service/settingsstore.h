@@ -29,6 +29,8 @@ public:
     static std::string defaultDirectory();
 
     std::string path() const;
+    // The state directory (settings.conf and the last choice live there).
+    const std::string& directory() const { return directory_; }
 
     // The stored settings, or defaults (see above). Never fails.
     Settings load();
