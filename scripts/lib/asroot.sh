@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/run.sh and scripts/test.sh: running them as root, whoever starts them.
 #
 # The README writes them as plain `scripts/run.sh` and `scripts/test.sh` so the same line works from a

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by scripts/run.sh and scripts/test.sh: phase lines that say how long each step took, so
 # a user (and a CI log) sees where the time goes.
 

@@ -163,7 +163,7 @@ time.sleep(60)' "$port" >"$WEIR_IT_DIR/squatter.out" 2>&1 &
     mx_start_helper
     expect_restore failed False
     reason=$(status_field restore_error)
-    [ -n "$reason" ] && [ "$reason" != None ] || fail "restore=failed without a reason"
+    if [ -z "$reason" ] || [ "$reason" = None ]; then fail "restore=failed without a reason"; fi
     echo "$reason" | grep -qi "in use" || fail "the reason does not name the busy port: $reason"
     [ "$(snapshot_g)" = "$SNAP0" ] || fail "a failed restore left something in G: $(diff <(echo "$SNAP0") <(snapshot_g))"
     wctl status | grep -q "^Restore:      failed (.*); interception stayed off$" || fail "weirctl status: $(wctl status)"
