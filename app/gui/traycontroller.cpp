@@ -81,16 +81,10 @@ void TrayController::updateState() {
 }
 
 // A helper that restarted reports how its restore went for as long as it runs: the balloon says it
-// once. A helper that is gone may come back with the same outcome, which is then news again.
+// once (see takeRestoreAnnouncement).
 void TrayController::announceRestore() {
-    if (client_->availability() != HelperClient::Availability::Available) {
-        announcedRestore_.clear();
-        return;
-    }
-    if (state_.restoreKey.isEmpty() || state_.restoreKey == announcedRestore_)
-        return;
-    announcedRestore_ = state_.restoreKey;
-    notify(state_.restoreTitle, state_.restoreMessage, state_.restoreFailed);
+    if (takeRestoreAnnouncement(client_->availability(), state_, &announcedRestore_))
+        notify(state_.restoreTitle, state_.restoreMessage, state_.restoreFailed);
 }
 
 void TrayController::applyState(const TrayState& state) {

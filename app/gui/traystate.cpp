@@ -154,4 +154,16 @@ TrayState trayStateFor(HelperClient::Availability availability, const HelperStat
     return s;
 }
 
+bool takeRestoreAnnouncement(HelperClient::Availability availability, const TrayState& state,
+                             QString* announced) {
+    if (availability != HelperClient::Availability::Available) {
+        announced->clear();
+        return false;
+    }
+    if (state.restoreKey.isEmpty() || state.restoreKey == *announced)
+        return false;
+    *announced = state.restoreKey;
+    return true;
+}
+
 } // namespace weir

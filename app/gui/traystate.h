@@ -43,4 +43,10 @@ TrayState trayStateFor(HelperClient::Availability availability, const HelperStat
 
 QString iconPathFor(StateIcon icon);
 
+// Whether the tray's balloon tells state's restore outcome now. *announced holds the outcome told
+// last and is updated: each outcome is told once, and once no helper answers it is forgotten, so a
+// helper that comes back with the same outcome is news again.
+bool takeRestoreAnnouncement(HelperClient::Availability availability, const TrayState& state,
+                             QString* announced);
+
 } // namespace weir

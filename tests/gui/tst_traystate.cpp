@@ -237,6 +237,30 @@ private Q_SLOTS:
         }
     }
 
+    // The balloon tells each outcome once while the helper answers; a helper that was gone and comes
+    // back with the same outcome is news again.
+    void restoreToldOnce() {
+        HelperStatus restored = status(true);
+        restored.restore = QStringLiteral("restored");
+        HelperStatus failed = status(false);
+        failed.restore = QStringLiteral("failed");
+        failed.restoreError = QStringLiteral("port in use");
+        const TrayState on = weir::trayStateFor(A::Available, restored);
+        const TrayState off = weir::trayStateFor(A::Available, failed);
+        const TrayState quiet = weir::trayStateFor(A::Available, status(true));
+        QString told;
+        QVERIFY(weir::takeRestoreAnnouncement(A::Available, on, &told));
+        QVERIFY(!weir::takeRestoreAnnouncement(A::Available, on, &told)); // the next poll
+        QVERIFY(!weir::takeRestoreAnnouncement(A::Available, quiet, &told));
+        QVERIFY(!weir::takeRestoreAnnouncement(A::Available, on, &told)); // still the same helper
+        QVERIFY(weir::takeRestoreAnnouncement(A::Available, off, &told)); // another outcome
+        QVERIFY(!weir::takeRestoreAnnouncement(A::Unavailable, weir::trayStateFor(A::Unavailable, failed),
+                                               &told));
+        QVERIFY(told.isEmpty());
+        QVERIFY(weir::takeRestoreAnnouncement(A::Available, off, &told)); // the helper is back
+        QVERIFY(!weir::takeRestoreAnnouncement(A::Available, off, &told));
+    }
+
     // The Chinese catalogue is embedded and used.
     void chinese() {
         QTranslator zh;
