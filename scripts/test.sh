@@ -5,21 +5,12 @@
 # whole project again under AddressSanitizer and UndefinedBehaviorSanitizer (build-asan) and runs the
 # unit, netns and fault tests there, and runs the libFuzzer targets for a bounded time each
 # (build-fuzz, clang; WEIR_FUZZ_SECONDS per fuzzer, default 30).
+# Works from a user's shell (it asks sudo, else pkexec, for root) and from a root shell.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ "$(id -u)" != 0 ]; then
-    echo "scripts/test.sh must run as root (it installs packages and creates network namespaces): sudo $0" >&2
-    exit 1
-fi
-
-# phase NAME COMMAND...: runs COMMAND and says how long it took, so a CI log shows where time goes.
-phase() {
-    local name=$1 start=$SECONDS
-    shift
-    echo "=== $name"
-    "$@"
-    echo "=== $name: $((SECONDS - start)) s"
-}
+source scripts/lib/asroot.sh
+source scripts/lib/progress.sh
+weir_become_root "it installs packages and creates network namespaces" scripts/test.sh "$@"
 
 phase "dependencies" scripts/install-deps.sh
 # ccache, where it is installed, makes repeated runs cheap (CI has none: every build is from scratch).

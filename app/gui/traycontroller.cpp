@@ -77,6 +77,14 @@ void TrayController::notify(const QString& title, const QString& message, bool w
 
 void TrayController::updateState() {
     applyState(trayStateFor(client_->availability(), client_->status(), client_->lastError()));
+    announceRestore();
+}
+
+// A helper that restarted reports how its restore went for as long as it runs: the balloon says it
+// once (see takeRestoreAnnouncement).
+void TrayController::announceRestore() {
+    if (takeRestoreAnnouncement(client_->availability(), state_, &announcedRestore_))
+        notify(state_.restoreTitle, state_.restoreMessage, state_.restoreFailed);
 }
 
 void TrayController::applyState(const TrayState& state) {

@@ -51,6 +51,7 @@ Q_SIGNALS:
 
 private:
     void updateState();
+    void announceRestore();
     void onActivated(QSystemTrayIcon::ActivationReason reason);
     void requestMode(const QString& mode);
 
@@ -68,6 +69,7 @@ private:
     QAction* quitAction_;
     TrayState state_;
     bool busy_ = false;
+    QString announcedRestore_; // the restore outcome the balloon told, so it is told once per helper
 };
 
 } // namespace weir

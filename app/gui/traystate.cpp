@@ -50,6 +50,30 @@ void addProblems(const HelperStatus& status, TrayState* s, QStringList* details)
     s->notice = parts.join(QStringLiteral(" · "));
 }
 
+// The helper's report of its start: interception turned back on as the user left it, or not.
+void addRestore(const HelperStatus& status, TrayState* s, QStringList* details) {
+    const bool restored = status.restore == QLatin1String("restored") && status.enabled;
+    const bool failed = status.restore == QLatin1String("failed") && !status.enabled;
+    if (!restored && !failed)
+        return; // nothing to say, or the user has changed the state since
+    if (restored) {
+        s->restoreTitle = QCoreApplication::translate("weir::TrayState", "Interception back on");
+        s->restoreMessage = QCoreApplication::translate(
+            "weir::TrayState", "Weir turned interception back on after its helper restarted.");
+    } else {
+        s->restoreTitle = QCoreApplication::translate("weir::TrayState", "Interception is off");
+        s->restoreMessage =
+            QCoreApplication::translate("weir::TrayState",
+                                        "Weir could not turn interception back on after its helper "
+                                        "restarted: %1. Traffic goes out directly.")
+                .arg(status.restoreError);
+        s->restoreFailed = true;
+        s->problem = true;
+    }
+    s->restoreKey = status.restore + QLatin1Char('\n') + status.restoreError;
+    *details << s->restoreMessage;
+}
+
 } // namespace
 
 // Strings use QCoreApplication::translate with a literal context (not a macro) so lupdate sees them.
@@ -119,6 +143,7 @@ TrayState trayStateFor(HelperClient::Availability availability, const HelperStat
             details << active;
         }
         addProblems(status, &s, &details);
+        addRestore(status, &s, &details);
         break;
     }
     }
@@ -127,6 +152,18 @@ TrayState trayStateFor(HelperClient::Availability availability, const HelperStat
         s.toolTip += QLatin1Char('\n') + line;
     s.iconPath = iconPathFor(s.icon);
     return s;
+}
+
+bool takeRestoreAnnouncement(HelperClient::Availability availability, const TrayState& state,
+                             QString* announced) {
+    if (availability != HelperClient::Availability::Available) {
+        announced->clear();
+        return false;
+    }
+    if (state.restoreKey.isEmpty() || state.restoreKey == *announced)
+        return false;
+    *announced = state.restoreKey;
+    return true;
 }
 
 } // namespace weir

@@ -28,6 +28,13 @@ struct TrayState {
     QString stripText;          // the window's state strip: "Interception is on: …" / "… off: …"
     QString mode;               // "redirect" | "tproxy": the tray's mode switch shows it checked
     bool canChangeMode = false; // the helper answers, so a mode change can be asked for
+    // What the helper did at start with the user's last choice, in words, while it still describes the
+    // state (restored and on, or failed and off); empty otherwise. A tooltip line, and the tray's
+    // balloon once per helper (restoreKey tells one restore outcome from another).
+    QString restoreTitle;
+    QString restoreMessage;
+    bool restoreFailed = false;
+    QString restoreKey;
 };
 
 // clientError: HelperClient::lastError(), the reason when the helper is unavailable or refuses.
@@ -35,5 +42,11 @@ TrayState trayStateFor(HelperClient::Availability availability, const HelperStat
                        const QString& clientError = {});
 
 QString iconPathFor(StateIcon icon);
+
+// Whether the tray's balloon tells state's restore outcome now. *announced holds the outcome told
+// last and is updated: each outcome is told once, and once no helper answers it is forgotten, so a
+// helper that comes back with the same outcome is news again.
+bool takeRestoreAnnouncement(HelperClient::Availability availability, const TrayState& state,
+                             QString* announced);
 
 } // namespace weir

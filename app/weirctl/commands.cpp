@@ -125,6 +125,11 @@ QString formatStatus(const HelperStatus& s) {
     QString text;
     QTextStream t(&text);
     t << "Interception: " << (s.enabled ? "on" : "off") << '\n';
+    // What this helper did at start with the last Enable/Disable (setting restore_enabled).
+    if (s.restore == QLatin1String("restored"))
+        t << "Restore:      restored (interception was turned back on when the helper started)\n";
+    else if (s.restore == QLatin1String("failed"))
+        t << "Restore:      failed (" << s.restoreError << "); interception stayed off\n";
     t << "Mode:         " << s.mode << '\n';
     t << "Scope:        " << s.scope << '\n';
     t << "Health:       " << s.health;

@@ -45,6 +45,8 @@ const std::vector<KeyInfo> kKeys = {
     {"history_limit", ValueKind::UInt, kMaxHistoryLimit,
      "closed connections kept for the connection list, newest first (0: none)"},
     {"reapply_on_drift", ValueKind::Bool, 0, "re-install the rules when another tool removes them"},
+    {"restore_enabled", ValueKind::Bool, 0,
+     "when the helper starts, turn interception back on if it was last turned on"},
 };
 
 void add(std::vector<SettingError>* errors, const char* key, std::string message) {
@@ -388,11 +390,12 @@ bool assign(Settings* s, const KeyInfo& key, const Value& v, std::string* why) {
     }
     if (key.kind == ValueKind::Bool) {
         const bool b = std::get<bool>(v);
-        bool* field = name == "ip_forward"       ? &s->ipForward
-                      : name == "ipv6"           ? &s->ipv6
-                      : name == "udp"            ? &s->udp
-                      : name == "bypass_private" ? &s->bypassPrivate
-                                                 : &s->reapplyOnDrift;
+        bool* field = name == "ip_forward"        ? &s->ipForward
+                      : name == "ipv6"            ? &s->ipv6
+                      : name == "udp"             ? &s->udp
+                      : name == "bypass_private"  ? &s->bypassPrivate
+                      : name == "restore_enabled" ? &s->restoreEnabled
+                                                  : &s->reapplyOnDrift;
         *field = b;
         return true;
     }
@@ -466,6 +469,7 @@ ValueMap toValues(const Settings& s, Secrets secrets) {
         {"tcp_idle_timeout", std::uint64_t{s.tcpIdleTimeoutSeconds}},
         {"history_limit", std::uint64_t{s.historyLimit}},
         {"reapply_on_drift", s.reapplyOnDrift},
+        {"restore_enabled", s.restoreEnabled},
     };
 }
 

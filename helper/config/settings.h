@@ -81,6 +81,7 @@ struct Settings {
     std::uint32_t tcpIdleTimeoutSeconds = 0;           // 0: never
     std::uint32_t historyLimit = kDefaultHistoryLimit; // closed connections kept, newest first
     bool reapplyOnDrift = true;
+    bool restoreEnabled = true; // at start, turn interception back on when the user last enabled it
 
     bool operator==(const Settings&) const = default;
 };

@@ -19,6 +19,8 @@ QVariantMap HelperStatus::toVariantMap() const {
         {QStringLiteral("upstream"), upstream},
         {QStringLiteral("upstream_failing"), upstreamFailing},
         {QStringLiteral("upstream_reason"), upstreamReason},
+        {QStringLiteral("restore"), restore},
+        {QStringLiteral("restore_error"), restoreError},
     };
 }
 
@@ -39,6 +41,8 @@ HelperStatus HelperStatus::fromVariantMap(const QVariantMap& map) {
     s.upstream = map.value(QStringLiteral("upstream"), s.upstream).toString();
     s.upstreamFailing = map.value(QStringLiteral("upstream_failing")).toBool();
     s.upstreamReason = map.value(QStringLiteral("upstream_reason")).toString();
+    s.restore = map.value(QStringLiteral("restore")).toString();
+    s.restoreError = map.value(QStringLiteral("restore_error")).toString();
     return s;
 }
 

@@ -23,6 +23,10 @@ struct HelperStatus {
     QString upstream = QStringLiteral("direct"); // "socks5 10.0.0.1:1080": never credentials
     bool upstreamFailing = false;
     QString upstreamReason; // the last failure when failing
+    // What the helper did at start with the user's last choice: "" (nothing to restore), "restored"
+    // or "failed" (then restoreError says why and nothing is installed).
+    QString restore;
+    QString restoreError;
 
     bool degraded() const { return health == QLatin1String("degraded"); }
 

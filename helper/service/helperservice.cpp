@@ -60,6 +60,7 @@ HelperService::HelperService(Engine* engine, SettingsStore* store, const QDBusCo
     , authorizer_(new PolkitAuthorizer(bus, this))
     , settings_(engine, store)
     , announced_(current())
+    , lastChoice_(store->directory())
     , subscribers_(new FeedSubscribers(
           bus, [engine] { return engine->connections(); }, this)) {
     registerBusTypes();
@@ -176,8 +177,31 @@ void HelperService::changeEnabled(const QDBusMessage& call, bool enable) {
         return;
     }
     lastError_.clear();
+    rememberChoice(enable);
     reply(call, std::nullopt);
     checkHealth();
+}
+
+// The call succeeded whatever happens here; a choice that cannot be saved is a warning, because the
+// next helper would then restore an older one.
+void HelperService::rememberChoice(bool enabled) {
+    std::string error;
+    if (lastChoice_.write(enabled ? LastChoice::Enabled : LastChoice::Disabled, &error)) {
+        lastChoiceWarning_.clear();
+        return;
+    }
+    lastChoiceWarning_ =
+        QStringLiteral("your choice to turn interception %1 could not be saved, so the helper "
+                       "may not start the same way next time: %2")
+            .arg(enabled ? QStringLiteral("on") : QStringLiteral("off"), QString::fromStdString(error));
+    qWarning("weir-helper: %s", qPrintable(lastChoiceWarning_));
+}
+
+void HelperService::restoreAtStart() {
+    restore_ = restoreLastChoice(*engine_, lastChoice_, engine_->settings().restoreEnabled);
+    announced_ = current(); // nobody listens yet: the first PropertiesChanged is for a later change
+    if (engine_->isEnabled())
+        healthTimer_.start();
 }
 
 QVariantMap HelperService::GetStatus() {
@@ -297,6 +321,8 @@ QStringList HelperService::warnings() const {
     QStringList list;
     if (!store_->warning().empty())
         list.append(QString::fromStdString(store_->warning()));
+    if (!lastChoiceWarning_.isEmpty())
+        list.append(lastChoiceWarning_);
     // Health is ok again after a repair, but another tool keeps removing the rules: say so.
     if (!engine_->lastReapply().empty())
         list.append(QStringLiteral("another tool changed what Weir installed; it was re-applied (last: %1)")
@@ -329,6 +355,8 @@ QVariantMap HelperService::statusMap() const {
     s.upstreamReason = QString::fromStdString(upstream.reason);
     s.version = QStringLiteral(WEIR_VERSION);
     s.lastError = lastError_;
+    s.restore = QString::fromLatin1(restore_.stateName());
+    s.restoreError = QString::fromStdString(restore_.error);
     // Counted by the table itself: no copy of it.
     const auto counts = engine_->connectionCounts();
     s.totalConnections = static_cast<decltype(s.totalConnections)>(counts.total);

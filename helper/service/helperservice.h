@@ -19,6 +19,7 @@
 #include <functional>
 
 #include "interface/connectioninfo.h"
+#include "service/lastchoice.h"
 #include "service/settingsapi.h"
 
 namespace weir::service {
@@ -48,8 +49,13 @@ public:
     // Registers the object and the adaptor at the fixed path; false with *error when it cannot.
     bool registerOn(QDBusConnection bus, QString* error);
 
-    // Turns interception off (used on SIGTERM); announces the change.
+    // Turns interception off (used on SIGTERM); announces the change. The last choice stays: a
+    // helper that stops is not a user who turned interception off.
     void shutdown();
+
+    // At start, before serving: turns interception back on when restore_enabled and the user's last
+    // choice was Enable (see lastchoice.h). GetStatus reports the outcome for this helper's life.
+    void restoreAtStart();
 
 public Q_SLOTS: // D-Bus methods; replies are delayed until Polkit answers.
     void Enable();
@@ -76,6 +82,7 @@ private:
     void announceChanges();
     QStringList warnings() const;
     QVariantMap statusMap() const;
+    void rememberChoice(bool enabled);
     QList<QVariantMap> connectionMaps();
 
     // What the last PropertiesChanged said (or the start state).
@@ -96,6 +103,9 @@ private:
     QTimer healthTimer_;
     Announced announced_;
     QString lastError_;
+    LastChoiceFile lastChoice_;
+    RestoreOutcome restore_;
+    QString lastChoiceWarning_; // the last choice could not be saved
     FeedSubscribers* subscribers_;
 };
 

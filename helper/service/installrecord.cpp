@@ -127,7 +127,7 @@ bool writeFileAtomically(const std::string& path, const std::string& text, std::
     const std::string temp = path + ".tmp";
     const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0) {
-        setError(error, "cannot write the install record " + temp + ": " + std::strerror(errno));
+        setError(error, "cannot write " + temp + ": " + std::strerror(errno));
         return false;
     }
     const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
@@ -135,8 +135,7 @@ bool writeFileAtomically(const std::string& path, const std::string& text, std::
     const int savedErrno = errno;
     ::close(fd);
     if (!synced || ::rename(temp.c_str(), path.c_str()) != 0) {
-        setError(error, "cannot write the install record " + path + ": " +
-                            std::strerror(synced ? errno : savedErrno));
+        setError(error, "cannot write " + path + ": " + std::strerror(synced ? errno : savedErrno));
         ::unlink(temp.c_str());
         return false;
     }

@@ -151,6 +151,7 @@ int main(int argc, char* argv[]) {
         return 1;
     }
     weir::service::HelperService service(&engine, &store, bus);
+    service.restoreAtStart(); // the user's last Enable, before any client is served
     QString registerError;
     if (!service.registerOn(bus, &registerError)) {
         std::fprintf(stderr, "weir-helper: %s\n", qPrintable(registerError));

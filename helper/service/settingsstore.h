@@ -35,6 +35,8 @@ public:
     static std::string defaultDirectory();
 
     std::string path() const;
+    // The state directory (settings.conf and the last choice live there).
+    const std::string& directory() const { return directory_; }
 
     // The stored settings, or defaults (see above); removes temporary files of interrupted saves.
     // Never fails. Called once, when the helper starts (before any save can be in progress).

@@ -238,6 +238,26 @@ private Q_SLOTS:
         QCOMPARE(weir::HelperStatus::fromVariantMap(s.toVariantMap()), s);
     }
 
+    // A helper that turned interception back on at start (or could not) says so; one that had
+    // nothing to restore prints no line.
+    void statusShowsTheRestore() {
+        weir::HelperStatus s;
+        QVERIFY(!formatStatus(s).contains(QStringLiteral("Restore:")));
+        s.enabled = true;
+        s.restore = QStringLiteral("restored");
+        QVERIFY(formatStatus(s).contains(QStringLiteral(
+            "Restore:      restored (interception was turned back on when the helper started)\n")));
+        s.enabled = false;
+        s.restore = QStringLiteral("failed");
+        s.restoreError = QStringLiteral("port 41080 is in use");
+        QVERIFY(formatStatus(s).contains(
+            QStringLiteral("Restore:      failed (port 41080 is in use); interception stayed off\n")));
+        const QJsonObject o = QJsonDocument::fromJson(statusJson(s)).object();
+        QCOMPARE(o.value(QStringLiteral("restore")).toString(), QStringLiteral("failed"));
+        QCOMPARE(o.value(QStringLiteral("restore_error")).toString(), s.restoreError);
+        QCOMPARE(weir::HelperStatus::fromVariantMap(s.toVariantMap()), s);
+    }
+
     // config get shows what the helper sent (masked); config set parses a URL with credentials.
     void upstreamKeysParseAndShowMasked() {
         ValueMap values;

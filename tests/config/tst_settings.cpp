@@ -264,6 +264,7 @@ private Q_SLOTS:
         s.fwmark = 0x20;
         s.routeTable = 100;
         s.reapplyOnDrift = false;
+        s.restoreEnabled = false;
         s.upstream = *Upstream::parse("http://user:p%40ss@proxy.lan:3128");
         s.udpWithoutUpstream = UdpWithoutUpstream::Block;
         s.maxConnections = 5000;
@@ -280,6 +281,29 @@ private Q_SLOTS:
         for (const auto& key : settingKeys())
             QVERIFY2(text.find("\n" + std::string(key.name) + "=") != std::string::npos, key.name);
         QCOMPARE(toValues(s).size(), settingKeys().size());
+    }
+
+    // restore_enabled: on by default (a service started at boot comes back as the user left it), a
+    // boolean in the table, and a file written before the key existed keeps the default.
+    void restoreEnabledKey() {
+        QVERIFY(Settings{}.restoreEnabled);
+        const KeyInfo* key = findKey("restore_enabled");
+        QVERIFY(key);
+        QVERIFY(key->kind == ValueKind::Bool);
+        QCOMPARE(std::get<bool>(toValues(Settings{}).at("restore_enabled")), true);
+        Settings off;
+        QVERIFY(applyValues(Settings{}, {{"restore_enabled", false}}, &off).empty());
+        QVERIFY(!off.restoreEnabled);
+        QVERIFY(toFileText(off).find("\nrestore_enabled=false\n") != std::string::npos);
+        const auto wrongKind = applyValues(Settings{}, {{"restore_enabled", std::string("yes")}}, &off);
+        QCOMPARE(wrongKind.size(), std::size_t(1));
+        QCOMPARE(wrongKind.front().key, std::string("restore_enabled"));
+        std::string error;
+        const auto older = fromFileText("mode=tproxy\nreapply_on_drift=false\n", &error);
+        QVERIFY2(older.has_value(), error.c_str());
+        QVERIFY(older->restoreEnabled);
+        QVERIFY(!fromFileText("restore_enabled=yes\n", &error));
+        QVERIFY2(error.find("restore_enabled") != std::string::npos, error.c_str());
     }
 
     void corruptFilesAreRefusedWithALine() {

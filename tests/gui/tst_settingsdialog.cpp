@@ -59,6 +59,7 @@ QVariantMap sample() {
         {"tcp_idle_timeout", QVariant::fromValue(quint32(0))},
         {"history_limit", QVariant::fromValue(quint32(1000))},
         {"reapply_on_drift", true},
+        {"restore_enabled", true},
     };
 }
 
@@ -149,10 +150,13 @@ private Q_SLOTS:
         child<QSpinBox>(d.get(), "proxy_port")->setValue(12345);
         child<QLineEdit>(d.get(), "fwmark")->setText("0x100");
         child<QLineEdit>(d.get(), "exclude_uids")->setText(QStringLiteral("root, %1").arg(getuid() + 4242));
+        child<QCheckBox>(d.get(), "restore_enabled")->setChecked(false);
 
         const QVariantMap c = d->changes();
-        QCOMPARE(QStringList(c.keys()),
-                 (QStringList{"exclude_uids", "fwmark", "mode", "ports", "proxy_port", "udp"}));
+        QCOMPARE(QStringList(c.keys()), (QStringList{"exclude_uids", "fwmark", "mode", "ports", "proxy_port",
+                                                     "restore_enabled", "udp"}));
+        QCOMPARE(c["restore_enabled"].userType(), QMetaType::Bool);
+        QCOMPARE(c["restore_enabled"].toBool(), false);
         QCOMPARE(c["mode"].userType(), QMetaType::QString);
         QCOMPARE(c["mode"].toString(), "tproxy");
         QCOMPARE(c["udp"].userType(), QMetaType::Bool);

@@ -193,6 +193,74 @@ private Q_SLOTS:
             QVERIFY(!weir::trayStateFor(a, status(false)).stripText.isEmpty());
     }
 
+    // A helper that restarted says what it did with the user's last choice: the tray puts it in words
+    // (a tooltip line, the balloon's title and message) while it still describes the state.
+    void restoreWords() {
+        HelperStatus restored = status(true, QStringLiteral("tproxy"), 0);
+        restored.restore = QStringLiteral("restored");
+        const TrayState on = weir::trayStateFor(A::Available, restored);
+        const QString back = QStringLiteral("Weir turned interception back on after its helper restarted.");
+        QCOMPARE(on.restoreMessage, back);
+        QCOMPARE(on.restoreTitle, QStringLiteral("Interception back on"));
+        QVERIFY(!on.restoreFailed);
+        QVERIFY(!on.problem);
+        QVERIFY2(on.toolTip.endsWith(QLatin1Char('\n') + back), qPrintable(on.toolTip));
+        QVERIFY(!on.restoreKey.isEmpty());
+
+        HelperStatus failed = status(false);
+        failed.restore = QStringLiteral("failed");
+        failed.restoreError = QStringLiteral("port 41080 is in use");
+        const TrayState off = weir::trayStateFor(A::Available, failed);
+        const QString notBack = QStringLiteral("Weir could not turn interception back on after its helper "
+                                               "restarted: port 41080 is in use. Traffic goes out directly.");
+        QCOMPARE(off.restoreMessage, notBack);
+        QVERIFY(off.restoreFailed);
+        QVERIFY(off.problem);
+        QVERIFY2(off.toolTip.contains(notBack), qPrintable(off.toolTip));
+        QVERIFY(off.restoreKey != on.restoreKey);
+        HelperStatus otherReason = failed;
+        otherReason.restoreError = QStringLiteral("another reason");
+        QVERIFY(weir::trayStateFor(A::Available, otherReason).restoreKey != off.restoreKey);
+
+        // Nothing to say: nothing restored, the user changed the state since, or no helper answers.
+        HelperStatus disabledSince = restored;
+        disabledSince.enabled = false;
+        HelperStatus enabledSince = failed;
+        enabledSince.enabled = true;
+        for (const TrayState& quiet :
+             {weir::trayStateFor(A::Available, status(true)), weir::trayStateFor(A::Available, disabledSince),
+              weir::trayStateFor(A::Available, enabledSince), weir::trayStateFor(A::Unavailable, restored),
+              weir::trayStateFor(A::NotAuthorized, failed)}) {
+            QVERIFY(quiet.restoreMessage.isEmpty());
+            QVERIFY(quiet.restoreKey.isEmpty());
+            QVERIFY(!quiet.toolTip.contains(QStringLiteral("restarted")));
+        }
+    }
+
+    // The balloon tells each outcome once while the helper answers; a helper that was gone and comes
+    // back with the same outcome is news again.
+    void restoreToldOnce() {
+        HelperStatus restored = status(true);
+        restored.restore = QStringLiteral("restored");
+        HelperStatus failed = status(false);
+        failed.restore = QStringLiteral("failed");
+        failed.restoreError = QStringLiteral("port in use");
+        const TrayState on = weir::trayStateFor(A::Available, restored);
+        const TrayState off = weir::trayStateFor(A::Available, failed);
+        const TrayState quiet = weir::trayStateFor(A::Available, status(true));
+        QString told;
+        QVERIFY(weir::takeRestoreAnnouncement(A::Available, on, &told));
+        QVERIFY(!weir::takeRestoreAnnouncement(A::Available, on, &told)); // the next poll
+        QVERIFY(!weir::takeRestoreAnnouncement(A::Available, quiet, &told));
+        QVERIFY(!weir::takeRestoreAnnouncement(A::Available, on, &told)); // still the same helper
+        QVERIFY(weir::takeRestoreAnnouncement(A::Available, off, &told)); // another outcome
+        QVERIFY(!weir::takeRestoreAnnouncement(A::Unavailable, weir::trayStateFor(A::Unavailable, failed),
+                                               &told));
+        QVERIFY(told.isEmpty());
+        QVERIFY(weir::takeRestoreAnnouncement(A::Available, off, &told)); // the helper is back
+        QVERIFY(!weir::takeRestoreAnnouncement(A::Available, off, &told));
+    }
+
     // The Chinese catalogue is embedded and used.
     void chinese() {
         QTranslator zh;

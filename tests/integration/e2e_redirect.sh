@@ -131,6 +131,9 @@ pass "kill -9: the guardian removed the rules, traffic flows directly"
 ip netns exec "$NS_CLIENT" iptables-legacy -t nat -N WEIR_OUTPUT
 ip netns exec "$NS_CLIENT" iptables-legacy -t nat -A WEIR_OUTPUT -p tcp -j REDIRECT --to-ports 41080
 ip netns exec "$NS_CLIENT" iptables-legacy -t nat -A OUTPUT -p tcp -m comment --comment weir -j WEIR_OUTPUT
+# Only the cleanup here: without this the helper would turn interception back on, as it was last
+# enabled (integration_restore tests that).
+rm -f "$WEIR_STATE_DIR/last-choice"
 weir_it_start_helper
 [ "$(nat_rules)" = "$before" ] || fail "the starting helper did not remove the leftovers"
 grep -q "removed .* leftover" "$WEIR_IT_DIR/helper.log" || fail "the helper did not say it removed leftovers"

@@ -7,7 +7,8 @@
 #  (b) the kernel rejects a commit (WEIR_FAULT_REJECT="ipv6 mangle"): switching to tproxy fails,
 #      the redirect rules stay exactly as they were and keep working.
 #  (c) kill -9 of the helper in tproxy mode during traffic: the guardian removes everything, traffic
-#      flows directly (no blackhole); a new helper starts clean.
+#      flows directly (no blackhole); a new helper removes leftovers and, as the last choice was
+#      Enable, turns interception back on exactly as before (restore.sh tests the restore in full).
 #  (d) drift: with reapply_on_drift=false a flushed chain makes health "degraded" with a reason;
 #      reapply_on_drift=true repairs it (health ok, rules exactly back); a deleted jump is repaired.
 # Prints a table (section, result, ms) and the measured times.
@@ -266,6 +267,7 @@ section_c1() {
     ctl config set mode=tproxy scope=gateway ipv6=true udp=true bypass= "${GW_SET[@]}" >/dev/null ||
         fail "config set failed: $(ctl_err)"
     ctl enable >/dev/null || fail "enable failed: $(ctl_err)"
+    snapshot_g >"$WEIR_IT_DIR/c1.enabled" # what c2's restored helper must install again
     through_weir "$NS_C" 4 tproxy "$C4" c-c4
     through_weir "$NS_C" 6 tproxy "$C6" c-c6
     expect_udp "$NS_C" 4 c-udp-before
@@ -299,19 +301,26 @@ section_c1() {
 }
 
 section_c2() {
-    local before=$SNAP0
+    local before=$SNAP0 enabled
+    enabled=$(cat "$WEIR_IT_DIR/c1.enabled")
     mx_start_helper
     mx_alive "$HELPER_PID" || fail "the new helper is not running: $(tail -5 "$WEIR_IT_DIR/helper.log")"
-    [ "$(status_field enabled)" = False ] || fail "a new helper starts enabled"
+    # The last choice was Enable (restore_enabled is on by default): it comes back on by itself.
+    [ "$(status_fields enabled restore)" = "True restored" ] ||
+        fail "a new helper after the kill did not restore interception: $(wctl status)"
+    [ "$(snapshot_g)" = "$enabled" ] ||
+        fail "the restored helper installed something else than enable did: $(diff <(echo "$enabled") <(snapshot_g))"
+    through_weir "$NS_C" 4 tproxy "$C4" c2-c4
+    ctl disable >/dev/null || fail "disable failed: $(ctl_err)"
     [ "$(snapshot_g)" = "$before" ] ||
-        fail "after the new helper started, G is not as before enable: $(diff <(echo "$before") <(snapshot_g))"
+        fail "after disable, G is not as before enable: $(diff <(echo "$before") <(snapshot_g))"
     ctl config set mode=tproxy scope=local ipv6=true udp=false >/dev/null || fail "config set failed: $(ctl_err)"
     ctl enable >/dev/null || fail "enable after the crash failed: $(ctl_err)"
     through_weir "$NS_G" 6 tproxy "$G_WAN6" c2-g6
     ctl disable >/dev/null || fail "disable failed: $(ctl_err)"
     [ "$(snapshot_g)" = "$before" ] || fail "G differs after disable: $(diff <(echo "$before") <(snapshot_g))"
     weir_it_stop_helper
-    pass "a new helper after the crash starts clean, intercepts and disables cleanly"
+    pass "a new helper after the crash restores interception exactly, intercepts, and disables cleanly"
 }
 
 # Three more quick kill -9 cycles: the guardian must clean up every time, not just when it wins a
@@ -427,9 +436,9 @@ reset_g
 run_case "(c1) kill -9 in tproxy during traffic: guardian cleans, no blackhole" section_c1
 if [ -e "$WEIR_IT_DIR/c1.killed" ]; then
     mx_kill_section # the prober, if c1 failed before stopping it
-    run_case "(c2) a new helper after the kill: leftovers removed, starts clean" section_c2
+    run_case "(c2) a new helper after the kill: leftovers removed, restored" section_c2
 else
-    skip_case "(c2) a new helper after the kill: leftovers removed, starts clean" "c1 failed before the kill"
+    skip_case "(c2) a new helper after the kill: leftovers removed, restored" "c1 failed before the kill"
 fi
 reset_g
 run_case "(c3) kill -9 three more times: the guardian cleans every time" section_c3

@@ -17,6 +17,7 @@ const QString kOutgoingMark = QStringLiteral("outgoing_mark");
 const QString kFwmark = QStringLiteral("fwmark");
 const QString kRouteTable = QStringLiteral("route_table");
 const QString kReapply = QStringLiteral("reapply_on_drift");
+const QString kRestore = QStringLiteral("restore_enabled");
 const QString kMaxConnections = QStringLiteral("max_connections");
 const QString kWorkers = QStringLiteral("worker_threads");
 const QString kConnectTimeout = QStringLiteral("connect_timeout");
@@ -59,6 +60,8 @@ AdvancedPage::AdvancedPage(QWidget* parent)
     routeTable_->setMaximumWidth(routeTable_->fontMetrics().averageCharWidth() * 16);
     reapply_ = new QCheckBox(tr("Put the rules back when another tool removes them"), this);
     reapply_->setObjectName(kReapply);
+    restore_ = new QCheckBox(tr("Turn interception back on when the helper restarts, if it was on"), this);
+    restore_->setObjectName(kRestore);
 
     maxConnections_ = numberBox(kMaxConnections, 0, int(kMaxMaxConnections), tr("No limit"), this);
     workers_ = numberBox(kWorkers, 0, int(kMaxWorkerThreads), tr("One per core"), this);
@@ -79,6 +82,10 @@ AdvancedPage::AdvancedPage(QWidget* parent)
                                     "the same mark or table."),
                                  this));
     addField(form, kReapply, QString(), reapply_);
+    addField(form, kRestore, QString(), restore_);
+    form->addRow(QString(), note(tr("After a crash, a restart or a reboot. The tray says when it did, or "
+                                    "when it could not."),
+                                 this));
     addField(form, kMaxConnections, tr("Connections at most:"), maxConnections_);
     addField(form, kWorkers, tr("Relay threads:"), workers_);
     addField(form, kConnectTimeout, tr("Connect timeout:"), connectTimeout_);
@@ -93,6 +100,7 @@ AdvancedPage::AdvancedPage(QWidget* parent)
     connect(fwmark_, &QLineEdit::textChanged, this, &SettingsPage::edited);
     connect(routeTable_, &QLineEdit::textChanged, this, &SettingsPage::edited);
     connect(reapply_, &QCheckBox::toggled, this, &SettingsPage::edited);
+    connect(restore_, &QCheckBox::toggled, this, &SettingsPage::edited);
     for (QSpinBox* box : {maxConnections_, workers_, connectTimeout_, idleTimeout_, historyLimit_})
         connect(box, &QSpinBox::valueChanged, this, &SettingsPage::edited);
 }
@@ -118,6 +126,7 @@ void AdvancedPage::load(const QVariantMap& settings) {
     fwmark_->setText(formatHex(settings.value(kFwmark, kDefaultFwmark).toUInt()));
     routeTable_->setText(QString::number(settings.value(kRouteTable, kDefaultRouteTable).toUInt()));
     reapply_->setChecked(settings.value(kReapply, true).toBool());
+    restore_->setChecked(settings.value(kRestore, true).toBool());
     maxConnections_->setValue(int(settings.value(kMaxConnections, 0).toUInt()));
     workers_->setValue(int(settings.value(kWorkers, 0).toUInt()));
     connectTimeout_->setValue(int(settings.value(kConnectTimeout, kDefaultConnectTimeoutSeconds).toUInt()));
@@ -136,6 +145,7 @@ void AdvancedPage::store(QVariantMap* settings) const {
     if (ok)
         settings->insert(kRouteTable, QVariant::fromValue(table));
     settings->insert(kReapply, reapply_->isChecked());
+    settings->insert(kRestore, restore_->isChecked());
     // The dialog turns each into its bus type (settings::canonical).
     settings->insert(kMaxConnections, QVariant::fromValue(quint32(maxConnections_->value())));
     settings->insert(kWorkers, QVariant::fromValue(quint32(workers_->value())));

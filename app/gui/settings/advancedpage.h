@@ -33,6 +33,7 @@ private:
     QLineEdit* fwmark_;
     QLineEdit* routeTable_;
     QCheckBox* reapply_;
+    QCheckBox* restore_;
     QSpinBox* maxConnections_;
     QSpinBox* workers_;
     QSpinBox* connectTimeout_;
