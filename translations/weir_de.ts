@@ -108,6 +108,10 @@ Aktivieren Sie es, um sie hier zu sehen.</translation>
         <source>Weir’s helper could not do it: %1</source>
         <translation>Der Weir-Hilfsdienst konnte das nicht ausführen: %1</translation>
     </message>
+    <message>
+        <source>Weir’s helper could not ask Polkit whether you may do this, so it refused; nothing was changed. Polkit may be restarting: try again in a moment. If it keeps happening, restart it with “sudo systemctl restart polkit”.</source>
+        <translation>Der Weir-Hilfsdienst konnte Polkit nicht fragen, ob Sie das dürfen, und hat deshalb abgelehnt; nichts wurde geändert. Polkit startet vielleicht gerade neu: Versuchen Sie es gleich noch einmal. Passiert das immer wieder, starten Sie es mit „sudo systemctl restart polkit“ neu.</translation>
+    </message>
 </context>
 <context>
     <name>weir::AdvancedPage</name>
@@ -194,6 +198,14 @@ Aktivieren Sie es, um sie hier zu sehen.</translation>
     <message>
         <source>Advanced</source>
         <translation>Erweitert</translation>
+    </message>
+    <message>
+        <source>Turn interception back on when the helper restarts, if it was on</source>
+        <translation>Abfangen wieder aktivieren, wenn der Hilfsdienst neu startet und es vorher aktiv war</translation>
+    </message>
+    <message>
+        <source>After a crash, a restart or a reboot. The tray says when it did, or when it could not.</source>
+        <translation>Nach einem Absturz, einem Neustart des Dienstes oder des Rechners. Die Systemleiste meldet, wenn es geschehen ist oder nicht möglich war.</translation>
     </message>
 </context>
 <context>
@@ -963,6 +975,10 @@ Aktivieren Sie es, um sie hier zu sehen.</translation>
         <source>The helper did not accept the settings: see the marked fields.</source>
         <translation>Der Hilfsdienst hat die Einstellungen nicht angenommen: siehe die markierten Felder.</translation>
     </message>
+    <message>
+        <source>Warning from the helper: %1</source>
+        <translation>Warnung des Hilfsdienstes: %1</translation>
+    </message>
 </context>
 <context>
     <name>weir::TrafficGraph</name>
@@ -1090,6 +1106,22 @@ Aktivieren Sie es, um sie hier zu sehen.</translation>
     <message>
         <source>Interception is ON (%1): connections go through Weir</source>
         <translation>Abfangen ist AN (%1): Verbindungen laufen über Weir</translation>
+    </message>
+    <message>
+        <source>Interception back on</source>
+        <translation>Abfangen wieder aktiv</translation>
+    </message>
+    <message>
+        <source>Weir turned interception back on after its helper restarted.</source>
+        <translation>Weir hat das Abfangen nach dem Neustart seines Hilfsdienstes wieder aktiviert.</translation>
+    </message>
+    <message>
+        <source>Interception is off</source>
+        <translation>Abfangen ist deaktiviert</translation>
+    </message>
+    <message>
+        <source>Weir could not turn interception back on after its helper restarted: %1. Traffic goes out directly.</source>
+        <translation>Weir konnte das Abfangen nach dem Neustart seines Hilfsdienstes nicht wieder aktivieren: %1. Der Datenverkehr geht direkt hinaus.</translation>
     </message>
 </context>
 <context>

@@ -108,6 +108,10 @@ Turn it on to see them here.</source>
         <source>Weir’s helper could not do it: %1</source>
         <translation>Weir 辅助程序无法完成此操作：%1</translation>
     </message>
+    <message>
+        <source>Weir’s helper could not ask Polkit whether you may do this, so it refused; nothing was changed. Polkit may be restarting: try again in a moment. If it keeps happening, restart it with “sudo systemctl restart polkit”.</source>
+        <translation>Weir 辅助程序无法向 Polkit 询问你是否可以执行此操作，因此拒绝了；没有做任何更改。Polkit 可能正在重启：请稍后重试。如果一直如此，请用“sudo systemctl restart polkit”重启它。</translation>
+    </message>
 </context>
 <context>
     <name>weir::AdvancedPage</name>
@@ -194,6 +198,14 @@ Turn it on to see them here.</source>
     <message>
         <source>Closed connections kept:</source>
         <translation>保留的已关闭连接数：</translation>
+    </message>
+    <message>
+        <source>Turn interception back on when the helper restarts, if it was on</source>
+        <translation>辅助程序重启后，如果之前已开启接管，则重新开启</translation>
+    </message>
+    <message>
+        <source>After a crash, a restart or a reboot. The tray says when it did, or when it could not.</source>
+        <translation>适用于崩溃、重启服务或重启计算机之后。托盘会告诉你是否已重新开启，或为何未能开启。</translation>
     </message>
 </context>
 <context>
@@ -957,6 +969,10 @@ Turn it on to see them here.</source>
         <source>The helper did not accept the settings: see the marked fields.</source>
         <translation>辅助程序未接受这些设置：请查看标出的字段。</translation>
     </message>
+    <message>
+        <source>Warning from the helper: %1</source>
+        <translation>辅助程序的警告：%1</translation>
+    </message>
 </context>
 <context>
     <name>weir::TrafficGraph</name>
@@ -1083,6 +1099,22 @@ Turn it on to see them here.</source>
     <message>
         <source>Interception is ON (%1): connections go through Weir</source>
         <translation>接管已开启（%1）：连接经由 Weir</translation>
+    </message>
+    <message>
+        <source>Interception back on</source>
+        <translation>接管已重新开启</translation>
+    </message>
+    <message>
+        <source>Weir turned interception back on after its helper restarted.</source>
+        <translation>辅助程序重启后，Weir 已重新开启接管。</translation>
+    </message>
+    <message>
+        <source>Interception is off</source>
+        <translation>接管已关闭</translation>
+    </message>
+    <message>
+        <source>Weir could not turn interception back on after its helper restarted: %1. Traffic goes out directly.</source>
+        <translation>辅助程序重启后，Weir 未能重新开启接管：%1。流量现在直接发出。</translation>
     </message>
 </context>
 <context>
