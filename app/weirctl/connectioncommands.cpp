@@ -26,7 +26,7 @@ namespace weir::ctl {
 
 namespace {
 
-constexpr qsizetype kMaxIds = 100'000; // the helper's limit for one CloseConnections
+constexpr qsizetype kMaxIds = 100'000;  // the helper's limit for one CloseConnections
 constexpr int kAuthTimeoutMs = 180'000; // Polkit may ask for a password
 constexpr int kRedrawMs = 1000;         // a terminal view is redrawn this often (durations count on)
 

@@ -221,7 +221,8 @@ case_disk_full() {
     [ "$(snapshot_g)" = "$before_snap" ] || fail "disk full: the rules changed: $(diff <(echo "$before_snap") <(snapshot_g))"
     [ "$(ctl config get)" = "$before_conf" ] || fail "disk full: the settings changed"
     [ "$(sha256sum <"$dir/settings.conf")" = "$before_file" ] || fail "disk full: settings.conf changed"
-    [ "$(files_in "$dir")" = "filler settings.conf " ] || fail "disk full: files left: $(files_in "$dir")"
+    # last-choice: the enable above was the user's choice (restore_enabled), written before the disk filled.
+    [ "$(files_in "$dir")" = "filler last-choice settings.conf " ] || fail "disk full: files left: $(files_in "$dir")"
     [ "$(status_fields enabled mode)" = "True redirect" ] || fail "disk full: status $(status_fields enabled mode)"
     finish_download full-dl
     pass "disk full: the change failed with \"$REFUSAL\"; rules, settings and file as before, no temporary file, the download through Weir intact"

@@ -39,10 +39,11 @@ defaults=$(settings)
 echo "$defaults" | grep -qx "mode=redirect" || fail "default mode: $defaults"
 echo "$defaults" | grep -qx "proxy_port=41080" || fail "default proxy_port: $defaults"
 echo "$defaults" | grep -qx "exclude_uids=" || fail "default exclude_uids: $defaults"
-[ "$(echo "$defaults" | wc -l)" = 25 ] || fail "expected 25 keys: $defaults"
+[ "$(echo "$defaults" | wc -l)" = 26 ] || fail "expected 26 keys: $defaults"
 typed=$("${BUSCTL[@]}" call io.github.weir.Helper1 /io/github/weir/Helper1 io.github.weir.Helper1 GetSettings)
 for want in '"proxy_port" q 41080' '"outgoing_mark" u 22341' '"route_table" u 22341' '"exclude_uids" au 0' \
-    '"bypass" as 0' '"udp" b false' '"mode" s "redirect"' '"history_limit" u 1000'; do
+    '"bypass" as 0' '"udp" b false' '"mode" s "redirect"' '"history_limit" u 1000' \
+    '"restore_enabled" b true'; do
     echo "$typed" | grep -qF "$want" || fail "GetSettings lacks $want: $typed"
 done
 pass "GetSettings: defaults with typed values"
