@@ -135,20 +135,10 @@ case_bus() {
     fault_end_checks "$expected" "after D-Bus activation"
 }
 
-# next_case: the helper of a case ends (SIGTERM: it removes its rules); after a failed case, fault_reset.
-CASE_FAILED=0
-next_case() {
-    if [ "$MX_FAILED" != "$CASE_FAILED" ]; then
-        CASE_FAILED=$MX_FAILED
-        fault_reset
-    fi
-    mx_kill_section
-}
-
 run_case "(a) polkitd killed and started again: calls refused, rules and traffic untouched" case_polkit
-next_case
+fault_next_case
 run_case "(b) system bus restarted: helper cleans up and exits, D-Bus activation brings it back" case_bus
-next_case
+fault_next_case
 
 print_results
 echo "timings:"

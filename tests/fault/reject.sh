@@ -186,24 +186,14 @@ case_lock() {
     fault_end_checks "$FAULT_CLEAN" "after the lock was released"
 }
 
-# next_case: the helper of a case ends (SIGTERM: it removes its rules); after a failed case, fault_reset.
-CASE_FAILED=0
-next_case() {
-    if [ "$MX_FAILED" != "$CASE_FAILED" ]; then
-        CASE_FAILED=$MX_FAILED
-        fault_reset
-    fi
-    mx_kill_section
-}
-
 run_case "(a1) kernel refuses ipv6 mangle during enable (tproxy)" case_reject_enable
-next_case
+fault_next_case
 run_case "(a2) kernel refuses ipv6 mangle during a mode switch (redirect -> tproxy)" case_reject_switch
-next_case
+fault_next_case
 run_case "(a3) kernel refuses ipv6 mangle during a settings change (ipv6 on)" case_reject_settings
-next_case
+fault_next_case
 run_case "(b) xtables lock held by another process during enable and disable" case_lock
-next_case
+fault_next_case
 
 print_results
 echo "reject.sh: total $(($(now_ms) - T_START)) ms"

@@ -98,3 +98,14 @@ fault_reset() {
         mx_kill_section
     ) || echo "fault_reset: could not reset after the failed case" >&2
 }
+
+# fault_next_case, between run_case lines: ends the case's helper (SIGTERM: it removes its rules);
+# after a failed case, fault_reset first.
+FAULT_CASE_FAILED=0
+fault_next_case() {
+    if [ "$MX_FAILED" != "$FAULT_CASE_FAILED" ]; then
+        FAULT_CASE_FAILED=$MX_FAILED
+        fault_reset
+    fi
+    mx_kill_section
+}
