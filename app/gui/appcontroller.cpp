@@ -105,12 +105,12 @@ void AppController::onEnableFinished(bool requested, bool ok, const QString& mes
     const bool hadConnections = client_->status().activeConnections > 0;
     setBusy(false);
     if (ok) {
-        // Disable removes the rules, not the proxy's open connections: say so, or the table (where they
-        // stay until they end) looks as if interception were still on.
+        // Disable resets the connections Weir relayed (without the rules they could not go on): say
+        // so, or the resets look like a failure of the programs that had them.
         if (!requested && hadConnections)
             report(tr("Interception is off"),
-                   tr("New connections go out directly. Connections that were already open keep going "
-                      "through Weir until they end; they stay in the table until then."),
+                   tr("New connections go out directly. The connections Weir was relaying were closed; "
+                      "programs connect again on their own, directly."),
                    {}, false);
         return;
     }

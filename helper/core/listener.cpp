@@ -4,6 +4,8 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include <algorithm>
+
 namespace weir::core {
 
 using detail::errnoText;
@@ -50,6 +52,18 @@ bool setOption(int fd, int level, int name) {
     return ::setsockopt(fd, level, name, &one, sizeof one) == 0;
 }
 
+bool setInt(int fd, int level, int name, int value) {
+    return ::setsockopt(fd, level, name, &value, sizeof value) == 0;
+}
+
+bool setKeepalive(int fd, const TcpKeepalive& k) {
+    return setOption(fd, SOL_SOCKET, SO_KEEPALIVE) &&
+           setInt(fd, IPPROTO_TCP, TCP_KEEPIDLE, static_cast<int>(k.idle.count())) &&
+           setInt(fd, IPPROTO_TCP, TCP_KEEPINTVL,
+                  static_cast<int>(std::max<std::int64_t>(k.interval.count(), 1))) &&
+           setInt(fd, IPPROTO_TCP, TCP_KEEPCNT, std::max(k.probes, 1));
+}
+
 int socketType(weir::Protocol protocol) {
     return protocol == weir::Protocol::Tcp ? SOCK_STREAM : SOCK_DGRAM;
 }
@@ -72,8 +86,8 @@ bool probeFree(const SocketAddress& at, weir::Protocol protocol, std::string* er
 
 } // namespace
 
-bool openListener(const ListenerConfig& config, bool probe, std::uint32_t mark, ListenerSlot* slot,
-                  std::string* error) {
+bool openListener(const ListenerConfig& config, bool probe, std::uint32_t mark, const TcpKeepalive& keepalive,
+                  ListenerSlot* slot, std::string* error) {
     const auto at = listenerSocketAddress(config, error);
     if (!at)
         return false;
@@ -106,6 +120,8 @@ bool openListener(const ListenerConfig& config, bool probe, std::uint32_t mark, 
     // setsockopt() per connection.
     if (!udp)
         setOption(fd.get(), IPPROTO_TCP, TCP_NODELAY);
+    if (!udp && keepalive.idle.count() > 0 && !setKeepalive(fd.get(), keepalive))
+        return fail(error, "SO_KEEPALIVE: " + errnoText(errno));
     // Each datagram then carries the destination the client sent it to (the TPROXY original one).
     if (udp && !(v6 ? setOption(fd.get(), SOL_IPV6, IPV6_RECVORIGDSTADDR)
                     : setOption(fd.get(), SOL_IP, IP_RECVORIGDSTADDR)))

@@ -4,6 +4,7 @@
 // closes). A probe bind without SO_REUSEPORT first makes sure nobody *else* holds the port.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -24,6 +25,16 @@ struct ListenerConfig {
     // A UDP listener is always used this way (its flows need the TPROXY original destination).
     bool transparent = false;
     bool operator==(const ListenerConfig&) const = default;
+};
+
+// TCP keepalive on the client sockets of relayed connections. Without it a client that vanishes
+// (its host gone, or its packets no longer reaching us once interception is off) holds a relayed
+// connection for ever: the relay waits for a FIN that never comes. With it, a silent client is
+// probed; a RST or no answer ends the connection. Accepted sockets inherit it from the listener.
+struct TcpKeepalive {
+    std::chrono::seconds idle{60};     // silence before the first probe; 0: keepalive off
+    std::chrono::seconds interval{10}; // between unanswered probes
+    int probes = 6;                    // unanswered probes before the connection is given up
 };
 
 // "tcp 127.0.0.1:41080", "udp [::]:41080 transparent": for errors and logs.
@@ -48,8 +59,9 @@ struct ListenerSlot {
 // other socket holds the address, so "address in use" is still reported when another program (or
 // another core) has the port. Skip it when one of our own listeners shares the port on purpose.
 // IPv6 listeners are IPV6_V6ONLY: IPv4 has its own listener, so peers are never v4-mapped.
-bool openListener(const ListenerConfig& config, bool probe, std::uint32_t mark, ListenerSlot* slot,
-                  std::string* error);
+// TCP listeners carry `keepalive` (see TcpKeepalive).
+bool openListener(const ListenerConfig& config, bool probe, std::uint32_t mark, const TcpKeepalive& keepalive,
+                  ListenerSlot* slot, std::string* error);
 
 } // namespace detail
 } // namespace weir::core

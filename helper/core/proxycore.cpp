@@ -135,6 +135,7 @@ bool ProxyCore::Impl::openSet(const std::vector<ListenerConfig>& wanted,
     changes->resize(workers.size());
     std::vector<ListenerInfo> result;
     const std::uint32_t mark = shared.settings.outgoingMark;
+    const TcpKeepalive keepalive = shared.settings.tcpKeepalive;
     for (const auto& l : wanted) {
         auto same = [&l](const ListenerInfo& info) { return info.requested == l || info.actual == l; };
         if (std::any_of(result.begin(), result.end(), same))
@@ -148,14 +149,14 @@ bool ProxyCore::Impl::openSet(const std::vector<ListenerConfig>& wanted,
         // Sharing a port with one of ours is wanted (SO_REUSEPORT); with anyone else it is an error.
         const bool probe = !sharesPort(open, l) && !sharesPort(result, l);
         auto slot = std::make_unique<ListenerSlot>();
-        if (!detail::openListener(l, probe, mark, slot.get(), error))
+        if (!detail::openListener(l, probe, mark, keepalive, slot.get(), error))
             return false;
         const ListenerInfo info{l, slot->actual, slot->bound};
         (*changes)[0].added.push_back(std::move(slot));
         // The other workers' sockets of a TCP listener join its group on the real port.
         for (std::size_t w = 1; l.protocol == weir::Protocol::Tcp && w < workers.size(); ++w) {
             auto more = std::make_unique<ListenerSlot>();
-            if (!detail::openListener(info.actual, false, mark, more.get(), error))
+            if (!detail::openListener(info.actual, false, mark, keepalive, more.get(), error))
                 return false;
             more->requested = l;
             (*changes)[w].added.push_back(std::move(more));
@@ -214,6 +215,7 @@ bool ProxyCore::start(const CoreConfig& config, std::string* error) {
                                        : std::make_shared<DirectConnector>(config.outgoingMark));
     s.connectTimeout = config.connectTimeout;
     s.tcpIdleTimeout = config.tcpIdleTimeout;
+    s.tcpKeepalive = config.tcpKeepalive;
     s.outgoingMark = config.outgoingMark; // the listeners carry it too (openSet)
     s.udpIdleTimeout = config.udpIdleTimeout;
     s.maxUdpSessions = std::max<std::size_t>(config.maxUdpSessions, 1);

@@ -44,6 +44,9 @@ struct CoreConfig {
     // An established TCP connection with no byte either way for this long is closed ("idle
     // timeout"). 0: never.
     std::chrono::milliseconds tcpIdleTimeout{0};
+    // Probes a silent client of a relayed connection (see TcpKeepalive): one that is gone for good
+    // (no answer, or a reset) ends the connection instead of holding it for ever.
+    TcpKeepalive tcpKeepalive;
     // Relay threads, each with its own epoll set and its own SO_REUSEPORT listeners. 0: one per core.
     unsigned workers = 0;
     // Open TCP connections and UDP flows at most; further ones are refused ("connection limit").

@@ -16,6 +16,7 @@
 #include "core/connectiontable.h"
 #include "core/connector.h"
 #include "core/conntracklookup.h"
+#include "core/listener.h"
 #include "core/loopguard.h"
 #include "core/poller.h"
 #include "core/sourcefilter.h"
@@ -32,6 +33,7 @@ struct RelaySettings {
     std::atomic<std::shared_ptr<Connector>> connector;
     std::chrono::milliseconds connectTimeout{10'000};
     std::chrono::milliseconds tcpIdleTimeout{0}; // 0: never
+    TcpKeepalive tcpKeepalive;                   // the listeners carry it (openSet)
     std::uint32_t outgoingMark = 0;
     std::chrono::milliseconds udpIdleTimeout{60'000};
     std::size_t maxUdpSessions = 4096;

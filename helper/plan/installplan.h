@@ -76,4 +76,10 @@ template <typename T> std::vector<T> minus(const std::vector<T>& a, const std::v
 }
 core::SourceFilter unionFilter(const core::SourceFilter& a, const core::SourceFilter& b);
 
+// Whether an open connection intercepted under `from` in `mode` and `family` keeps working once `to`
+// is installed instead (null: nothing, i.e. disabled). A connection that does not is cut off anyway
+// (its packets go straight to the destination, which resets them, or nowhere), so the engine closes
+// it at once rather than leave the relay waiting for it (carried.cpp).
+bool stillCarries(const InstallPlan& from, const InstallPlan* to, Mode mode, Family family);
+
 } // namespace weir::plan

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <ctime>
 
+#include <sys/socket.h>
+
 #include "service/sysctl.h"
 #include "upstream/connectorfactory.h"
 
@@ -89,6 +91,17 @@ std::vector<std::uint64_t> Engine::closeConnections(const std::vector<std::uint6
     return core_.closeConnections(ids, "closed by user");
 }
 
+void Engine::closeUncarried(const plan::InstallPlan& from, const plan::InstallPlan* to,
+                            const std::string& reason) {
+    std::vector<std::uint64_t> ids;
+    for (const auto& r : core_.snapshot())
+        if (r.closedMs == 0 &&
+            !plan::stillCarries(from, to, r.mode, r.source.family() == AF_INET6 ? Family::V6 : Family::V4))
+            ids.push_back(r.id);
+    if (!ids.empty())
+        core_.closeConnections(ids, reason);
+}
+
 void Engine::clearHistory() {
     core_.clearHistory();
 }
@@ -160,6 +173,9 @@ bool Engine::enable(std::string* error) {
 bool Engine::disable(std::string* error) {
     if (!enabled_)
         return true;
+    // The resets go out while the rules still translate them (REDIRECT), so clients learn at once and
+    // connect again, directly; the second pass below takes what was accepted meanwhile.
+    closeUncarried(*installed_, nullptr, "interception turned off");
     // Rules first: if they cannot be removed, the core keeps accepting so traffic is not blackholed.
     const InstallRecord all = withRemains({installed_->rules, installed_->routes, sysctlState_});
     if (!backend_->remove(all.rules, error))
@@ -168,6 +184,7 @@ bool Engine::disable(std::string* error) {
     const bool routesOk = removeRoutes(all.routes, &routeError);
     const bool sysctlsOk = restoreSysctls(all.sysctls, &sysctlError);
     stopListening();
+    closeUncarried(*installed_, nullptr, "interception turned off");
     enabled_ = false;
     installed_.reset();
     sysctlState_.clear();
@@ -200,12 +217,14 @@ bool Engine::setSettings(const Settings& settings, std::string* error,
         return false;
     const plan::InstallPlan previous = *installed_;
     const auto previousConnector = connector_;
+    closeUncarried(previous, &*next, "interception settings changed"); // see disable()
     connector_ = std::move(connector); // applyListeners() hands it to the core
     if (!switchTo(previous, *next, nextSys, error)) {
         connector_ = previousConnector;
         restore(previous, *next, nextSys, error);
         return false;
     }
+    closeUncarried(previous, &*next, "interception settings changed");
     settings_ = settings;
     core_.setHistoryLimit(settings.historyLimit); // no rule depends on it: applies at once
     installed_ = std::move(next);

@@ -56,6 +56,8 @@ public:
     ~Engine(); // removes the rules if still enabled
 
     bool enable(std::string* error);
+    // Removes everything enable() installed and closes the connections the core relays: without
+    // the rules their packets no longer reach it (see plan::stillCarries).
     bool disable(std::string* error);
 
     const Settings& settings() const { return settings_; }
@@ -126,6 +128,9 @@ private:
     bool applyListeners(const plan::InstallPlan& plan, const std::vector<core::ListenerConfig>& listeners,
                         const core::SourceFilter& filter, std::string* error);
     void stopListening();
+    // Ends the open connections that `to` (null: nothing installed) no longer carries.
+    void closeUncarried(const plan::InstallPlan& from, const plan::InstallPlan* to,
+                        const std::string& reason);
     std::string findDrift();
     bool reapply(std::string* error);
     // Everything the core takes only at start; a change restarts it.

@@ -1,9 +1,11 @@
 // The splice relay's parts and limits, on loopback without NAT (like tst_proxycore): the pipe pool,
 // the copy fallback when no pipe can be had, several workers sharing one table, max_connections and
-// the idle timeout. (Large transfers and floods through real REDIRECT rules: netns_relay.sh.)
+// the idle timeout, keepalive ending connections whose client vanished. (Large transfers and floods through
+// real REDIRECT rules: netns_relay.sh.)
 #include <QTest>
 
 #include <dirent.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -53,6 +55,17 @@ int openDescriptors() {
         ::closedir(dir);
     }
     return n - 1; // the directory's own
+}
+
+// Closes `fd` without a FIN or RST reaching the peer, as if its host had gone (or its packets no
+// longer reached the relay once interception is off): TCP_REPAIR sockets close silently. Needs
+// CAP_NET_ADMIN; false without it.
+bool vanish(int fd) {
+    const int one = 1;
+    if (::setsockopt(fd, SOL_TCP, TCP_REPAIR, &one, sizeof one) != 0)
+        return false;
+    ::close(fd);
+    return true;
 }
 
 int lowestFreeDescriptor() {
@@ -246,6 +259,58 @@ private slots:
         WEIR_COMPARE_ENUM(recordOf(core, busy)->state, ConnectionState::Established);
         ::close(quiet);
         ::close(busy);
+    }
+
+    // A client that disappears without a word, while relaying or after the destination's FIN was
+    // passed on to it (the relay waits for the client's FIN): keepalive finds it gone. Without
+    // keepalive it stays open for ever (tcp_idle_timeout is off by default): the last row.
+    void keepaliveEndsVanishedClients_data() {
+        QTest::addColumn<bool>("destinationClosedFirst");
+        QTest::addColumn<bool>("keepalive");
+        QTest::newRow("established") << false << true;
+        QTest::newRow("half-closed") << true << true;
+        QTest::newRow("half-closed, keepalive off") << true << false;
+    }
+    void keepaliveEndsVanishedClients() {
+        QFETCH(bool, destinationClosedFirst);
+        QFETCH(bool, keepalive);
+        // Echoes one byte, then either ends its side or waits for the relay to end the connection.
+        TestServer server([destinationClosedFirst](int fd) {
+            char c = 0;
+            if (::recv(fd, &c, 1, 0) == 1 && ::send(fd, &c, 1, MSG_NOSIGNAL) == 1 && !destinationClosedFirst)
+                ::recv(fd, &c, 1, 0);
+            ::close(fd);
+        });
+        ProxyCore core;
+        auto config = configTo(server.address());
+        config.tcpKeepalive = {keepalive ? 1s : 0s, 1s, 2};
+        std::string error;
+        QVERIFY2(core.start(config, &error), error.c_str());
+        const int client = clientOf(core);
+        QVERIFY(echoes(client, "k"));
+        const auto id = recordOf(core, client)->id;
+        if (destinationClosedFirst) {
+            std::string rest;
+            QVERIFY(readToEnd(client, &rest)); // the destination's FIN, passed on
+            QTRY_VERIFY_WITH_TIMEOUT(findRecord(core, id)->state == ConnectionState::Closing, 2000);
+        }
+        // Until the client's (maybe delayed) ACKs are out: otherwise a retransmission, not keepalive,
+        // would meet the missing socket.
+        std::this_thread::sleep_for(300ms);
+        if (!vanish(client))
+            QSKIP("TCP_REPAIR needs CAP_NET_ADMIN (run as root)");
+        std::this_thread::sleep_for(400ms);
+        QVERIFY2(!isFinal(findRecord(core, id)->state), findRecord(core, id)->closeReason.c_str());
+        if (!keepalive) {
+            std::this_thread::sleep_for(3s); // the first probe would have gone out after 1 s
+            QVERIFY(!isFinal(findRecord(core, id)->state));
+            return;
+        }
+        // The first probe after 1 s of silence meets no socket and is answered with a reset.
+        QTRY_VERIFY_WITH_TIMEOUT(isFinal(findRecord(core, id)->state), 6000);
+        const auto r = *findRecord(core, id);
+        WEIR_COMPARE_ENUM(r.state, ConnectionState::Closed);
+        QCOMPARE(r.closeReason, std::string("reset by client"));
     }
 };
 

@@ -13,8 +13,8 @@ Growth after warm-up, the rule (printed with the figures):
     by worker_threads); largest values, because a sample taken while the churn had interception
     briefly off only lowers a window, and a leak raises every window's top.
   anonymous memory (heap and stacks, from smaps_rollup): the median at the end <= the median of the
-    baseline + max(1 MiB, 20 %); the connection history is bounded and full after warm-up, so what
-    the helper keeps must stop growing. RSS (with the libraries' pages) <= baseline max + max(8 MiB,
+    baseline + max(1 MiB, 20 %); the connection history is bounded (history_limit 50-149 here) and
+    full after warm-up, so what the helper keeps must stop growing. RSS (with the libraries' pages) <= baseline max + max(8 MiB,
     15 %). Not judged under a sanitizer (its allocator holds freed memory by design).
   when the churn is over: every TCP connection ends by itself within 10 s of its client (one that
     does not is stuck, its descriptors held for ever); then, UDP flows closed (they end after 60 s

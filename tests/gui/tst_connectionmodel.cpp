@@ -338,6 +338,10 @@ private Q_SLOTS:
         QCOMPARE(reason(QStringLiteral("idle timeout")), QStringLiteral("Idle for too long"));
         QCOMPARE(reason(QStringLiteral("closed by user")), QStringLiteral("Closed by you"));
         QCOMPARE(reason(QStringLiteral("core stopped")), QStringLiteral("Interception stopped"));
+        QCOMPARE(reason(QStringLiteral("interception turned off")),
+                 QStringLiteral("Interception was turned off"));
+        QCOMPARE(reason(QStringLiteral("client: Connection timed out")),
+                 QStringLiteral("Error on the program's side (Connection timed out)"));
         QCOMPARE(reason(QStringLiteral("connection limit")), QStringLiteral("Too many connections at once"));
         QCOMPARE(reason(QStringLiteral("loop: destination is the proxy itself")),
                  QStringLiteral("Refused: it would loop back into Weir"));

@@ -107,6 +107,46 @@ private Q_SLOTS:
         QCOMPARE(both.rules.size(), redirect->rules.rules.size() + tproxy->rules.rules.size());
         QCOMPARE(plan::unionRules(both, tproxy->rules), both);
     }
+
+    // Which open connections survive a change (the engine closes the others).
+    void stillCarries() {
+        using plan::stillCarries;
+        const Settings redirectSettings = sample("redirect-local");
+        const auto redirect = plan::makePlan(redirectSettings);
+        const auto tproxyLocal = plan::makePlan(sample("tproxy-local-udp"));
+        const auto tproxyBoth = plan::makePlan(sample("tproxy-both-forward"));
+        Settings tproxyGatewayOnly = sample("tproxy-both-forward");
+        tproxyGatewayOnly.scope = Scope::Gateway;
+        const auto gatewayOnly = plan::makePlan(tproxyGatewayOnly);
+        QVERIFY(redirect && tproxyLocal && tproxyBoth && gatewayOnly);
+
+        // Disabled: nothing carries anything.
+        QVERIFY(!stillCarries(*redirect, nullptr, Mode::Redirect, Family::V4));
+        QVERIFY(!stillCarries(*tproxyLocal, nullptr, Mode::Tproxy, Family::V6));
+        // REDIRECT keeps its NAT while conntrack runs in the family: any REDIRECT plan of that family,
+        // or a TPROXY one with its conntrack match (local scope), but not gateway-only TPROXY.
+        Settings moreBypass = redirectSettings;
+        moreBypass.bypass = {*Cidr::parse("203.0.113.0/24")};
+        QVERIFY(stillCarries(*redirect, &*plan::makePlan(moreBypass), Mode::Redirect, Family::V4));
+        QVERIFY(stillCarries(*redirect, &*tproxyLocal, Mode::Redirect, Family::V6));
+        QVERIFY(!stillCarries(*redirect, &*gatewayOnly, Mode::Redirect, Family::V4));
+        Settings v4Only = redirectSettings;
+        v4Only.ipv6 = false;
+        const auto v4Plan = plan::makePlan(v4Only);
+        QVERIFY(stillCarries(*redirect, &*v4Plan, Mode::Redirect, Family::V4));
+        QVERIFY(!stillCarries(*redirect, &*v4Plan, Mode::Redirect, Family::V6));
+        // TPROXY needs its mangle rules and routes unchanged in the family.
+        Settings history = sample("tproxy-both-forward");
+        history.historyLimit = 10;
+        QVERIFY(stillCarries(*tproxyBoth, &*plan::makePlan(history), Mode::Tproxy, Family::V4));
+        QVERIFY(!stillCarries(*tproxyBoth, &*gatewayOnly, Mode::Tproxy, Family::V4));
+        QVERIFY(!stillCarries(*tproxyLocal, &*redirect, Mode::Tproxy, Family::V4));
+        Settings tproxyBypass = sample("tproxy-both-forward");
+        tproxyBypass.bypass = {*Cidr::parse("203.0.113.0/24")};
+        const auto bypassPlan = plan::makePlan(tproxyBypass);
+        QVERIFY(!stillCarries(*tproxyBoth, &*bypassPlan, Mode::Tproxy, Family::V4));
+        QVERIFY(stillCarries(*tproxyBoth, &*bypassPlan, Mode::Tproxy, Family::V6)); // an IPv4 prefix
+    }
 };
 
 QTEST_GUILESS_MAIN(TestInstallPlan)

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# Fault suite: what becomes of the connections Weir is relaying when interception goes away under
+# them, and of a client that vanishes. Found by the soak (bench/REPORT-soak.md): without the rules an
+# open connection's packets no longer reach the proxy (REDIRECT loses its NAT once no rule needs
+# conntrack; TPROXY loses its divert), so it could only hang or be reset by the real server, and a
+# relay waiting for a FIN that went elsewhere held its row and two descriptors for ever.
+#  (a) Disable with slow downloads open from C (LAN) and G (the machine itself), in each mode: every
+#      download ends at once with a reset (the helper resets them while the rules still carry the
+#      reset), their rows say "interception turned off", no row stays open.
+#  (b) Disable then Enable 0.3 s later, four times under four slow downloads (the soak's case):
+#      no row outlives its client.
+#  (c) Settings changes: one that keeps what is intercepted (a bypass elsewhere; history_limit in
+#      tproxy) keeps open downloads going to an intact end; redirect (scope both) -> tproxy (gateway
+#      only) leaves no rule that needs conntrack, so the redirect downloads are reset with
+#      "interception settings changed".
+# (A client vanishing without a FIN: TCP keepalive, tests/core/tst_relay.cpp.)
+# Each case ends with fault_end_checks (lib.sh).
+#
+# Usage: open.sh SRC_DIR WEIR_HELPER WEIRCTL   (root; ctest runs it)
+set -euo pipefail
+source "$(dirname "$0")/lib.sh" "$@"
+source "$(dirname "$0")/traffic.sh"
+T_START=$(now_ms)
+
+fault_setup
+# Downloads that last: the server sends at a fixed pace (with a client's --limit-rate the socket
+# buffers would take the whole body at once and the relayed connection would end early).
+PACED_PORT=8081
+DL_BYTES=1048576
+ip netns exec "$NS_S" "$PY" "$MX_TOOLS/paced_server.py" "$S4" "$PACED_PORT" >"$WEIR_IT_DIR/paced.out" 2>"$WEIR_IT_DIR/paced.log" &
+mx_track $!
+mx_wait_tcp "$NS_S" "$S4" "$PACED_PORT"
+
+# set_mode MODE SCOPE [KEY=VALUE...]: the settings of a case.
+set_mode() {
+    local udp=false mode=$1 scope=$2
+    shift 2
+    fault_helper_running || mx_start_helper
+    [ "$mode" = tproxy ] && udp=true
+    ctl config set "mode=$mode" "udp=$udp" "scope=$scope" ipv6=true bypass= "${FAULT_GW[@]}" "$@" >/dev/null ||
+        fail "config set failed: $(ctl_err)"
+}
+
+# start_downloads NAME...: a download of 1 MiB at 256 KiB/s per NAME, from C for names starting with
+# c, else from G (both IPv4); waits until each has received some data. Their pids in DL_PIDS, in order.
+start_downloads() {
+    local name ns
+    DL_PIDS=()
+    for name in "$@"; do
+        ns=$NS_G
+        [[ $name == c* ]] && ns=$NS_C
+        ip netns exec "$ns" curl -sS --noproxy '*' --connect-timeout 5 --max-time 30 -o "$WEIR_IT_DIR/$name.out" \
+            "http://$S4:$PACED_PORT/?bytes=$DL_BYTES&rate=262144&c=$name" </dev/null 2>"$WEIR_IT_DIR/$name.err" &
+        DL_PIDS+=("$!")
+        mx_track_section "$!"
+    done
+    for name in "$@"; do
+        deadline_start
+        until [ "$(stat -c %s "$WEIR_IT_DIR/$name.out" 2>/dev/null || echo 0)" -gt 32768 ]; do
+            until_ms 5000 || fail "download $name did not start: $(cat "$WEIR_IT_DIR/$name.err")"
+            nap 50
+        done
+    done
+}
+
+# downloads_end_within MS WANT: every download of DL_PIDS ends within MS; WANT "reset": each failed
+# (curl exit 56, or 18 for a cut body), "intact": each got the whole file. DL_TOOK: how long the last
+# took (not printed: in a command substitution `wait` would not know the downloads).
+downloads_end_within() {
+    local pid rc i=0 names=("${DL_NAMES[@]}")
+    deadline_start
+    for pid in "${DL_PIDS[@]}"; do
+        while ! gone "$pid"; do
+            until_ms "$1" || fail "download ${names[$i]} still runs $1 ms later"
+            nap 20
+        done
+        rc=0
+        wait "$pid" 2>/dev/null || rc=$?
+        if [ "$2" = reset ]; then
+            [ "$rc" = 56 ] || [ "$rc" = 18 ] ||
+                fail "download ${names[$i]} ended with curl exit $rc, not a reset: $(cat "$WEIR_IT_DIR/${names[$i]}.err")"
+        else
+            [ "$rc" = 0 ] || fail "download ${names[$i]} failed (curl exit $rc): $(cat "$WEIR_IT_DIR/${names[$i]}.err")"
+            cmp -s -n "$DL_BYTES" "$WEIR_IT_DIR/${names[$i]}.out" /dev/zero && [ "$(stat -c %s "$WEIR_IT_DIR/${names[$i]}.out")" = "$DL_BYTES" ] ||
+                fail "download ${names[$i]} is not intact"
+        fi
+        i=$((i + 1))
+    done
+    DL_TOOK=$(($(now_ms) - MX_T0))
+}
+
+# open_rows: rows of the table that are not closed or failed.
+open_rows() {
+    conn_counts "state=connecting" "state=established" "state=closing" | awk '{ print $1 + $2 + $3 }'
+}
+
+# expect_reason REASON SINCE N: at least N closed rows started at or after SINCE carry REASON.
+expect_reason() {
+    local n
+    n=$(conn_get close_reason --since "$2" | grep -c "^\[$1\]$" || true)
+    [ "$n" -ge "$3" ] || fail "$n row(s) say \"$1\", expected $3: $(conn_show --since "$2")"
+}
+
+case_disable() { # case_disable MODE
+    set_mode "$1" both
+    ctl enable >/dev/null || fail "enable failed: $(ctl_err)"
+    local since took
+    since=$(now_ms)
+    DL_NAMES=(c-dl g-dl)
+    start_downloads "${DL_NAMES[@]}"
+    [ "$(open_rows)" -ge 2 ] || fail "the downloads are not in the table: $(conn_show --since "$since")"
+    ctl disable >/dev/null || fail "disable failed: $(ctl_err)"
+    downloads_end_within 3000 reset
+    took=$DL_TOOK
+    expect_reason "interception turned off" "$since" 2
+    [ "$(open_rows)" = 0 ] || fail "rows still open after disable: $(conn_show --since "$since")"
+    fault_wait_state "$FAULT_CLEAN" 1 "after disable"
+    pass "$1: disable reset both open downloads (the last ended $took ms later), rows closed, G clean"
+    fault_end_checks "$FAULT_CLEAN" "after disable with open connections ($1)"
+}
+
+case_disable_enable() {
+    set_mode redirect both
+    ctl enable >/dev/null || fail "enable failed: $(ctl_err)"
+    local since i
+    since=$(now_ms)
+    DL_NAMES=(c-de1 c-de2 g-de3 g-de4)
+    start_downloads "${DL_NAMES[@]}"
+    for i in 1 2 3 4; do
+        ctl disable >/dev/null || fail "disable $i failed: $(ctl_err)"
+        nap 300
+        ctl enable >/dev/null || fail "enable $i failed: $(ctl_err)"
+        nap 200
+    done
+    downloads_end_within 5000 reset
+    deadline_start
+    while [ "$(open_rows)" != 0 ]; do
+        until_ms 2000 || fail "rows outlived their clients: $(conn_show --since "$since" | grep -v '"closed"')"
+        nap 100
+    done
+    ctl disable >/dev/null || fail "disable failed: $(ctl_err)"
+    pass "four disable/enable cycles under four downloads: every download reset, no row left open"
+    fault_end_checks "$FAULT_CLEAN" "after disable/enable cycles"
+}
+
+case_settings() {
+    set_mode redirect both
+    ctl enable >/dev/null || fail "enable failed: $(ctl_err)"
+    local since
+    DL_NAMES=(c-keep g-keep)
+    start_downloads "${DL_NAMES[@]}"
+    ctl config set bypass=192.0.2.0/24 >/dev/null || fail "config set bypass failed: $(ctl_err)"
+    downloads_end_within 15000 intact
+    pass "redirect: a bypass elsewhere kept both open downloads going to an intact end"
+
+    since=$(now_ms)
+    DL_NAMES=(c-cut g-cut)
+    start_downloads "${DL_NAMES[@]}"
+    set_mode tproxy gateway
+    downloads_end_within 3000 reset
+    expect_reason "interception settings changed" "$since" 2
+    fault_through_weir "$NS_C" settings-tproxy # the LAN goes through Weir again, now by TPROXY
+    pass "redirect (both) -> tproxy (gateway only): the redirect downloads were reset, the LAN is intercepted"
+
+    DL_NAMES=(c-tkeep)
+    start_downloads "${DL_NAMES[@]}"
+    ctl config set history_limit=500 >/dev/null || fail "config set history_limit failed: $(ctl_err)"
+    downloads_end_within 15000 intact
+    ctl disable >/dev/null || fail "disable failed: $(ctl_err)"
+    pass "tproxy: a change that keeps the rules (history_limit) kept the open download going to an intact end"
+    fault_end_checks "$FAULT_CLEAN" "after the settings changes"
+}
+
+run_case "(a1) disable with open connections (redirect)" case_disable redirect
+fault_next_case
+run_case "(a2) disable with open connections (tproxy)" case_disable tproxy
+fault_next_case
+run_case "(b) disable then enable under downloads, four times" case_disable_enable
+fault_next_case
+run_case "(c) settings changes under open downloads" case_settings
+fault_next_case
+
+print_results
+echo "open.sh: total $(($(now_ms) - T_START)) ms"
+[ "$MX_FAILED" -eq 0 ] || fail "$MX_FAILED case(s) failed"
+echo "open.sh: all cases passed"
