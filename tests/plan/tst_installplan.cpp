@@ -127,7 +127,8 @@ private Q_SLOTS:
         // or a TPROXY one with its conntrack match (local scope), but not gateway-only TPROXY.
         Settings moreBypass = redirectSettings;
         moreBypass.bypass = {*Cidr::parse("203.0.113.0/24")};
-        QVERIFY(stillCarries(*redirect, &*plan::makePlan(moreBypass), Mode::Redirect, Family::V4));
+        const auto moreBypassPlan = plan::makePlan(moreBypass);
+        QVERIFY(stillCarries(*redirect, &*moreBypassPlan, Mode::Redirect, Family::V4));
         QVERIFY(stillCarries(*redirect, &*tproxyLocal, Mode::Redirect, Family::V6));
         QVERIFY(!stillCarries(*redirect, &*gatewayOnly, Mode::Redirect, Family::V4));
         Settings v4Only = redirectSettings;
@@ -138,7 +139,8 @@ private Q_SLOTS:
         // TPROXY needs its mangle rules and routes unchanged in the family.
         Settings history = sample("tproxy-both-forward");
         history.historyLimit = 10;
-        QVERIFY(stillCarries(*tproxyBoth, &*plan::makePlan(history), Mode::Tproxy, Family::V4));
+        const auto historyPlan = plan::makePlan(history);
+        QVERIFY(stillCarries(*tproxyBoth, &*historyPlan, Mode::Tproxy, Family::V4));
         QVERIFY(!stillCarries(*tproxyBoth, &*gatewayOnly, Mode::Tproxy, Family::V4));
         QVERIFY(!stillCarries(*tproxyLocal, &*redirect, Mode::Tproxy, Family::V4));
         Settings tproxyBypass = sample("tproxy-both-forward");
