@@ -123,6 +123,14 @@ bool asksForPassword(const QDBusError& error) {
     return error.type() == QDBusError::AccessDenied || error.name() == kInteractiveAuthRequired;
 }
 
+Remedy remedyFor(const QDBusError& error) {
+    if (!error.isValid())
+        return Remedy::None;
+    if (asksForPassword(error))
+        return Remedy::Authenticate;
+    return classify(error) == CallFailure::HelperUnavailable ? Remedy::CheckAgain : Remedy::Retry;
+}
+
 QMap<QString, QString> settingErrors(const QDBusError& error) {
     QMap<QString, QString> out;
     if (error.name() != bus::errorInvalidSettings)

@@ -147,6 +147,15 @@ private Q_SLOTS:
         QVERIFY(!weir::asksForPassword(noPolkit));
         QVERIFY(weir::describe(noPolkit).contains(QStringLiteral("could not ask Polkit")));
         QVERIFY(!weir::describe(noPolkit).contains(QStringLiteral("password")));
+        // The button: Authenticate only where a password can help.
+        QCOMPARE(weir::remedyFor(denied), weir::Remedy::Authenticate);
+        QCOMPARE(weir::remedyFor(noPolkit), weir::Remedy::Retry);
+        QCOMPARE(weir::remedyFor(QDBusError(
+                     QDBusMessage::createError(weir::bus::errorNoAuthenticationAgent, QStringLiteral("x")))),
+                 weir::Remedy::Retry);
+        QCOMPARE(weir::remedyFor(missing), weir::Remedy::CheckAgain);
+        QCOMPARE(weir::remedyFor(QDBusError(QDBusError::Failed, QStringLiteral("x"))), weir::Remedy::Retry);
+        QCOMPARE(weir::remedyFor(QDBusError()), weir::Remedy::None);
         // NoReply: the helper left the bus mid-call (dbus-daemon's and dbus-broker's words) is not a
         // timeout (libdbus's words).
         const QString stopped = QStringLiteral("stopped before it answered");
