@@ -718,6 +718,10 @@ Aktivieren Sie es, um sie hier zu sehen.</translation>
             <numerusform>%n Verbindungen nach %1 exportiert.</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Warning from the helper: %1</source>
+        <translation>Warnung des Hilfsdienstes: %1</translation>
+    </message>
 </context>
 <context>
     <name>weir::ExclusionsPage</name>

@@ -712,6 +712,10 @@ Turn it on to see them here.</source>
             <numerusform>已将 %n 个连接导出到 %1。</numerusform>
         </translation>
     </message>
+    <message>
+        <source>Warning from the helper: %1</source>
+        <translation>辅助程序的警告：%1</translation>
+    </message>
 </context>
 <context>
     <name>weir::ExclusionsPage</name>
