@@ -112,6 +112,10 @@ Aktivieren Sie es, um sie hier zu sehen.</translation>
         <source>Weir’s helper could not ask Polkit whether you may do this, so it refused; nothing was changed. Polkit may be restarting: try again in a moment. If it keeps happening, restart it with “sudo systemctl restart polkit”.</source>
         <translation>Der Weir-Hilfsdienst konnte Polkit nicht fragen, ob Sie das dürfen, und hat deshalb abgelehnt; nichts wurde geändert. Polkit startet vielleicht gerade neu: Versuchen Sie es gleich noch einmal. Passiert das immer wieder, starten Sie es mit „sudo systemctl restart polkit“ neu.</translation>
     </message>
+    <message>
+        <source>Weir’s helper stopped before it answered; it may have crashed. Try again: the next call starts it again. If it keeps happening, see “journalctl -u weir-helper”.</source>
+        <translation>Der Weir-Hilfsdienst wurde beendet, bevor er geantwortet hat; vielleicht ist er abgestürzt. Versuchen Sie es erneut: Der nächste Aufruf startet ihn wieder. Passiert das immer wieder, sehen Sie in „journalctl -u weir-helper“ nach.</translation>
+    </message>
 </context>
 <context>
     <name>weir::AdvancedPage</name>
@@ -713,6 +717,10 @@ Aktivieren Sie es, um sie hier zu sehen.</translation>
             <numerusform>%n Verbindung nach %1 exportiert.</numerusform>
             <numerusform>%n Verbindungen nach %1 exportiert.</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Warning from the helper: %1</source>
+        <translation>Warnung des Hilfsdienstes: %1</translation>
     </message>
 </context>
 <context>

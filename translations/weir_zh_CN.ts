@@ -112,6 +112,10 @@ Turn it on to see them here.</source>
         <source>Weir’s helper could not ask Polkit whether you may do this, so it refused; nothing was changed. Polkit may be restarting: try again in a moment. If it keeps happening, restart it with “sudo systemctl restart polkit”.</source>
         <translation>Weir 辅助程序无法向 Polkit 询问你是否可以执行此操作，因此拒绝了；没有做任何更改。Polkit 可能正在重启：请稍后重试。如果一直如此，请用“sudo systemctl restart polkit”重启它。</translation>
     </message>
+    <message>
+        <source>Weir’s helper stopped before it answered; it may have crashed. Try again: the next call starts it again. If it keeps happening, see “journalctl -u weir-helper”.</source>
+        <translation>Weir 辅助程序在响应之前就停止了，可能已崩溃。请重试：下一次调用会重新启动它。如果反复出现，请查看“journalctl -u weir-helper”。</translation>
+    </message>
 </context>
 <context>
     <name>weir::AdvancedPage</name>
@@ -707,6 +711,10 @@ Turn it on to see them here.</source>
         <translation>
             <numerusform>已将 %n 个连接导出到 %1。</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Warning from the helper: %1</source>
+        <translation>辅助程序的警告：%1</translation>
     </message>
 </context>
 <context>

@@ -15,6 +15,15 @@ QString tr(const char* text) {
     return QCoreApplication::translate("weir::errors", text);
 }
 
+// The bus daemon answers NoReply both when the call timed out and when the helper left the bus
+// (exited, crashed, was killed) before replying; only its text tells them apart: dbus-daemon says
+// "Message recipient disconnected from message bus without replying", dbus-broker "Remote peer
+// disconnected". A local timeout (libdbus: "Did not receive a reply...") says neither.
+bool helperLeft(const QDBusError& error) {
+    return error.type() == QDBusError::NoReply &&
+           error.message().contains(QLatin1String("disconnected"), Qt::CaseInsensitive);
+}
+
 bool noAnswer(const QDBusError& error) {
     switch (error.type()) {
     case QDBusError::NoReply:
@@ -27,6 +36,9 @@ bool noAnswer(const QDBusError& error) {
 }
 
 QString describeUnavailable(const QDBusError& error) {
+    if (helperLeft(error))
+        return tr("Weir’s helper stopped before it answered; it may have crashed. Try again: the next "
+                  "call starts it again. If it keeps happening, see “journalctl -u weir-helper”.");
     if (noAnswer(error))
         return tr("Weir’s helper did not answer in time. Try again; if it keeps happening, restart it "
                   "with “sudo systemctl restart weir-helper”.");
@@ -109,6 +121,14 @@ QString technicalDetail(const QDBusError& error) {
 
 bool asksForPassword(const QDBusError& error) {
     return error.type() == QDBusError::AccessDenied || error.name() == kInteractiveAuthRequired;
+}
+
+Remedy remedyFor(const QDBusError& error) {
+    if (!error.isValid())
+        return Remedy::None;
+    if (asksForPassword(error))
+        return Remedy::Authenticate;
+    return classify(error) == CallFailure::HelperUnavailable ? Remedy::CheckAgain : Remedy::Retry;
 }
 
 QMap<QString, QString> settingErrors(const QDBusError& error) {

@@ -24,6 +24,15 @@ QString technicalDetail(const QDBusError& error);
 // Authenticating again may help (a dismissed or failed password prompt): the GUI offers
 // "Authenticate" instead of "Retry".
 bool asksForPassword(const QDBusError& error);
+
+// What the button next to a failed call's message offers.
+enum class Remedy {
+    None,
+    Retry,        // the same call again (also when Polkit could not be asked: no password helps then)
+    Authenticate, // the same call, with a new password prompt (asksForPassword)
+    CheckAgain,   // ask the helper again: it was not there
+};
+Remedy remedyFor(const QDBusError& error);
 // The per-key errors of io.github.weir.Error.InvalidSettings ("key: why" lines); empty for other errors.
 QMap<QString, QString> settingErrors(const QDBusError& error);
 

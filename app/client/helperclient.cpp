@@ -92,7 +92,7 @@ void HelperClient::refresh() {
 void HelperClient::setEnabled(bool enabled) {
     if (!bus_.isConnected()) {
         setAvailability(Availability::Unavailable, noBusMessage());
-        Q_EMIT enableFinished(enabled, false, noBusMessage(), CallFailure::HelperUnavailable);
+        Q_EMIT enableFinished(enabled, false, noBusMessage(), Remedy::CheckAgain);
         return;
     }
     const QString method = enabled ? QStringLiteral("Enable") : QStringLiteral("Disable");
@@ -105,10 +105,9 @@ void HelperClient::setEnabled(bool enabled) {
         QDBusPendingReply<> reply = *w;
         if (reply.isError()) {
             const QString message = describe(reply.error());
-            const CallFailure failure = classify(reply.error());
-            if (failure == CallFailure::HelperUnavailable)
+            if (classify(reply.error()) == CallFailure::HelperUnavailable)
                 setAvailability(Availability::Unavailable, message);
-            Q_EMIT enableFinished(enabled, false, message, failure);
+            Q_EMIT enableFinished(enabled, false, message, remedyFor(reply.error()));
             return;
         }
         setAvailability(Availability::Available);

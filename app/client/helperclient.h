@@ -78,10 +78,10 @@ Q_SIGNALS:
     void connectionsReset(const weir::ConnectionInfoList& connections);
     // One in-order ConnectionsChanged.
     void connectionsChanged(const weir::ConnectionsDelta& delta);
-    // Result of setEnabled(); message is empty on success. failure says what kind (e.g. to offer
+    // Result of setEnabled(); message is empty on success. remedy says what may help (e.g.
     // "Authenticate" after a refused password).
     void enableFinished(bool requested, bool ok, const QString& message,
-                        weir::CallFailure failure = weir::CallFailure::None);
+                        weir::Remedy remedy = weir::Remedy::None);
     // Every key with the types of GetSettings, number lists as QList<uint> (see settingsvariant.h to
     // turn it into weir::Settings with applyValues()).
     void settingsReceived(const QVariantMap& settings);

@@ -101,7 +101,7 @@ void AppController::showSettings() {
     settings_->activateWindow();
 }
 
-void AppController::onEnableFinished(bool requested, bool ok, const QString& message, CallFailure failure) {
+void AppController::onEnableFinished(bool requested, bool ok, const QString& message, Remedy remedy) {
     const bool hadConnections = client_->status().activeConnections > 0;
     setBusy(false);
     if (ok) {
@@ -117,9 +117,9 @@ void AppController::onEnableFinished(bool requested, bool ok, const QString& mes
     failed_ = requested ? Request::Enable : Request::Disable;
     const QString title =
         requested ? tr("Could not enable interception") : tr("Could not disable interception");
-    const QString action = failure == CallFailure::NotAuthorized       ? tr("Authenticate")
-                           : failure == CallFailure::HelperUnavailable ? tr("Check again")
-                                                                       : tr("Retry");
+    const QString action = remedy == Remedy::Authenticate ? tr("Authenticate")
+                           : remedy == Remedy::CheckAgain ? tr("Check again")
+                                                          : tr("Retry");
     report(title, message, action, true);
 }
 

@@ -49,7 +49,7 @@ public Q_SLOTS:
 
 private:
     void updatePolling();
-    void onEnableFinished(bool requested, bool ok, const QString& message, CallFailure failure);
+    void onEnableFinished(bool requested, bool ok, const QString& message, Remedy remedy);
     // Says it in the window when the window is visible, else in one balloon.
     void report(const QString& title, const QString& message, const QString& actionText, bool warning);
     void retry();

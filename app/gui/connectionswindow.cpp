@@ -44,7 +44,12 @@ ConnectionsWindow::ConnectionsWindow(HelperClient* client, QWidget* parent)
     strip_ = new StateStrip;
     banner_ = new ProblemBanner;
     connect(banner_, &ProblemBanner::actionTriggered, this, &ConnectionsWindow::retryRequested);
-    connect(banner_, &ProblemBanner::dismissed, this, [this] { error_.clear(); });
+    connect(banner_, &ProblemBanner::dismissed, this, [this] {
+        error_.clear();
+        if (warningsShown_)
+            dismissedWarnings_ = warningsText();
+        warningsShown_ = false;
+    });
     buildTable();
 
     auto* central = new QWidget;
@@ -296,14 +301,17 @@ void ConnectionsWindow::setBusy(bool busy) {
 
 void ConnectionsWindow::showError(const QString& message, const QString& actionText) {
     error_ = message;
-    if (message.isEmpty())
+    if (message.isEmpty()) {
         updateState();
-    else
+    } else {
         banner_->setMessage(message, ProblemBanner::Kind::Error, actionText);
+        warningsShown_ = false;
+    }
 }
 
 void ConnectionsWindow::showNotice(const QString& message) {
     error_.clear();
+    warningsShown_ = false;
     banner_->setMessage(message, ProblemBanner::Kind::Notice);
 }
 
@@ -348,14 +356,36 @@ void ConnectionsWindow::updateState() {
         status = tr("Paused: the table is not updated. %1").arg(status);
     statusLabel_->setText(status);
     statusLabel_->setToolTip(client_->lastError());
-    if (error_.isEmpty()) {
-        const bool helperProblem = client_->availability() != HelperClient::Availability::Available;
-        if (state_.problem)
-            banner_->setMessage(state_.statusText, ProblemBanner::Kind::Error, {}, !helperProblem);
-        else if (banner_->kind() == ProblemBanner::Kind::Error)
-            banner_->setMessage({});
-    }
+    if (error_.isEmpty())
+        updateBanner();
     scheduleCount();
+}
+
+// A problem with the helper's state; else its warnings, as the Settings dialog shows them, unless
+// another notice (an export, what Disable left running) is showing or these were dismissed.
+void ConnectionsWindow::updateBanner() {
+    const bool helperProblem = client_->availability() != HelperClient::Availability::Available;
+    const QString warnings = warningsText();
+    if (warnings.isEmpty())
+        dismissedWarnings_.clear(); // the same warning coming back later is news again
+    const bool free = banner_->text().isEmpty() || banner_->kind() == ProblemBanner::Kind::Error;
+    if (state_.problem) {
+        banner_->setMessage(state_.statusText, ProblemBanner::Kind::Error, {}, !helperProblem);
+        warningsShown_ = false;
+    } else if (!warnings.isEmpty() && warnings != dismissedWarnings_ && (free || warningsShown_)) {
+        banner_->setMessage(warnings, ProblemBanner::Kind::Notice);
+        warningsShown_ = true;
+    } else if (banner_->kind() == ProblemBanner::Kind::Error || warningsShown_) {
+        banner_->setMessage({});
+        warningsShown_ = false;
+    }
+}
+
+QString ConnectionsWindow::warningsText() const {
+    QStringList lines;
+    for (const QString& warning : client_->status().warnings)
+        lines << tr("Warning from the helper: %1").arg(warning);
+    return lines.join(QLatin1Char('\n'));
 }
 
 void ConnectionsWindow::updatePermissions(const QMap<QString, QString>& permissions) {

@@ -42,7 +42,8 @@ public:
     ProblemBanner* banner() const { return banner_; }
     EmptyStateView* emptyState() const { return empty_; }
     TrafficGraph* graph() const { return graph_; }
-    // The banner's text; empty when there is nothing to say.
+    // The banner's text; empty when there is nothing to say. Besides problems and notices it shows
+    // the helper's warnings (e.g. its settings file was unusable), until dismissed or they change.
     QString problemText() const;
     QString statusText() const;
     QString countText() const;
@@ -82,6 +83,8 @@ private:
     void buildStatusBar();
     void connectClient();
     void updateState();
+    void updateBanner();
+    QString warningsText() const;
     void updatePermissions(const QMap<QString, QString>& permissions);
     void scheduleCount();
     void updateCount();
@@ -123,6 +126,8 @@ private:
     QTimer countDelay_;
     TrayState state_;
     QString error_;
+    bool warningsShown_ = false; // the banner shows warningsText()
+    QString dismissedWarnings_;  // warnings the user closed: not shown again until they change
     QMap<QString, QString> permissions_;
     int lastSortSection_ = -1;
     bool busy_ = false;

@@ -147,6 +147,34 @@ private Q_SLOTS:
         QVERIFY(!weir::asksForPassword(noPolkit));
         QVERIFY(weir::describe(noPolkit).contains(QStringLiteral("could not ask Polkit")));
         QVERIFY(!weir::describe(noPolkit).contains(QStringLiteral("password")));
+        // The button: Authenticate only where a password can help.
+        QCOMPARE(weir::remedyFor(denied), weir::Remedy::Authenticate);
+        QCOMPARE(weir::remedyFor(noPolkit), weir::Remedy::Retry);
+        QCOMPARE(weir::remedyFor(QDBusError(
+                     QDBusMessage::createError(weir::bus::errorNoAuthenticationAgent, QStringLiteral("x")))),
+                 weir::Remedy::Retry);
+        QCOMPARE(weir::remedyFor(missing), weir::Remedy::CheckAgain);
+        QCOMPARE(weir::remedyFor(QDBusError(QDBusError::Failed, QStringLiteral("x"))), weir::Remedy::Retry);
+        QCOMPARE(weir::remedyFor(QDBusError()), weir::Remedy::None);
+        // NoReply: the helper left the bus mid-call (dbus-daemon's and dbus-broker's words) is not a
+        // timeout (libdbus's words).
+        const QString stopped = QStringLiteral("stopped before it answered");
+        for (const QString& left : {QStringLiteral("Message recipient disconnected from message bus without "
+                                                   "replying"),
+                                    QStringLiteral("Remote peer disconnected")}) {
+            const QDBusError gone(QDBusError::NoReply, left);
+            QCOMPARE(weir::classify(gone), CallFailure::HelperUnavailable);
+            QVERIFY2(weir::describe(gone).contains(stopped), qPrintable(weir::describe(gone)));
+        }
+        const QDBusError timedOut(
+            QDBusError::NoReply,
+            QStringLiteral("Did not receive a reply. Possible causes include: the remote "
+                           "application did not send a reply, the message bus security "
+                           "policy blocked the reply, the reply timeout expired, or the "
+                           "network connection was broken."));
+        QCOMPARE(weir::classify(timedOut), CallFailure::HelperUnavailable);
+        QVERIFY(weir::describe(timedOut).contains(QStringLiteral("did not answer in time")));
+        QVERIFY(!weir::describe(timedOut).contains(stopped));
     }
 };
 

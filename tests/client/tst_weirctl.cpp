@@ -205,6 +205,14 @@ private Q_SLOTS:
         const QDBusError invalidArgs(QDBusMessage::createError(
             QDBusError::InvalidArgs, QStringLiteral("CloseConnections: no connection id")));
         QCOMPARE(failWith(invalidArgs, err), int(Usage));
+        // The helper left the bus before it replied: unavailable (3), said as such, not as a timeout.
+        text.clear();
+        const QDBusError left(
+            QDBusError::NoReply,
+            QStringLiteral("Message recipient disconnected from message bus without replying"));
+        QCOMPARE(failWith(left, err), int(HelperUnavailable));
+        QVERIFY2(text.contains(QStringLiteral("stopped before it answered")), qPrintable(text));
+        QVERIFY(!text.contains(QStringLiteral("in time")));
     }
 
     void statusText() {

@@ -24,10 +24,7 @@ FAULT_GW=("gateway_interfaces=$G_LAN_IF" "gateway_sources=$GW_SOURCES")
 FAULT_CLEAN= # G before Weir ever ran (fault_setup)
 
 fault_setup() {
-    mx_make_topology
-    mx_start_servers
-    weir_it_start_bus
-    mx_keep_polkit_action
+    mx_setup
     FAULT_CLEAN=$(snapshot_g)
 }
 

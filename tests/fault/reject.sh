@@ -11,6 +11,9 @@
 #      the machine's /run/xtables.lock is never held) for longer than the helper waits
 #      (WEIR_TEST_LOCK_TIMEOUT_MS=1500): enable fails naming the lock and changes nothing; disable
 #      fails naming the lock and the rules stay, still relaying; once released, both work.
+#  (c) the helper killed (-9) in the middle of a call: Enable waits for the held lock, the helper dies
+#      before it answers, and weirctl says so (exit 3, "stopped before it answered"), not that the
+#      helper did not answer in time.
 # Each case ends with fault_end_checks (lib.sh).
 #
 # Usage: reject.sh SRC_DIR WEIR_HELPER WEIRCTL   (root; ctest runs it)
@@ -186,6 +189,47 @@ case_lock() {
     fault_end_checks "$FAULT_CLEAN" "after the lock was released"
 }
 
+# ---------------------------------------------------------------------------------------------
+# (c) the helper killed while a call waits for it
+
+case_killed_mid_call() {
+    local record call_pid hpid rc=0 t0 took
+    mx_kill_section
+    # Long enough that only the kill can end the call.
+    WEIR_TEST_LOCK_TIMEOUT_MS=60000 mx_start_helper
+    hpid=$(fault_helper_pid)
+    [ -n "$hpid" ] || fail "no helper pid on the bus"
+    set_mode tproxy true
+    # The helper's install record in G (service/installrecord.cpp): written when Enable's transaction
+    # begins, before it waits for the lock.
+    record="$WEIR_RUNTIME_DIR/installed-net$(in_g stat -L -c %i /proc/self/ns/net).record"
+    lock_hold
+    touch "$WEIR_IT_DIR/call.ref"
+    "$WEIRCTL" enable >/dev/null 2>"$WEIR_IT_DIR/ctl.err" &
+    call_pid=$!
+    mx_track_section "$call_pid"
+    deadline_start
+    until [ "$record" -nt "$WEIR_IT_DIR/call.ref" ]; do
+        gone "$call_pid" && fail "weirctl enable ended before the helper began: $(ctl_err)"
+        until_ms 10000 || fail "the helper did not begin the Enable within 10 s"
+        nap 20
+    done
+    nap 200 # well inside the lock wait
+    gone "$call_pid" && fail "weirctl enable ended while the lock was held: $(ctl_err)"
+    t0=$(now_ms)
+    kill -9 "$hpid"
+    wait "$call_pid" || rc=$?
+    took=$(($(now_ms) - t0))
+    lock_release
+    [ "$rc" = 3 ] || fail "weirctl enable exited $rc after the helper was killed, expected 3: $(ctl_err)"
+    grep -q "stopped before it answered" "$WEIR_IT_DIR/ctl.err" ||
+        fail "the message does not say the helper stopped: $(ctl_err)"
+    ! grep -q "in time" "$WEIR_IT_DIR/ctl.err" || fail "the message calls it a timeout: $(ctl_err)"
+    [ "$took" -lt 5000 ] || fail "weirctl took $took ms to notice the helper had gone"
+    pass "killed mid-call: weirctl exited 3 after $took ms: $(head -n 1 "$WEIR_IT_DIR/ctl.err")"
+    fault_end_checks "$FAULT_CLEAN" "after the helper was killed mid-call"
+}
+
 run_case "(a1) kernel refuses ipv6 mangle during enable (tproxy)" case_reject_enable
 fault_next_case
 run_case "(a2) kernel refuses ipv6 mangle during a mode switch (redirect -> tproxy)" case_reject_switch
@@ -193,6 +237,8 @@ fault_next_case
 run_case "(a3) kernel refuses ipv6 mangle during a settings change (ipv6 on)" case_reject_settings
 fault_next_case
 run_case "(b) xtables lock held by another process during enable and disable" case_lock
+fault_next_case
+run_case "(c) the helper killed while Enable waits for the lock" case_killed_mid_call
 fault_next_case
 
 print_results

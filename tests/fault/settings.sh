@@ -26,6 +26,7 @@
 # Usage: settings.sh SRC_DIR WEIR_HELPER WEIRCTL   (root; ctest runs it as fault_settings)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh" "$@"
+source "$(dirname "$0")/traffic.sh"
 
 SETTINGS=$WEIR_STATE_DIR/settings.conf
 KILL_ROUNDS=${FAULT_SETTINGS_KILL_ROUNDS:-3} # one of each kill moment
@@ -100,31 +101,6 @@ conf() {
     cfg=$(ctl config get) || fail "config get failed: $(ctl_err)"
     for key in "$@"; do out+=("$(sed -n "s/^$key=//p" <<<"$cfg")"); done
     echo "${out[*]}"
-}
-
-# slow_download NS FAMILY NAME: 2 MiB at 400 KiB/s in the background (about 5 s); pid in SLOW_PID.
-slow_download() {
-    local host
-    host=$(url_host "$(srv_of "$2")")
-    ip netns exec "$1" curl -sS -g --noproxy '*' --connect-timeout 5 --max-time 40 --limit-rate 400k \
-        -o "$WEIR_IT_DIR/$3.out" "http://$host:$HTTP_PORT/long?c=$3" 2>"$WEIR_IT_DIR/$3.err" &
-    SLOW_PID=$!
-    mx_track_section "$SLOW_PID"
-    deadline_start
-    while until_ms 5000; do
-        [ "$(stat -c %s "$WEIR_IT_DIR/$3.out" 2>/dev/null || echo 0)" -gt 65536 ] && return 0
-        sleep 0.1
-    done
-    fail "the download $3 did not start: $(cat "$WEIR_IT_DIR/$3.err")"
-}
-
-# finish_download NAME: the slow download ends (30 s), succeeded and is intact.
-finish_download() {
-    local rc=0
-    wait "$SLOW_PID" || rc=$?
-    [ "$rc" = 0 ] || fail "the download $1 failed (curl exit $rc): $(cat "$WEIR_IT_DIR/$1.err")"
-    cmp -s "$WEIR_IT_DIR/$1.out" "$WEIR_IT_DIR/www/long" ||
-        fail "the download $1 is not intact ($(stat -c %s "$WEIR_IT_DIR/$1.out") of 2097152 bytes)"
 }
 
 # end_case WHAT: the three checks, then this case's helper and clients go.
@@ -208,7 +184,8 @@ case_disk_full() {
     ctl config set mode=redirect scope=gateway ipv6=true udp=false bypass= "${FAULT_GW[@]}" >/dev/null ||
         fail "config set failed: $(ctl_err)"
     ctl enable >/dev/null || fail "enable failed: $(ctl_err)"
-    slow_download "$NS_C" 4 full-dl
+    fault_slow_download "$NS_C" full-dl
+    wait_download_started full-dl
     dd if=/dev/zero of="$dir/filler" bs=4k status=none 2>/dev/null || true
     [ "$(stat -f -c %a "$dir")" = 0 ] || fail "the tmpfs is not full: $(stat -f -c %a "$dir") blocks free"
     before_snap=$(snapshot_g)
@@ -224,7 +201,7 @@ case_disk_full() {
     # last-choice: the enable above was the user's choice (restore_enabled), written before the disk filled.
     [ "$(files_in "$dir")" = "filler last-choice settings.conf " ] || fail "disk full: files left: $(files_in "$dir")"
     [ "$(status_fields enabled mode)" = "True redirect" ] || fail "disk full: status $(status_fields enabled mode)"
-    finish_download full-dl
+    finish_download "$FAULT_SLOW_PID" full-dl
     pass "disk full: the change failed with \"$REFUSAL\"; rules, settings and file as before, no temporary file, the download through Weir intact"
     rm "$dir/filler"
     ctl config set history_limit=555 >/dev/null || fail "with room again, the save failed: $(ctl_err)"

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Real traffic for the fault cases (kill.sh, bus.sh, reject.sh), on top of lib.sh:
+# Real traffic for the fault cases (kill.sh, bus.sh, reject.sh, settings.sh), on top of lib.sh:
 #   a prober in a LAN client that opens a new connection every ~50 ms and logs each, and slow
 #   downloads that stay open across a fault. Their processes are section processes (mx_track_section).
 # Also two tools for tight loops that must not start a process per turn (nap, gone).

@@ -5,6 +5,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QDBusConnection>
+#include <QDBusMessage>
 #include <QHeaderView>
 #include <QLineEdit>
 #include <QPushButton>
@@ -18,6 +19,7 @@
 #include <QTranslator>
 #include <QtTest>
 
+#include "client/errors.h"
 #include "client/helperclient.h"
 #include "gui/appcontroller.h"
 #include "gui/connectionfiltermodel.h"
@@ -147,6 +149,17 @@ private Q_SLOTS:
         // Retry asks again.
         controller.window()->banner()->actionButton()->click();
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, 5000);
+
+        // Refused by Polkit: a new password prompt may help after AccessDenied, never when Polkit could
+        // not be asked at all (AuthorityUnavailable: polkitd down), where only trying again can.
+        const QDBusError denied(QDBusError::AccessDenied, QStringLiteral("not authorized"));
+        Q_EMIT client.enableFinished(true, false, weir::describe(denied), weir::remedyFor(denied));
+        QCOMPARE(controller.window()->banner()->actionText(), QStringLiteral("Authenticate"));
+        const QDBusError noPolkit(QDBusMessage::createError(weir::bus::errorAuthorityUnavailable,
+                                                            QStringLiteral("Polkit could not be asked")));
+        Q_EMIT client.enableFinished(true, false, weir::describe(noPolkit), weir::remedyFor(noPolkit));
+        QVERIFY(controller.window()->problemText().contains(QStringLiteral("could not ask Polkit")));
+        QCOMPARE(controller.window()->banner()->actionText(), QStringLiteral("Retry"));
 
         // Settings… in the window opens the dialog, which says it could not read the settings.
         controller.window()->action(QStringLiteral("settingsAction"))->trigger();

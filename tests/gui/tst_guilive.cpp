@@ -1,18 +1,21 @@
 // The GUI against a real weir-helper (started by tests/integration/gui_live.sh in a network
-// namespace on a private system bus with polkitd): the window follows the helper's state, turning
-// interception on from the GUI works, and a real curl shows up in the table, kept live by the
-// helper's ConnectionsChanged deltas without resetting the model; a slow download closed through the
-// client (what "Close selected connections" calls) ends with a reset and says "closed by user".
+// namespace on a private system bus with polkitd): the window follows the helper's state and shows its
+// warning (a settings file it could not use) in the banner, turning interception on from the GUI
+// works, and a real curl shows up in the table, kept live by the helper's ConnectionsChanged deltas
+// without resetting the model; a slow download closed through the client (what "Close selected
+// connections" calls) ends with a reset and says "closed by user".
 #include <QProcess>
 #include <QSignalSpy>
 #include "gui/connectionfiltermodel.h"
 #include <QTableView>
 #include <QTest>
+#include <QToolButton>
 
 #include "client/helperclient.h"
 #include "gui/appcontroller.h"
 #include "gui/connectionmodel.h"
 #include "gui/connectionswindow.h"
+#include "gui/problembanner.h"
 
 using namespace weir;
 
@@ -45,6 +48,19 @@ private Q_SLOTS:
 
         QTRY_COMPARE_WITH_TIMEOUT(client.availability(), HelperClient::Availability::Available, 10000);
         QVERIFY(!client.status().enabled); // interception stays off until the user turns it on
+        // The helper started on a settings file it could not use (gui_live.sh wrote garbage): its
+        // warning is in the banner, as a notice, until dismissed, and stays dismissed across polls.
+        QTRY_VERIFY2_WITH_TIMEOUT(
+            window.problemText().startsWith(QStringLiteral("Warning from the helper: the settings file")),
+            qPrintable(window.problemText()), 5000);
+        QVERIFY2(window.problemText().contains(QStringLiteral("defaults are in use")),
+                 qPrintable(window.problemText()));
+        QCOMPARE(window.banner()->kind(), ProblemBanner::Kind::Notice);
+        auto* dismiss = window.banner()->findChild<QToolButton*>();
+        QVERIFY(dismiss);
+        dismiss->click();
+        QVERIFY(window.problemText().isEmpty());
+        QTest::qWait(AppController::kWindowPollMs + 500);
         QVERIFY2(window.problemText().isEmpty(), qPrintable(window.problemText()));
 
         QSignalSpy finished(&client, &HelperClient::enableFinished);

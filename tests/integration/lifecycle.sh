@@ -22,10 +22,7 @@ T_START=$(now_ms)
 TIMINGS="$WEIR_IT_DIR/timings"
 : >"$TIMINGS"
 
-mx_make_topology
-mx_start_servers
-weir_it_start_bus
-mx_keep_polkit_action
+mx_setup
 
 timing() { echo "$1: $2 ms" | tee -a "$TIMINGS"; }
 
@@ -41,31 +38,6 @@ timed_ctl() {
 
 # Common settings for the gateway parts: C's subnet via lan0.
 GW_SET=("gateway_interfaces=$G_LAN_IF" "gateway_sources=$GW_SOURCES")
-
-# through_weir NS FAMILY MODE SOURCE_IP TAG: a download from NS is intact and listed as a MODE row from
-# SOURCE_IP that started after the download did (rows are found by time: closed ones age out).
-through_weir() {
-    local dest since n
-    dest=$(endpoint "$(srv_of "$2")" "$HTTP_PORT")
-    since=$(now_ms)
-    expect_http "$1" "$2" "$5"
-    deadline_start
-    while until_ms 3000; do
-        n=$(conn_count --mode "$3" --dest "$dest" --source-ip "$4" --proto tcp --since "$since")
-        [ "$n" -ge 1 ] && return 0
-        sleep 0.1
-    done
-    fail "no $3 row $4 -> $dest since the download started: $(conn_show --dest "$dest" --since "$since")"
-}
-
-wait_snapshot() { # wait_snapshot EXPECTED SECONDS: polls until G's snapshot equals EXPECTED
-    deadline_start
-    while until_ms $(($2 * 1000)); do
-        [ "$(snapshot_g)" = "$1" ] && return 0
-        sleep 0.1
-    done
-    [ "$(snapshot_g)" = "$1" ]
-}
 
 wait_no_weir_rules() { # wait_no_weir_rules SECONDS: until no WEIR_ chain or weir rule is in G
     deadline_start
@@ -96,29 +68,6 @@ slow_download() {
         -o "$WEIR_IT_DIR/$3.out" "http://$host:$HTTP_PORT/long?c=$3" 2>"$WEIR_IT_DIR/$3.err" &
     SLOW_PID=$!
     mx_track_section "$SLOW_PID"
-}
-
-# wait_started NAME: the slow download NAME has received some data (5 s).
-wait_started() {
-    for _ in $(seq 50); do
-        [ "$(stat -c %s "$WEIR_IT_DIR/$1.out" 2>/dev/null || echo 0)" -gt 65536 ] && return 0
-        sleep 0.1
-    done
-    fail "the slow download $1 did not start: $(cat "$WEIR_IT_DIR/$1.err")"
-}
-
-# finish_download PID NAME: waits (bounded) for it; it must have succeeded and be intact.
-finish_download() {
-    local rc=0
-    for _ in $(seq 300); do
-        mx_alive "$1" || break
-        sleep 0.1
-    done
-    mx_alive "$1" && fail "the slow download $2 still runs after 30 s"
-    wait "$1" || rc=$?
-    [ "$rc" = 0 ] || fail "the slow download $2 failed (curl exit $rc): $(cat "$WEIR_IT_DIR/$2.err")"
-    cmp -s "$WEIR_IT_DIR/$2.out" "$WEIR_IT_DIR/www/long" ||
-        fail "the slow download $2 is not intact ($(stat -c %s "$WEIR_IT_DIR/$2.out") of 2097152 bytes)"
 }
 
 # A prober in C opening a new connection every ~0.1 s until $WEIR_IT_DIR/probe.stop exists
@@ -196,8 +145,8 @@ section_a() {
     slow_download "$NS_C" 4 slow-c
     slow_c=$SLOW_PID
     start_prober
-    wait_started slow-g
-    wait_started slow-c
+    wait_download_started slow-g
+    wait_download_started slow-c
     wait_probes 1
     timed_ctl "(a) mode switch redirect -> tproxy" config set mode=tproxy udp=true
     wait_probes $(($(probe_count) + 2)) # new connections right after the switch
@@ -412,27 +361,10 @@ section_d() {
 # The run: each section from a clean G (no helper, no Weir rules, default settings file).
 
 SNAP0=$(snapshot_g)
-reset_g() {
-    mx_kill_section # helpers (SIGTERM: they remove their rules), slow clients, prober
-    HELPER_PID=
-    in_g "$WEIR_HELPER" --cleanup >/dev/null 2>&1 || true # after a failed section only; waits for a guardian
-    rm -rf "${WEIR_STATE_DIR:?}"/*
-    in_g sysctl -qw net.ipv4.ip_forward=1
-    in_g sysctl -qw net.ipv6.conf.all.forwarding=1
-    local now
-    now=$(snapshot_g)
-    if [ "$now" != "$SNAP0" ]; then
-        echo "reset: G still differs from the start:" >&2
-        diff <(echo "$SNAP0") <(echo "$now") >&2 || true
-        MX_RESULTS+=("reset after the previous section|FAIL|-")
-        MX_FAILED=$((MX_FAILED + 1))
-    fi
-}
-
 run_case "(a) enable, live changes, redirect->tproxy->redirect under load, disable" section_a
-reset_g
+reset_g "$SNAP0"
 run_case "(b) kernel rejects ipv6 mangle: tproxy refused, redirect kept" section_b
-reset_g
+reset_g "$SNAP0"
 run_case "(c1) kill -9 in tproxy during traffic: guardian cleans, no blackhole" section_c1
 if [ -e "$WEIR_IT_DIR/c1.killed" ]; then
     mx_kill_section # the prober, if c1 failed before stopping it
@@ -440,11 +372,11 @@ if [ -e "$WEIR_IT_DIR/c1.killed" ]; then
 else
     skip_case "(c2) a new helper after the kill: leftovers removed, restored" "c1 failed before the kill"
 fi
-reset_g
+reset_g "$SNAP0"
 run_case "(c3) kill -9 three more times: the guardian cleans every time" section_c3
-reset_g
+reset_g "$SNAP0"
 run_case "(d) drift: degraded, repaired by reapply_on_drift" section_d
-reset_g
+reset_g "$SNAP0"
 
 print_results
 echo "timings:"

@@ -17,10 +17,7 @@ source "$(dirname "$0")/netlib.sh"
 trap mx_cleanup EXIT
 T_START=$(now_ms)
 
-mx_make_topology
-mx_start_servers
-weir_it_start_bus
-mx_keep_polkit_action
+mx_setup
 mx_make_test_user
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034 # NS_CLIENT/NS_SERVER are lib.sh's; GW_SOURCES, MX_TEST_UID, UDP_PEER are the scripts'
-# Shared pieces of the gateway-topology integration tests (matrix.sh, lifecycle.sh), on top of lib.sh
-# (source lib.sh first; this reuses its fail/pass, bus, helper start and cleanup).
+# Shared pieces of the gateway-topology tests (matrix.sh, lifecycle.sh, restore.sh, tests/fault), on
+# top of lib.sh (source lib.sh first; this reuses its fail/pass, bus, helper start and cleanup).
 #
 #   C (LAN client, in gateway_sources)  --+
 #                                         +-- L (bridge br0, a LAN switch) -- lan0 G wan0 -- S (servers)
@@ -247,6 +247,15 @@ mx_keep_polkit_action() {
     mx_track $!
 }
 
+# mx_setup: what every test on this topology starts with: the namespaces, the servers in S, the
+# private bus with polkitd (and polkit's action file kept in place).
+mx_setup() {
+    mx_make_topology
+    mx_start_servers
+    weir_it_start_bus
+    mx_keep_polkit_action
+}
+
 # A throwaway system user (deleted at exit if we made it), for owner-match tests.
 mx_make_test_user() {
     MX_TEST_USER="wmx$$"
@@ -341,6 +350,40 @@ wait_conn_count() {
     echo "$n"
 }
 
+# through_weir NS FAMILY MODE SOURCE_IP TAG: a download from NS is intact and listed as a MODE row
+# from SOURCE_IP that started after the download did (rows are found by time: closed ones age out).
+through_weir() {
+    local dest since
+    dest=$(endpoint "$(srv_of "$2")" "$HTTP_PORT")
+    since=$(now_ms)
+    expect_http "$1" "$2" "$5"
+    [ "$(wait_conn_count 1 --mode "$3" --dest "$dest" --source-ip "$4" --proto tcp --since "$since")" -ge 1 ] ||
+        fail "no $3 row $4 -> $dest since the download started: $(conn_show --dest "$dest" --since "$since")"
+}
+
+# wait_download_started NAME: a slow download into $WEIR_IT_DIR/NAME.out has received data (5 s).
+wait_download_started() {
+    deadline_start
+    while until_ms 5000; do
+        [ "$(stat -c %s "$WEIR_IT_DIR/$1.out" 2>/dev/null || echo 0)" -gt 65536 ] && return 0
+        sleep 0.1
+    done
+    fail "the slow download $1 did not start: $(cat "$WEIR_IT_DIR/$1.err")"
+}
+
+# finish_download PID NAME: waits (30 s) for the slow download NAME; it must have succeeded and be
+# intact (S's 2 MiB /long).
+finish_download() {
+    local rc=0
+    deadline_start
+    while until_ms 30000 && mx_alive "$1"; do sleep 0.1; done
+    mx_alive "$1" && fail "the slow download $2 still runs after 30 s"
+    wait "$1" || rc=$?
+    [ "$rc" = 0 ] || fail "the slow download $2 failed (curl exit $rc): $(cat "$WEIR_IT_DIR/$2.err")"
+    cmp -s "$WEIR_IT_DIR/$2.out" "$WEIR_IT_DIR/www/long" ||
+        fail "the slow download $2 is not intact ($(stat -c %s "$WEIR_IT_DIR/$2.out") of 2097152 bytes)"
+}
+
 # rule_hits FAMILY TABLE CHAIN TARGET PROTO: summed packet counters of the rules in CHAIN with
 # `-p PROTO ... -j TARGET` in G; "none" when there is no such rule.
 rule_hits() {
@@ -380,6 +423,15 @@ snapshot_g() {
         ip -6 route show table all | grep -v "^anycast fe80:: "
         echo "## sysctl"
         sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding' | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/g'
+}
+
+wait_snapshot() { # wait_snapshot EXPECTED SECONDS: polls until G's snapshot equals EXPECTED
+    deadline_start
+    while until_ms $(($2 * 1000)); do
+        [ "$(snapshot_g)" = "$1" ] && return 0
+        sleep 0.1
+    done
+    [ "$(snapshot_g)" = "$1" ]
 }
 
 weir_rules_g() { # only Weir's lines of both xtables dumps
@@ -447,6 +499,26 @@ run_case() {
         MX_RESULTS+=("$name|pass|$((t1 - t0))")
     else
         MX_RESULTS+=("$name|FAIL|$((t1 - t0))")
+        MX_FAILED=$((MX_FAILED + 1))
+    fi
+}
+
+# reset_g SNAPSHOT: between sections: the section's processes end (helpers on SIGTERM remove their
+# rules), leftovers of a failed one are removed, the state directory is emptied and forwarding is
+# on again; G must then be SNAPSHOT (a failed reset is one more failed line of the table).
+reset_g() {
+    mx_kill_section
+    HELPER_PID=
+    in_g "$WEIR_HELPER" --cleanup >/dev/null 2>&1 || true # after a failed section only; waits for a guardian
+    rm -rf "${WEIR_STATE_DIR:?}"/*
+    in_g sysctl -qw net.ipv4.ip_forward=1
+    in_g sysctl -qw net.ipv6.conf.all.forwarding=1
+    local now
+    now=$(snapshot_g)
+    if [ "$now" != "$1" ]; then
+        echo "reset: G still differs from the start:" >&2
+        diff <(echo "$1") <(echo "$now") >&2 || true
+        MX_RESULTS+=("reset after the previous section|FAIL|-")
         MX_FAILED=$((MX_FAILED + 1))
     fi
 }

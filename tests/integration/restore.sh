@@ -16,43 +16,15 @@ source "$(dirname "$0")/netlib.sh"
 trap mx_cleanup EXIT
 T_START=$(now_ms)
 
-mx_make_topology
-mx_start_servers
-weir_it_start_bus
-mx_keep_polkit_action
+mx_setup
 SNAP0=$(snapshot_g)
 LAST_CHOICE="$WEIR_STATE_DIR/last-choice"
 GW_SET=(mode=tproxy scope=gateway ipv6=true udp=true bypass= "gateway_interfaces=$G_LAN_IF" "gateway_sources=$GW_SOURCES")
-
-# through_weir NS FAMILY SOURCE_IP TAG: a download from NS is intact and listed as a tproxy row from
-# SOURCE_IP that started after the download did.
-through_weir() {
-    local dest since n
-    dest=$(endpoint "$(srv_of "$2")" "$HTTP_PORT")
-    since=$(now_ms)
-    expect_http "$1" "$2" "$4"
-    deadline_start
-    while until_ms 3000; do
-        n=$(conn_count --mode tproxy --dest "$dest" --source-ip "$3" --proto tcp --since "$since")
-        [ "$n" -ge 1 ] && return 0
-        sleep 0.1
-    done
-    fail "no tproxy row $3 -> $dest since the download started: $(conn_show --dest "$dest" --since "$since")"
-}
 
 # directly NS FAMILY SOURCE_IP TAG: a download from NS reaches S from SOURCE_IP itself (not through Weir).
 directly() {
     expect_http "$1" "$2" "$4"
     [ "$(http_peer "$4")" = "$3" ] || fail "$4 reached S from $(http_peer "$4"), not directly from $3"
-}
-
-wait_snapshot() { # wait_snapshot EXPECTED SECONDS: polls until G's snapshot equals EXPECTED
-    deadline_start
-    while until_ms $(($2 * 1000)); do
-        [ "$(snapshot_g)" = "$1" ] && return 0
-        sleep 0.1
-    done
-    [ "$(snapshot_g)" = "$1" ]
 }
 
 # kill9_and_wait_clean: kill -9 of the helper; the guardian must leave G as at the start (10 s).
@@ -85,7 +57,7 @@ section_a() {
     ctl enable >/dev/null || fail "enable failed: $(ctl_err)"
     expect_choice enabled
     snap_on=$(snapshot_g)
-    through_weir "$NS_C" 4 "$C4" a-before
+    through_weir "$NS_C" 4 tproxy "$C4" a-before
     kill9_and_wait_clean
     directly "$NS_C" 4 "$C4" a-direct-$RANDOM
     pass "kill -9 while enabled: the guardian left G clean, C reaches S directly"
@@ -94,7 +66,7 @@ section_a() {
     expect_restore restored True
     [ "$(snapshot_g)" = "$snap_on" ] ||
         fail "the restored helper installed something else than enable did: $(diff <(echo "$snap_on") <(snapshot_g))"
-    through_weir "$NS_C" 6 "$C6" a-restored6
+    through_weir "$NS_C" 6 tproxy "$C6" a-restored6
     expect_udp "$NS_C" 4 a-restored-udp
     wctl status | grep -qx "Restore:      restored (interception was turned back on when the helper started)" ||
         fail "weirctl status does not say it: $(wctl status)"
@@ -174,32 +146,20 @@ time.sleep(60)' "$port" >"$WEIR_IT_DIR/squatter.out" 2>&1 &
     kill "$squatter"
     wait "$squatter" 2>/dev/null || true
     ctl enable >/dev/null || fail "enable after the port was freed failed: $(ctl_err)"
-    through_weir "$NS_C" 4 "$C4" d-enabled
+    through_weir "$NS_C" 4 tproxy "$C4" d-enabled
     ctl disable >/dev/null || fail "disable failed: $(ctl_err)"
     [ "$(snapshot_g)" = "$SNAP0" ] || fail "G differs after disable"
     pass "once the port was free, enable worked and disable left G clean"
 }
 
-reset_g() {
-    mx_kill_section # helpers (SIGTERM: they remove their rules), the squatter
-    HELPER_PID=
-    in_g "$WEIR_HELPER" --cleanup >/dev/null 2>&1 || true # after a failed section only
-    rm -rf "${WEIR_STATE_DIR:?}"/*
-    if [ "$(snapshot_g)" != "$SNAP0" ]; then
-        diff <(echo "$SNAP0") <(snapshot_g) >&2 || true
-        MX_RESULTS+=("reset after the previous section|FAIL|-")
-        MX_FAILED=$((MX_FAILED + 1))
-    fi
-}
-
 run_case "(a) kill -9 / SIGTERM while enabled: a new helper restores it" section_a
-reset_g
+reset_g "$SNAP0"
 run_case "(b) disabled, restarted: stays off" section_b
-reset_g
+reset_g "$SNAP0"
 run_case "(c) restore_enabled=false: stays off" section_c
-reset_g
+reset_g "$SNAP0"
 run_case "(d) restore fails (proxy port taken): reported, G clean, serves" section_d
-reset_g
+reset_g "$SNAP0"
 
 print_results
 echo "restore: total $(($(now_ms) - T_START)) ms"
