@@ -239,10 +239,6 @@ Aktivieren Sie es, um sie hier zu sehen.</translation>
         <translation>Abfangen ist deaktiviert</translation>
     </message>
     <message>
-        <source>New connections go out directly. Connections that were already open keep going through Weir until they end; they stay in the table until then.</source>
-        <translation>Neue Verbindungen gehen direkt hinaus. Bereits offene Verbindungen laufen weiter über Weir, bis sie enden; bis dahin bleiben sie in der Tabelle.</translation>
-    </message>
-    <message>
         <source>Authenticate</source>
         <translation>Authentifizieren</translation>
     </message>
@@ -253,6 +249,10 @@ Aktivieren Sie es, um sie hier zu sehen.</translation>
     <message>
         <source>Interception is off: the helper removed its rules, so traffic now goes out directly, without the proxy. Start the helper again to resume.</source>
         <translation>Das Abfangen ist deaktiviert: Der Hilfsdienst hat seine Regeln entfernt, der Datenverkehr geht jetzt direkt hinaus, ohne Proxy. Starten Sie den Hilfsdienst erneut, um fortzufahren.</translation>
+    </message>
+    <message>
+        <source>New connections go out directly. The connections Weir was relaying were closed; programs connect again on their own, directly.</source>
+        <translation>Neue Verbindungen gehen direkt hinaus. Die Verbindungen, die Weir weitergeleitet hat, wurden geschlossen; Programme verbinden sich von selbst neu, direkt.</translation>
     </message>
 </context>
 <context>
@@ -508,6 +508,14 @@ Aktivieren Sie es, um sie hier zu sehen.</translation>
     <message>
         <source>Download speed over the last seconds</source>
         <translation>Download-Geschwindigkeit der letzten Sekunden</translation>
+    </message>
+    <message>
+        <source>Interception was turned off</source>
+        <translation>Abfangen wurde ausgeschaltet</translation>
+    </message>
+    <message>
+        <source>No longer intercepted after a settings change</source>
+        <translation>Nach einer Einstellungsänderung nicht mehr abgefangen</translation>
     </message>
 </context>
 <context>

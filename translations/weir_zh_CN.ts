@@ -239,10 +239,6 @@ Turn it on to see them here.</source>
         <translation>接管已关闭</translation>
     </message>
     <message>
-        <source>New connections go out directly. Connections that were already open keep going through Weir until they end; they stay in the table until then.</source>
-        <translation>新连接将直接发出。已打开的连接仍经由 Weir，直到结束；在此之前它们会留在表格中。</translation>
-    </message>
-    <message>
         <source>Authenticate</source>
         <translation>验证身份</translation>
     </message>
@@ -253,6 +249,10 @@ Turn it on to see them here.</source>
     <message>
         <source>Interception is off: the helper removed its rules, so traffic now goes out directly, without the proxy. Start the helper again to resume.</source>
         <translation>接管已关闭：辅助程序已删除其规则，流量现在不经代理直接发出。重新启动辅助程序即可恢复。</translation>
+    </message>
+    <message>
+        <source>New connections go out directly. The connections Weir was relaying were closed; programs connect again on their own, directly.</source>
+        <translation>新连接将直接发出。Weir 正在转发的连接已被关闭；程序会自行重新直接连接。</translation>
     </message>
 </context>
 <context>
@@ -508,6 +508,14 @@ Turn it on to see them here.</source>
     <message>
         <source>Download speed over the last seconds</source>
         <translation>最近几秒的下载速度</translation>
+    </message>
+    <message>
+        <source>Interception was turned off</source>
+        <translation>接管已被关闭</translation>
+    </message>
+    <message>
+        <source>No longer intercepted after a settings change</source>
+        <translation>设置更改后不再接管</translation>
     </message>
 </context>
 <context>
