@@ -392,15 +392,41 @@ void ProxyCore::setProcess(std::uint64_t id, ProcessOwner owner) {
             return;
 }
 
+namespace {
+
+// On worker `w`'s thread: ends those of `ids` it has open (TCP with a reset, UDP by closing).
+void endOnWorker(Worker& w, const std::vector<std::uint64_t>& ids, const std::string& reason,
+                 std::vector<std::uint64_t>* closed) {
+    for (std::uint64_t id : ids)
+        if (w.tcp().resetById(id, reason) || w.udp().closeById(id, reason))
+            closed->push_back(id);
+}
+
+} // namespace
+
 std::vector<std::uint64_t> ProxyCore::closeConnections(const std::vector<std::uint64_t>& ids,
                                                        const std::string& reason) {
     std::lock_guard control(d->controlMutex);
     std::vector<std::uint64_t> closed;
     for (auto& worker : d->workers) {
+        worker->call([&, w = worker.get()] { endOnWorker(*w, ids, reason, &closed); });
+    }
+    std::sort(closed.begin(), closed.end());
+    return closed;
+}
+
+std::vector<std::uint64_t>
+ProxyCore::closeConnectionsWhere(const std::function<bool(const ConnectionRecord&)>& which,
+                                 const std::string& reason) {
+    std::lock_guard control(d->controlMutex);
+    std::vector<std::uint64_t> closed;
+    for (auto& worker : d->workers) {
         worker->call([&, w = worker.get()] {
-            for (std::uint64_t id : ids)
-                if (w->tcp().resetById(id, reason) || w->udp().closeById(id, reason))
-                    closed.push_back(id);
+            std::vector<std::uint64_t> ids;
+            for (const auto& [id, entry] : w->table().entries())
+                if (entry.record.closedMs == 0 && which(entry.record))
+                    ids.push_back(id);
+            endOnWorker(*w, ids, reason, &closed); // closing changes the table: not while walking it
         });
     }
     std::sort(closed.begin(), closed.end());

@@ -140,6 +140,11 @@ public:
     // UDP flows by closing their sockets. Returns the ids it ended (unknown and closed ones are not).
     std::vector<std::uint64_t> closeConnections(const std::vector<std::uint64_t>& ids,
                                                 const std::string& reason);
+    // Ends the open connections for which `which(record)` is true, as closeConnections() does. `which`
+    // runs on the relay threads, for open records only. Returns the ids it ended.
+    std::vector<std::uint64_t>
+    closeConnectionsWhere(const std::function<bool(const ConnectionRecord&)>& which,
+                          const std::string& reason);
     // Forgets every closed record.
     void clearHistory();
     // Keeps at most `n` closed records from now on (CoreConfig::maxClosedRecords).

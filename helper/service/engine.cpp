@@ -93,13 +93,12 @@ std::vector<std::uint64_t> Engine::closeConnections(const std::vector<std::uint6
 
 void Engine::closeUncarried(const plan::InstallPlan& from, const plan::InstallPlan* to,
                             const std::string& reason) {
-    std::vector<std::uint64_t> ids;
-    for (const auto& r : core_.snapshot())
-        if (r.closedMs == 0 &&
-            !plan::stillCarries(from, to, r.mode, r.source.family() == AF_INET6 ? Family::V6 : Family::V4))
-            ids.push_back(r.id);
-    if (!ids.empty())
-        core_.closeConnections(ids, reason);
+    core_.closeConnectionsWhere(
+        [&](const core::ConnectionRecord& r) {
+            return !plan::stillCarries(from, to, r.mode,
+                                       r.source.family() == AF_INET6 ? Family::V6 : Family::V4);
+        },
+        reason);
 }
 
 void Engine::clearHistory() {

@@ -5,8 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
+#include <mutex>
 
 #include "core/proxycore.h"
 #include "printers.h"
@@ -113,6 +115,49 @@ private slots:
         WEIR_COMPARE_ENUM(findRecord(core, 1)->state, ConnectionState::Closed);
         QCOMPARE(findRecord(core, 1)->closeReason, std::string("closed by user"));
         QCOMPARE(core.closeConnections({1}, "closed by user"), std::vector<std::uint64_t>{});
+    }
+
+    // Closing by a property of the record (what Disable and settings changes use): only open
+    // connections are offered to the predicate, and only those it picks end.
+    void closeConnectionsWhere() {
+        TestServer server(echo);
+        ProxyCore core;
+        auto config = configTo(server.address());
+        config.workers = 2;
+        std::string error;
+        QVERIFY2(core.start(config, &error), error.c_str());
+        QVERIFY(oneCleanConnection(core)); // a closed record, never offered
+        QTRY_VERIFY_WITH_TIMEOUT(allFinal(core, 1), 5000);
+        const int keep = clientOf(core);
+        const int drop = clientOf(core);
+        setReceiveTimeout(drop, 5000);
+        QVERIFY(writeAll(keep, "k") && writeAll(drop, "d"));
+        const SocketAddress dropSource = localAddress(drop);
+        QTRY_VERIFY_WITH_TIMEOUT(core.connectionCounts().open == 2, 5000);
+        std::vector<std::uint64_t> offered;
+        std::mutex offeredMutex; // the workers ask one after another, but on their own threads
+        const auto closed = core.closeConnectionsWhere(
+            [&](const ConnectionRecord& r) {
+                std::lock_guard lock(offeredMutex);
+                offered.push_back(r.id);
+                return r.source == dropSource;
+            },
+            "interception turned off");
+        std::sort(offered.begin(), offered.end());
+        QCOMPARE(offered, (std::vector<std::uint64_t>{2, 3}));
+        QCOMPARE(closed.size(), std::size_t(1));
+        const auto r = *findRecord(core, closed.front());
+        QCOMPARE(r.source, dropSource);
+        QCOMPARE(r.closeReason, std::string("interception turned off"));
+        std::string got;
+        int err = 0;
+        QVERIFY(!readToEnd(drop, &got, &err));
+        QCOMPARE(err, ECONNRESET);
+        char echoed = 0;
+        QVERIFY(readExactly(keep, &echoed, 1) && echoed == 'k'); // the other one still relays
+        QCOMPARE(core.connectionCounts().open, std::size_t(1));
+        ::close(keep);
+        ::close(drop);
     }
 
     // No time limit (closedRetention 0): closed records stay until the limit or clearHistory().
