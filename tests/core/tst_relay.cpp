@@ -283,7 +283,7 @@ private slots:
         });
         ProxyCore core;
         auto config = configTo(server.address());
-        config.tcpKeepalive = {keepalive ? 1s : 0s, 1s, 2};
+        config.tcpKeepalive = {keepalive ? 2s : 0s, 1s, 2}; // 2 s: room for a slow (sanitized) test
         std::string error;
         QVERIFY2(core.start(config, &error), error.c_str());
         const int client = clientOf(core);
@@ -302,12 +302,12 @@ private slots:
         std::this_thread::sleep_for(400ms);
         QVERIFY2(!isFinal(findRecord(core, id)->state), findRecord(core, id)->closeReason.c_str());
         if (!keepalive) {
-            std::this_thread::sleep_for(3s); // the first probe would have gone out after 1 s
+            std::this_thread::sleep_for(3s); // the first probe would have gone out after 2 s
             QVERIFY(!isFinal(findRecord(core, id)->state));
             return;
         }
-        // The first probe after 1 s of silence meets no socket and is answered with a reset.
-        QTRY_VERIFY_WITH_TIMEOUT(isFinal(findRecord(core, id)->state), 6000);
+        // The first probe after 2 s of silence meets no socket and is answered with a reset.
+        QTRY_VERIFY_WITH_TIMEOUT(isFinal(findRecord(core, id)->state), 8000);
         const auto r = *findRecord(core, id);
         WEIR_COMPARE_ENUM(r.state, ConnectionState::Closed);
         QCOMPARE(r.closeReason, std::string("reset by client"));
