@@ -2,10 +2,9 @@
 # The README's test command: installs the dependencies, builds with the tests (WEIR_BUILD_TESTS=ON),
 # runs the whole ctest suite (unit, gui, packaging, and the root-only netns/D-Bus/Polkit integration
 # and fault tests), builds the Debian packages and tests installing and purging them, then builds the
-# helper and its libraries, the client library, weirctl and their tests again under AddressSanitizer
-# and UndefinedBehaviorSanitizer (build-asan, clang) and runs the unit, D-Bus and netns tests there
-# (not the GUI, not the fault suite), and runs the libFuzzer targets for a bounded time each
-# (build-fuzz, clang; WEIR_FUZZ_SECONDS per fuzzer, default 30).
+# whole project again under AddressSanitizer and UndefinedBehaviorSanitizer (build-asan, clang) and
+# runs its unit, D-Bus, netns and fault tests there, and runs the libFuzzer targets for a bounded
+# time each (build-fuzz, clang; WEIR_FUZZ_SECONDS per fuzzer, default 30).
 # Works from a user's shell (it asks sudo, else pkexec, for root) and from a root shell.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,42 +26,30 @@ phase "ctest" ctest --test-dir build --output-on-failure --timeout 600
 phase "packages" scripts/build-debs.sh build-deb
 phase "package install" tests/packaging/deb_install.sh build-deb
 
-# Built and tested under AddressSanitizer and UndefinedBehaviorSanitizer (build-asan), with clang at
-# -O1 (the usual sanitizer level), asserts on: every library of the helper, the helper, the client
-# library, weirctl, and the tests in these folders. Not the GUI (app/gui, app/weir and their tests):
-# instrumenting it costs about 7 of the 23 CPU minutes, for 45 s of offscreen tests; the budget goes
-# to the netns tests instead (README.md). A test joins by living in one of these folders.
-sanitized_builds=(helper app/client app/weirctl)
-sanitized_tests=(tests/config tests/core tests/procinfo tests/upstream tests/sniff tests/firewall
-    tests/routing tests/plan tests/client tests/service tests/integration)
-
+# The whole project built again under AddressSanitizer and UndefinedBehaviorSanitizer (build-asan),
+# with clang at -O1 (the usual sanitizer level), asserts on.
 asan_build() {
     cmake -S . -B build-asan -G "Unix Makefiles" -DCMAKE_CXX_COMPILER=clang++ \
         -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" \
         -DWEIR_SANITIZE=address,undefined -DWEIR_BUILD_TESTS=ON "${launcher[@]}"
-    local dir
-    for dir in "${sanitized_builds[@]}" "${sanitized_tests[@]}"; do
-        make -C "build-asan/$dir" --no-print-directory -j"$(nproc)"
-    done
+    cmake --build build-asan -j"$(nproc)"
 }
 
-# Every test of those folders but the GUI ones and the fault suite (tests/fault, some 6 minutes more
-# instrumented; it runs in the main suite): unit, D-Bus and netns tests, the latter with the
-# instrumented helper, weirctl and core driver against real namespaces, a real bus and polkitd.
-# Every process a test starts writes sanitizer reports to files here (a test that does not check a
-# child's exit status still fails this phase); leak checking is on, with leaks inside uninstrumented
-# system libraries suppressed (tests/sanitizers/lsan.supp); the first error ends the process.
+# Its unit, D-Bus, netns and fault tests (not the gui-labelled ones, which need a display): the
+# instrumented helper, weirctl and core driver against real namespaces, a real bus and polkitd,
+# killed, refused and soaked. Every process a test starts writes sanitizer reports to files here (a
+# test that does not check a child's exit status still fails this phase); leak checking is on, with
+# leaks inside uninstrumented system libraries suppressed (tests/sanitizers/lsan.supp); the first
+# error ends the process.
 asan_tests() {
-    local logs dir status=0
+    local logs status=0
     logs=$(mktemp -d /tmp/weir-sanitizer-logs.XXXXXX)
     chmod 0777 "$logs" # weirctl runs as test users too
-    for dir in "${sanitized_tests[@]}"; do
-        ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:log_path=$logs/asan" \
-            LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0" \
-            UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan" \
-            ctest --test-dir "build-asan/$dir" --output-on-failure --timeout 600 --no-tests=error \
-            -LE 'gui|fault' || status=1
-    done
+    ASAN_OPTIONS="detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1:check_initialization_order=1:strict_init_order=1:log_path=$logs/asan" \
+        LSAN_OPTIONS="suppressions=$PWD/tests/sanitizers/lsan.supp:print_suppressions=0" \
+        UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$logs/ubsan" \
+        ctest --test-dir build-asan --output-on-failure --timeout 900 --no-tests=error \
+        -L 'unit|netns|dbus|fault' -LE gui || status=1
     if compgen -G "$logs/*" >/dev/null; then
         echo "Sanitizer reports:" >&2
         tail -n +1 "$logs"/* >&2
