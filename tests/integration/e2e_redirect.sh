@@ -5,9 +5,21 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh" "$@"
 trap weir_it_cleanup EXIT
+TOOLS=$(cd "$(dirname "$0")/tools" && pwd)
+if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=$(command -v python3); fi
 
 weir_it_make_netns
 weir_it_start_server
+# A body sent at a fixed pace, so the connection lasts long enough for the helper to find its
+# program (curl's --limit-rate does not: socket buffers take a small body at once, and a sanitized
+# helper then misses a connection that ended 14 ms after it began).
+ip netns exec "$NS_SERVER" "$PY" "$TOOLS/paced_server.py" "$SERVER_IP" 8081 >"$WEIR_IT_DIR/paced.out" 2>"$WEIR_IT_DIR/paced.log" &
+weir_it_track $!
+for _ in $(seq 50); do
+    grep -q ready "$WEIR_IT_DIR/paced.out" 2>/dev/null && break
+    sleep 0.1
+done
+grep -q ready "$WEIR_IT_DIR/paced.out" || fail "the paced server did not start: $(cat "$WEIR_IT_DIR/paced.log")"
 weir_it_start_bus
 
 # No helper yet: a clear message and exit code 3.
@@ -29,12 +41,10 @@ nat_rules | grep -q -- '-A OUTPUT -p tcp -m comment --comment weir -j WEIR_OUTPU
 nat_rules | grep -q -- '-j REDIRECT --to-ports 41080' || fail "no REDIRECT rule: $(nat_rules)"
 pass "enable installed the WEIR_OUTPUT chain"
 
-# A real client through the interception. (At 128 KB/s, so it lasts half a second: the helper finds
-# the program behind a connection while its socket exists; one that ends within the few
-# milliseconds of a /proc scan may show none. curl lets the first second's worth of bytes through
-# unthrottled: at 512k the 256 KiB lasted 40 ms, and the sanitizer build's helper missed it.)
-ip netns exec "$NS_CLIENT" curl -sS --max-time 10 --limit-rate 128k -o "$WEIR_IT_DIR/got" "http://$SERVER_IP:8080/blob"
-cmp -s "$WEIR_IT_DIR/got" "$WEIR_IT_DIR/www/blob" || fail "the body relayed through Weir differs"
+# A real client through the interception: 256 KiB sent at 512 KiB/s, so it lasts half a second.
+ip netns exec "$NS_CLIENT" curl -sS --max-time 10 -o "$WEIR_IT_DIR/got" "http://$SERVER_IP:8081/?bytes=262144&rate=524288"
+[ "$(stat -c %s "$WEIR_IT_DIR/got")" = 262144 ] && cmp -s -n 262144 "$WEIR_IT_DIR/got" /dev/zero ||
+    fail "the body relayed through Weir differs"
 pass "curl through the interception got all 262144 bytes intact"
 
 conns=
@@ -45,14 +55,14 @@ for _ in $(seq 50); do
 done
 echo "$conns"
 [ "$(echo "$conns" | json_get 'len(d)')" = 1 ] || fail "expected exactly one connection (a second one means the core's own connection was intercepted again)"
-[ "$(echo "$conns" | json_get 'd[0]["destination"]')" = "$SERVER_IP:8080" ] || fail "wrong recovered destination"
+[ "$(echo "$conns" | json_get 'd[0]["destination"]')" = "$SERVER_IP:8081" ] || fail "wrong recovered destination"
 [ "$(echo "$conns" | json_get 'd[0]["source"].split(":")[0]')" = "$CLIENT_IP" ] || fail "wrong source"
 [ "$(echo "$conns" | json_get 'd[0]["protocol"]')" = tcp ] || fail "wrong protocol"
 [ "$(echo "$conns" | json_get 'd[0]["mode"]')" = redirect ] || fail "wrong mode"
 [ "$(echo "$conns" | json_get 'd[0]["state"]')" = closed ] || fail "the connection is not closed after curl ended"
 [ "$(echo "$conns" | json_get 'd[0]["bytes_received"] > 262144')" = True ] || fail "bytes_received too small"
 [ "$(echo "$conns" | json_get 'd[0]["bytes_sent"] > 50')" = True ] || fail "bytes_sent too small"
-pass "connection listed: destination $SERVER_IP:8080, bytes counted, state closed"
+pass "connection listed: destination $SERVER_IP:8081, bytes counted, state closed"
 [ "$(echo "$conns" | json_get 'd[0]["host"]')" = "$SERVER_IP" ] || fail "host: $(echo "$conns" | json_get 'd[0]["host"]')"
 [ "$(echo "$conns" | json_get '(d[0]["process"], d[0]["user"], d[0]["uid"], d[0]["pid"] > 1, d[0]["exe"].endswith("/curl"))')" \
     = "('curl', 'root', 0, True, True)" ] || fail "the program is not curl: $conns"
@@ -69,7 +79,7 @@ mark_hits=$(echo "$counters" | awk '/RETURN/ && /mark match/ {print $1}')
 redirect_hits=$(echo "$counters" | awk '/REDIRECT/ {print $1}')
 [ "${mark_hits:-0}" -ge 1 ] || fail "the core's own connection did not hit the mark RETURN rule"
 [ "${redirect_hits:-0}" -eq 1 ] || fail "REDIRECT matched $redirect_hits packets, expected exactly the one SYN of curl"
-grep -q "^$CLIENT_IP .*GET /blob" "$WEIR_IT_DIR/server.log" || fail "the server did not see the request from $CLIENT_IP"
+grep -q "^$CLIENT_IP .*GET /?bytes=262144" "$WEIR_IT_DIR/paced.log" || fail "the server did not see the request from $CLIENT_IP: $(cat "$WEIR_IT_DIR/paced.log")"
 pass "no loop: mark RETURN hit $mark_hits time(s), REDIRECT exactly once"
 
 # The host each client asked for, through the real helper: a TLS server name and an HTTP Host.
