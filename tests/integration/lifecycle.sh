@@ -343,13 +343,21 @@ section_d() {
     through_weir "$NS_G" 4 tproxy "$G_WAN4" d-g4
     pass "drift: degraded ('$reason'), repaired exactly after reapply_on_drift=true, intercepting again"
 
-    # With reapply on, a jump deleted from outside comes back by itself.
-    in_g iptables-legacy -t mangle -D PREROUTING 1
-    [ "$(weir_lines)" != "$rules_on" ] || fail "deleting the first PREROUTING rule did not change Weir's rules"
+    # With reapply on, a jump deleted from outside comes back by itself. The helper may put it back
+    # before a dump here could see it gone, so the repair is proved by what the helper says it
+    # re-applied (a warning naming the missing jump), not by catching the gap.
+    local jump='-A PREROUTING -m comment --comment weir -j WEIR_PREROUTING'
+    echo "$rules_on" | grep -qxF -- "$jump" || fail "Weir's rules have no jump '$jump': $rules_on"
+    in_g iptables-legacy -t mangle -D PREROUTING -m comment --comment weir -j WEIR_PREROUTING ||
+        fail "could not delete Weir's PREROUTING jump"
     t0=$(now_ms)
     wait_weir_lines "$rules_on" 10 || fail "a deleted jump was not reapplied within 10 s: $(diff <(echo "$rules_on") <(weir_lines))"
     timing "(d) deleted jump -> reapplied" $(($(now_ms) - t0))
     wait_health ok 8 >/dev/null || fail "health not ok after the automatic repair"
+    status_field warnings | grep -qF -- "re-applied (last: " ||
+        fail "the rules are back but the helper does not say it re-applied them: $(status_field warnings)"
+    status_field warnings | grep -qF -- "$jump" ||
+        fail "the helper's last re-apply does not name the deleted jump: $(status_field warnings)"
 
     ctl disable >/dev/null || fail "disable failed: $(ctl_err)"
     [ "$(snapshot_g)" = "$before" ] || fail "G differs after disable: $(diff <(echo "$before") <(snapshot_g))"

@@ -371,6 +371,16 @@ wait_download_started() {
     fail "the slow download $1 did not start: $(cat "$WEIR_IT_DIR/$1.err")"
 }
 
+# long_rows: the helper's rows that carried over 1 MiB (slow downloads, not probes), with their
+# close reasons, for failure messages.
+long_rows() {
+    wctl connections --json 2>/dev/null | "$PY" -c '
+import json, sys
+for r in json.load(sys.stdin):
+    if max(r.get("bytes_sent", 0), r.get("bytes_received", 0)) > 1 << 20:
+        print(json.dumps(r, sort_keys=True))' || echo "(the helper does not answer)"
+}
+
 # finish_download PID NAME: waits (30 s) for the slow download NAME; it must have succeeded and be
 # intact (S's 2 MiB /long).
 finish_download() {
@@ -379,7 +389,7 @@ finish_download() {
     while until_ms 30000 && mx_alive "$1"; do sleep 0.1; done
     mx_alive "$1" && fail "the slow download $2 still runs after 30 s"
     wait "$1" || rc=$?
-    [ "$rc" = 0 ] || fail "the slow download $2 failed (curl exit $rc): $(cat "$WEIR_IT_DIR/$2.err")"
+    [ "$rc" = 0 ] || fail "the slow download $2 failed (curl exit $rc): $(cat "$WEIR_IT_DIR/$2.err"); the helper's rows of long downloads: $(long_rows)"
     cmp -s "$WEIR_IT_DIR/$2.out" "$WEIR_IT_DIR/www/long" ||
         fail "the slow download $2 is not intact ($(stat -c %s "$WEIR_IT_DIR/$2.out") of 2097152 bytes)"
 }
