@@ -24,6 +24,12 @@ std::vector<firewall::Rule> mangleRules(const InstallPlan& plan, Family family) 
     return out;
 }
 
+bool divertsToTproxy(const InstallPlan& plan, Family family) {
+    return std::any_of(plan.rules.rules.begin(), plan.rules.rules.end(), [family](const firewall::Rule& r) {
+        return r.family == family && std::holds_alternative<firewall::TproxyTarget>(r.target);
+    });
+}
+
 std::vector<RouteSpec> routesOf(const InstallPlan& plan, Family family) {
     std::vector<RouteSpec> out;
     for (const auto& r : plan.routes)
@@ -41,7 +47,11 @@ bool stillCarries(const InstallPlan& from, const InstallPlan* to, Mode mode, Fam
         return std::any_of(to->rules.rules.begin(), to->rules.rules.end(), [family](const firewall::Rule& r) {
             return r.family == family && usesConntrack(r);
         });
-    // TPROXY: every packet is diverted by the mangle rules and the fwmark route; any change to them
+    // A TPROXY connection where `from` diverts nothing to TPROXY came through `to`'s rules: the engine
+    // asks again after a switch, for what was accepted meanwhile, and those are `to`'s own.
+    if (!divertsToTproxy(from, family))
+        return divertsToTproxy(*to, family);
+    // Otherwise every packet is diverted by the mangle rules and the fwmark route; any change to them
     // may drop some of the open connections, and which ones is not worth guessing.
     return mangleRules(from, family) == mangleRules(*to, family) &&
            routesOf(from, family) == routesOf(*to, family);

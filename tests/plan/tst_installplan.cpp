@@ -148,6 +148,12 @@ private Q_SLOTS:
         const auto bypassPlan = plan::makePlan(tproxyBypass);
         QVERIFY(!stillCarries(*tproxyBoth, &*bypassPlan, Mode::Tproxy, Family::V4));
         QVERIFY(stillCarries(*tproxyBoth, &*bypassPlan, Mode::Tproxy, Family::V6)); // an IPv4 prefix
+        // After a switch from REDIRECT, a TPROXY connection was accepted through the new rules: kept
+        // (the engine's second pass asks), unless the new plan has no TPROXY rule in its family.
+        QVERIFY(stillCarries(*redirect, &*tproxyBoth, Mode::Tproxy, Family::V4));
+        QVERIFY(stillCarries(*redirect, &*tproxyLocal, Mode::Tproxy, Family::V6));
+        QVERIFY(!stillCarries(*redirect, &*v4Plan, Mode::Tproxy, Family::V6));
+        QVERIFY(!stillCarries(*redirect, &*moreBypassPlan, Mode::Tproxy, Family::V4));
     }
 };
 
