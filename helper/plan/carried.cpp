@@ -24,12 +24,6 @@ std::vector<firewall::Rule> mangleRules(const InstallPlan& plan, Family family) 
     return out;
 }
 
-bool divertsToTproxy(const InstallPlan& plan, Family family) {
-    return std::any_of(plan.rules.rules.begin(), plan.rules.rules.end(), [family](const firewall::Rule& r) {
-        return r.family == family && std::holds_alternative<firewall::TproxyTarget>(r.target);
-    });
-}
-
 std::vector<RouteSpec> routesOf(const InstallPlan& plan, Family family) {
     std::vector<RouteSpec> out;
     for (const auto& r : plan.routes)
@@ -40,6 +34,12 @@ std::vector<RouteSpec> routesOf(const InstallPlan& plan, Family family) {
 
 } // namespace
 
+bool divertsToTproxy(const firewall::RulePlan& rules, Family family) {
+    return std::any_of(rules.rules.begin(), rules.rules.end(), [family](const firewall::Rule& r) {
+        return r.family == family && std::holds_alternative<firewall::TproxyTarget>(r.target);
+    });
+}
+
 bool stillCarries(const InstallPlan& from, const InstallPlan* to, Mode mode, Family family) {
     if (!to)
         return false;
@@ -49,8 +49,8 @@ bool stillCarries(const InstallPlan& from, const InstallPlan* to, Mode mode, Fam
         });
     // A TPROXY connection where `from` diverts nothing to TPROXY came through `to`'s rules: the engine
     // asks again after a switch, for what was accepted meanwhile, and those are `to`'s own.
-    if (!divertsToTproxy(from, family))
-        return divertsToTproxy(*to, family);
+    if (!divertsToTproxy(from.rules, family))
+        return divertsToTproxy(to->rules, family);
     // Otherwise every packet is diverted by the mangle rules and the fwmark route; any change to them
     // may drop some of the open connections, and which ones is not worth guessing.
     return mangleRules(from, family) == mangleRules(*to, family) &&

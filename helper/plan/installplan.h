@@ -81,5 +81,7 @@ core::SourceFilter unionFilter(const core::SourceFilter& a, const core::SourceFi
 // (its packets go straight to the destination, which resets them, or nowhere), so the engine closes
 // it at once rather than leave the relay waiting for it (carried.cpp).
 bool stillCarries(const InstallPlan& from, const InstallPlan* to, Mode mode, Family family);
+// Whether `rules` send some traffic of `family` to a TPROXY socket.
+bool divertsToTproxy(const firewall::RulePlan& rules, Family family);
 
 } // namespace weir::plan

@@ -3,6 +3,7 @@
 #include "service/engine.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <ctime>
 
@@ -101,6 +102,17 @@ void Engine::closeUncarried(const plan::InstallPlan& from, const plan::InstallPl
         reason);
 }
 
+void Engine::dropDivertedSockets(const plan::InstallPlan& from, const plan::InstallPlan* to) {
+    for (const Family family : {Family::V4, Family::V6}) {
+        if (!plan::divertsToTproxy(from.rules, family) || plan::stillCarries(from, to, Mode::Tproxy, family))
+            continue;
+        std::size_t dropped = 0;
+        std::string error;
+        if (!options_.routes->dropDivertedSockets(family, &dropped, &error))
+            std::fprintf(stderr, "weir-helper: %s\n", error.c_str()); // best effort: the change stands
+    }
+}
+
 void Engine::clearHistory() {
     core_.clearHistory();
 }
@@ -184,6 +196,7 @@ bool Engine::disable(std::string* error) {
     const bool sysctlsOk = restoreSysctls(all.sysctls, &sysctlError);
     stopListening();
     closeUncarried(*installed_, nullptr, "interception turned off");
+    dropDivertedSockets(*installed_, nullptr);
     enabled_ = false;
     installed_.reset();
     sysctlState_.clear();
@@ -224,6 +237,7 @@ bool Engine::setSettings(const Settings& settings, std::string* error,
         return false;
     }
     closeUncarried(previous, &*next, "interception settings changed");
+    dropDivertedSockets(previous, &*next);
     settings_ = settings;
     core_.setHistoryLimit(settings.historyLimit); // no rule depends on it: applies at once
     installed_ = std::move(next);

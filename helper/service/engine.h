@@ -131,6 +131,9 @@ private:
     // Ends the open connections that `to` (null: nothing installed) no longer carries.
     void closeUncarried(const plan::InstallPlan& from, const plan::InstallPlan* to,
                         const std::string& reason);
+    // After `to` replaced `from`: the sockets of each family whose TPROXY divert ended or changed
+    // (routeops.h, dropDivertedSockets).
+    void dropDivertedSockets(const plan::InstallPlan& from, const plan::InstallPlan* to);
     std::string findDrift();
     bool reapply(std::string* error);
     // Everything the core takes only at start; a change restarts it.

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 
 #include "firewall/planrecord.h"
@@ -164,6 +165,14 @@ bool Engine::cleanupAfterCrash(const EngineOptions& options, firewall::FirewallB
             for (const auto& s : record->sysctls)
                 if (!sysctl::write(options.sysctlRoot, s.path, s.previous, &e))
                     appendError(&errors, e);
+            // The dead helper's transparent sockets stay behind it (routing/divertedsockets.h). Best
+            // effort: the rules are what matters, and the record must not stay for these.
+            for (const Family family : {Family::V4, Family::V6}) {
+                std::size_t dropped = 0;
+                if (plan::divertsToTproxy(record->rules, family) &&
+                    !routes->dropDivertedSockets(family, &dropped, &e))
+                    std::fprintf(stderr, "weir-helper: %s\n", e.c_str());
+            }
             count = record->rules.chains.size() + record->rules.rules.size() + record->routes.size();
         } else {
             corrupt = true;

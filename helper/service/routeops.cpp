@@ -1,5 +1,6 @@
 #include "service/routeops.h"
 
+#include "routing/divertedsockets.h"
 #include "routing/policyrouting.h"
 
 namespace weir::service {
@@ -29,6 +30,9 @@ public:
             return false;
         }
         return true;
+    }
+    bool dropDivertedSockets(Family family, std::size_t* dropped, std::string* error) override {
+        return routing::destroyDivertedLeftovers(family, dropped, error);
     }
 
 private:

@@ -18,6 +18,9 @@ public:
     virtual bool remove(const plan::RouteSpec& route, std::string* error) = 0;
     // true when both are installed; false with *problem saying what is missing or why it is unknown.
     virtual bool check(const plan::RouteSpec& route, std::string* problem) = 0;
+    // Once no rule diverts `family` to TPROXY: destroys the sockets its connections left behind
+    // (routing/divertedsockets.h), which would otherwise drop LAN clients' new connections.
+    virtual bool dropDivertedSockets(Family family, std::size_t* dropped, std::string* error) = 0;
 };
 
 std::shared_ptr<RouteOps> netlinkRouteOps();

@@ -13,6 +13,11 @@
 #      tproxy) keeps open downloads going to an intact end; redirect (scope both) -> tproxy (gateway
 #      only) leaves no rule that needs conntrack, so the redirect downloads are reset with
 #      "interception settings changed".
+#  (d) A LAN client that reuses its source port towards the same server right after TPROXY ends
+#      (disable; kill -9 and the guardian's cleanup) connects directly at once. Weir's transparent
+#      socket towards it closed first and stays in TIME_WAIT for 60 s with the server's address; early
+#      demux matches the client's new SYN to it and G's forwarding drops it, unless Weir destroyed
+#      those sockets (routing/divertedsockets.h). Found by fault_kill's prober.
 # (A client vanishing without a FIN: TCP keepalive, tests/core/tst_relay.cpp.)
 # Each case ends with fault_end_checks (lib.sh).
 #
@@ -171,6 +176,35 @@ case_settings() {
     fault_end_checks "$FAULT_CLEAN" "after the settings changes"
 }
 
+# case_port_reuse HOW: HOW is disable or kill.
+case_port_reuse() {
+    local how=$1 port=$((40000 + RANDOM % 20000)) hpid guardian tw=
+    set_mode tproxy gateway
+    ctl enable >/dev/null || fail "enable failed: $(ctl_err)"
+    # A fixed source port; the server (HTTP/1.0) closes first, and so does Weir towards C.
+    SPORT=$port fault_through_weir "$NS_C" "reuse-$how-1"
+    deadline_start
+    while [ -z "$tw" ] && until_ms 2000; do
+        tw=$(in_g ss -Htan state time-wait "( src $S4:$HTTP_PORT and dst $C4:$port )")
+    done
+    [ -n "$tw" ] || fail "no TIME_WAIT socket of the transparent connection in G: $(in_g ss -tan)"
+    case $how in
+    disable) ctl disable >/dev/null || fail "disable failed: $(ctl_err)" ;;
+    kill)
+        hpid=$(fault_helper_pid)
+        guardian=$(pgrep -P "$hpid" -x weir-guardian) || fail "the helper (pid $hpid) has no guardian"
+        kill -9 "$hpid"
+        fault_wait_gone "$guardian" 10 || fail "the guardian still runs 10 s after the kill"
+        ;;
+    esac
+    fault_wait_state "$FAULT_CLEAN" 5 "after the $how"
+    tw=$(in_g ss -Htan state time-wait "( src $S4:$HTTP_PORT )")
+    [ -z "$tw" ] || fail "transparent TIME_WAIT sockets are left in G after the $how: $tw"
+    SPORT=$port fault_direct "$NS_C" "$C4" "reuse-$how-2"
+    pass "$how: C reused its source port to S at once and went directly"
+    fault_end_checks "$FAULT_CLEAN" "after the $how"
+}
+
 run_case "(a1) disable with open connections (redirect)" case_disable redirect
 fault_next_case
 run_case "(a2) disable with open connections (tproxy)" case_disable tproxy
@@ -178,6 +212,10 @@ fault_next_case
 run_case "(b) disable then enable under downloads, four times" case_disable_enable
 fault_next_case
 run_case "(c) settings changes under open downloads" case_settings
+fault_next_case
+run_case "(d1) a LAN client reuses its source port right after disable (tproxy)" case_port_reuse disable
+fault_next_case
+run_case "(d2) a LAN client reuses its source port right after kill -9 (tproxy)" case_port_reuse kill
 fault_next_case
 
 print_results

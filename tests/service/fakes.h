@@ -122,7 +122,8 @@ private:
 
 struct RouteState {
     std::vector<plan::RouteSpec> installed;
-    int failAdds = 0; // the next N add() calls fail
+    int failAdds = 0;            // the next N add() calls fail
+    std::vector<Family> dropped; // each dropDivertedSockets() call, in order
 };
 
 class FakeRoutes : public service::RouteOps {
@@ -149,6 +150,11 @@ public:
         *problem = std::string(toString(r.family)) + " rule \"" + std::to_string(r.route.priority) +
                    ":\tfrom all fwmark ...\" is missing";
         return false;
+    }
+    bool dropDivertedSockets(Family family, std::size_t* dropped, std::string*) override {
+        s_->dropped.push_back(family);
+        *dropped = 0;
+        return true;
     }
 
 private:

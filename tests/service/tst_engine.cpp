@@ -161,6 +161,7 @@ private Q_SLOTS:
         QVERIFY(canConnect(port));
         QVERIFY(!engine.connections().empty());
         QVERIFY(engine.disable(&error));
+        QVERIFY(rig.routes.dropped.empty()); // REDIRECT leaves no transparent socket
     }
 
     void tproxyInstallsRoutesAndSysctls() {
@@ -172,10 +173,12 @@ private Q_SLOTS:
         QCOMPARE(rig.forward(), std::string("1"));
         QVERIFY(canConnect(port));
         QCOMPARE(rig.record(), Rig::recordFor(tproxy(port)));
+        QVERIFY(rig.routes.dropped.empty());
         QVERIFY(rig.engine->disable(&error));
         QVERIFY(rig.routes.installed.empty());
         QCOMPARE(rig.forward(), std::string("0")); // the previous value, from the record
         QVERIFY(!rig.recordExists());
+        QCOMPARE(rig.routes.dropped, std::vector<Family>{Family::V4}); // what its connections left
     }
 
     // The record must be on disk before the first kernel change, or a crash there leaks rules.
@@ -280,7 +283,10 @@ private Q_SLOTS:
         QVERIFY(!canConnect(a));
         QCOMPARE(rig.record(), Rig::recordFor(tproxy(b)));
         QCOMPARE(rig.engine->settings(), tproxy(b));
+        QVERIFY(rig.routes.dropped.empty()); // TPROXY began: nothing it left yet
         QVERIFY2(rig.engine->setSettings(redirect(a), &error), error.c_str());
+        // TPROXY ended (IPv4 only here): the sockets its connections left go.
+        QCOMPARE(rig.routes.dropped, std::vector<Family>{Family::V4});
         QVERIFY(rig.fw.holds(rulesOf(redirect(a))));
         QVERIFY(rig.routes.installed.empty());
         QCOMPARE(rig.forward(), std::string("0"));
@@ -441,6 +447,7 @@ private Q_SLOTS:
         QCOMPARE(rig.forward(), std::string("0"));
         QVERIFY(!rig.recordExists());
         QCOMPARE(removed, p->rules.chains.size() + p->rules.rules.size() + p->routes.size());
+        QCOMPARE(rig.routes.dropped, std::vector<Family>{Family::V4}); // the dead helper's sockets
         // Nothing recorded: only stray rules, and nothing found is fine.
         QVERIFY(rig.engine->removeLeftovers(&removed, &error));
         QCOMPARE(removed, 0u);
