@@ -22,8 +22,8 @@ gone() {
 }
 
 # fault_prober_start NS: a new connection from NS to S (IPv4 HTTP, 256 KiB) every ~50 ms until
-# fault_prober_stop; each line of $WEIR_IT_DIR/probe.log: "<start ms> <http code> <bytes>"
-# (code 000 when curl failed).
+# fault_prober_stop; each line of $WEIR_IT_DIR/probe.log: "<start ms> <http code> <bytes> <source
+# port>" (code 000 when curl failed; then probe.err has "<start ms> <curl's message>").
 fault_prober_start() {
     rm -f "$WEIR_IT_DIR/probe.stop"
     : >"$WEIR_IT_DIR/probe.log"
@@ -32,9 +32,10 @@ fault_prober_start() {
         for _ in $(seq 2000); do
             [ -e "$1/probe.stop" ] && break
             t=$(date +%s%3N)
-            r=$(curl -sS --noproxy "*" --connect-timeout 3 --max-time 5 -o /dev/null -w "%{http_code} %{size_download}" \
-                "http://$2:$3/blob?c=probe" 2>>"$1/probe.err") || r="000 0"
-            echo "$t $r" >>"$1/probe.log"
+            r=$(curl -sS --noproxy "*" --connect-timeout 3 --max-time 5 -o /dev/null \
+                -w "%{http_code} %{size_download} %{local_port}" "http://$2:$3/blob?c=probe" 2>"$1/probe.last") ||
+                echo "$t $(cat "$1/probe.last")" >>"$1/probe.err"
+            echo "$t ${r:-000 0 0}" >>"$1/probe.log"
             sleep 0.05
         done' prober "$WEIR_IT_DIR" "$S4" "$HTTP_PORT" </dev/null &
     FAULT_PROBER_PID=$!
@@ -59,7 +60,7 @@ fault_probes_ok() {
     done
     [ "$got" -ge "$want" ] || fail "$3: only $got new connections finished since the fault, expected $want"
     bad=$(awk -v s="$since" '$1 >= s && !($2 == 200 && $3 == 262144)' "$WEIR_IT_DIR/probe.log")
-    [ -z "$bad" ] || fail "$3: new connections failed after the fault: $bad ($(tail -3 "$WEIR_IT_DIR/probe.err" 2>/dev/null))"
+    [ -z "$bad" ] || fail "$3: new connections failed after the fault: $bad ($(awk -v s="$since" '$1 >= s' "$WEIR_IT_DIR/probe.err" 2>/dev/null))"
     wc -l <"$WEIR_IT_DIR/probe.log"
 }
 
