@@ -29,7 +29,8 @@ std::string withErrno(const std::string& what, int err) {
 }
 
 // Whether `addr` is one of this machine's addresses: only those can be bound without IP_TRANSPARENT
-// (127.0.0.0/8 and link-local ones, with their interface, included).
+// (127.0.0.0/8 and link-local ones, with their interface, included). With ip_nonlocal_bind on, every
+// address binds: nothing is taken for a transparent socket, and nothing is destroyed.
 bool isLocal(int family, const __be32* addr, unsigned ifindex) {
     const int fd = ::socket(family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
