@@ -176,13 +176,35 @@ case_settings() {
     fault_end_checks "$FAULT_CLEAN" "after the settings changes"
 }
 
+# get_until_eof PORT TAG: S's blob from C's source PORT, read until the other side closes; C closes
+# only then, so Weir, which closes first towards C after the server did, keeps the TIME_WAIT (curl
+# would close as soon as it has Content-Length bytes, racing Weir's close). Prints the bytes read.
+get_until_eof() {
+    ip netns exec "$NS_C" "$PY" -c '
+import socket, sys
+s = socket.socket()
+s.bind(("0.0.0.0", int(sys.argv[1])))
+s.settimeout(10)
+s.connect((sys.argv[2], int(sys.argv[3])))
+s.sendall(b"GET /blob?c=%s HTTP/1.0\r\n\r\n" % sys.argv[4].encode())
+n = 0
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    n += len(chunk)
+s.close()
+print(n)' "$1" "$S4" "$HTTP_PORT" "$2"
+}
+
 # case_port_reuse HOW: HOW is disable or kill.
 case_port_reuse() {
-    local how=$1 port=$((40000 + RANDOM % 20000)) hpid guardian tw=
+    local how=$1 port=$((40000 + RANDOM % 20000)) hpid guardian tw="" got
     set_mode tproxy gateway
     ctl enable >/dev/null || fail "enable failed: $(ctl_err)"
-    # A fixed source port; the server (HTTP/1.0) closes first, and so does Weir towards C.
-    SPORT=$port fault_through_weir "$NS_C" "reuse-$how-1"
+    got=$(get_until_eof "$port" "reuse-$how-1") || fail "the download from C's port $port failed"
+    [ "$got" -gt 262144 ] || fail "the download from C's port $port got only $got bytes"
+    [ "$(http_peer "reuse-$how-1")" = "$G_WAN4" ] || fail "the download from C did not go through Weir"
     deadline_start
     while [ -z "$tw" ] && until_ms 2000; do
         tw=$(in_g ss -Htan state time-wait "( src $S4:$HTTP_PORT and dst $C4:$port )")
