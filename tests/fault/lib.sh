@@ -33,11 +33,7 @@ fault_helper_running() { _weir_name_owned io.github.weir.Helper1; }
 
 # fault_wait_state EXPECTED SECONDS WHAT: until G's snapshot is EXPECTED; fails with the diff.
 fault_wait_state() {
-    deadline_start
-    while until_ms $(($2 * 1000)); do
-        [ "$(snapshot_g)" = "$1" ] && return 0
-        sleep 0.1
-    done
+    wait_snapshot "$1" "$2" && return 0
     local now
     now=$(snapshot_g)
     [ "$now" = "$1" ] || fail "$3: G is not as it should be: $(diff <(echo "$1") <(echo "$now"))"

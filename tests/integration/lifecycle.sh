@@ -39,23 +39,8 @@ timed_ctl() {
 # Common settings for the gateway parts: C's subnet via lan0.
 GW_SET=("gateway_interfaces=$G_LAN_IF" "gateway_sources=$GW_SOURCES")
 
-wait_no_weir_rules() { # wait_no_weir_rules SECONDS: until no WEIR_ chain or weir rule is in G
-    deadline_start
-    while until_ms $(($1 * 1000)); do
-        [ -z "$(weir_rules_g)" ] && return 0
-        sleep 0.1
-    done
-    [ -z "$(weir_rules_g)" ]
-}
-
-wait_weir_lines() { # wait_weir_lines EXPECTED SECONDS: until Weir's xtables lines equal EXPECTED
-    deadline_start
-    while until_ms $(($2 * 1000)); do
-        [ "$(weir_lines)" = "$1" ] && return 0
-        sleep 0.1
-    done
-    [ "$(weir_lines)" = "$1" ]
-}
+wait_no_weir_rules() { wait_output "$1" "" weir_rules_g; } # SECONDS: no WEIR_ chain or weir rule in G
+wait_weir_lines() { wait_output "$2" "$1" weir_lines; }     # EXPECTED SECONDS: Weir's xtables lines
 
 # ---------------------------------------------------------------------------------------------
 # (a) enable, live changes, mode switches under traffic, disable

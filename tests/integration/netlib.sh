@@ -435,14 +435,20 @@ snapshot_g() {
         sysctl net.ipv4.ip_forward net.ipv6.conf.all.forwarding' | sed 's/\[[0-9]*:[0-9]*\]/[0:0]/g'
 }
 
-wait_snapshot() { # wait_snapshot EXPECTED SECONDS: polls until G's snapshot equals EXPECTED
+# wait_output SECONDS EXPECTED CMD...: polls (every 0.1 s) until CMD prints EXPECTED; false if it
+# still does not after SECONDS.
+wait_output() {
+    local seconds=$1 expected=$2
+    shift 2
     deadline_start
-    while until_ms $(($2 * 1000)); do
-        [ "$(snapshot_g)" = "$1" ] && return 0
+    while until_ms $((seconds * 1000)); do
+        [ "$("$@")" = "$expected" ] && return 0
         sleep 0.1
     done
-    [ "$(snapshot_g)" = "$1" ]
+    [ "$("$@")" = "$expected" ]
 }
+
+wait_snapshot() { wait_output "$2" "$1" snapshot_g; } # wait_snapshot EXPECTED SECONDS
 
 weir_rules_g() { # only Weir's lines of both xtables dumps
     { in_g iptables-legacy-save; in_g ip6tables-legacy-save; } | grep -E 'WEIR_|comment weir' || true
